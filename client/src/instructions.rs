@@ -1,0 +1,191 @@
+//! One builder per instruction: account order and data exactly as the program
+//! documents them on `MarginInstruction`.
+
+use borsh::to_vec;
+use margin_interface::{
+    instruction::MarginInstruction,
+    state::{AccountKind, PoolConfig, PoolStatus},
+};
+use solana_sdk::{
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+};
+
+use crate::{pda, pda::PoolKeys, program_id, system_program_id};
+
+fn build(accounts: Vec<AccountMeta>, data: MarginInstruction) -> Instruction {
+    Instruction { program_id: program_id(), accounts, data: to_vec(&data).expect("borsh to a Vec cannot fail") }
+}
+
+fn w(key: Pubkey) -> AccountMeta {
+    AccountMeta::new(key, false)
+}
+fn ws(key: Pubkey) -> AccountMeta {
+    AccountMeta::new(key, true)
+}
+fn r(key: Pubkey) -> AccountMeta {
+    AccountMeta::new_readonly(key, false)
+}
+fn rs(key: Pubkey) -> AccountMeta {
+    AccountMeta::new_readonly(key, true)
+}
+
+/// Creates group `pda::group(admin, seed)` with `admin` as admin.
+pub fn init_group(payer: &Pubkey, admin: &Pubkey, seed: u64, fee_destination: &Pubkey) -> Instruction {
+    build(
+        vec![ws(*payer), rs(*admin), w(pda::group(admin, seed)), r(system_program_id())],
+        MarginInstruction::InitGroup { seed, fee_destination: fee_destination.to_bytes() },
+    )
+}
+
+/// Creates the pool, vault and vault authority for `keys.mint`.
+pub fn create_pool(payer: &Pubkey, admin: &Pubkey, keys: &PoolKeys, config: PoolConfig) -> Instruction {
+    build(
+        vec![
+            ws(*payer),
+            rs(*admin),
+            w(keys.group),
+            w(keys.pool),
+            r(keys.mint),
+            w(keys.vault),
+            r(keys.vault_authority),
+            r(keys.token_program),
+            r(system_program_id()),
+        ],
+        MarginInstruction::CreatePool { config },
+    )
+}
+
+/// Replaces a pool's configuration.
+pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
+    build(vec![rs(*admin), r(*group), w(*pool)], MarginInstruction::UpdatePoolConfig { config })
+}
+
+/// Sets a pool's status.
+pub fn set_pool_status(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, status: PoolStatus) -> Instruction {
+    build(vec![rs(*admin), r(*group), w(*pool)], MarginInstruction::SetPoolStatus { status: status as u8 })
+}
+
+/// Pauses or resumes the group.
+pub fn set_group_pause(admin: &Pubkey, group: &Pubkey, paused: bool) -> Instruction {
+    build(vec![rs(*admin), w(*group)], MarginInstruction::SetGroupPause { paused })
+}
+
+/// Proposes `new_admin` (step one of two).
+pub fn propose_admin(admin: &Pubkey, group: &Pubkey, new_admin: &Pubkey) -> Instruction {
+    build(vec![rs(*admin), w(*group)], MarginInstruction::ProposeAdmin { new_admin: new_admin.to_bytes() })
+}
+
+/// The proposed admin accepts (step two).
+pub fn accept_admin(new_admin: &Pubkey, group: &Pubkey) -> Instruction {
+    build(vec![rs(*new_admin), w(*group)], MarginInstruction::AcceptAdmin)
+}
+
+/// What kind of margin account to open.
+#[derive(Clone, Copy, Debug)]
+pub enum OpenKind {
+    /// Up to 16 pools netted together.
+    Cross,
+    /// One collateral pool and one debt pool, fixed for the account's life.
+    Isolated { collateral_pool: Pubkey, debt_pool: Pubkey },
+}
+
+/// Opens margin account `pda::margin_account(group, owner, index)`.
+pub fn open_margin_account(payer: &Pubkey, owner: &Pubkey, group: &Pubkey, index: u16, kind: OpenKind) -> Instruction {
+    let mut accounts = vec![
+        ws(*payer),
+        rs(*owner),
+        r(*group),
+        w(pda::margin_account(group, owner, index)),
+        r(system_program_id()),
+    ];
+    let kind = match kind {
+        OpenKind::Cross => AccountKind::Cross,
+        OpenKind::Isolated { collateral_pool, debt_pool } => {
+            accounts.extend([r(collateral_pool), r(debt_pool)]);
+            AccountKind::Isolated
+        }
+    };
+    build(accounts, MarginInstruction::OpenMarginAccount { index, kind: kind as u8 })
+}
+
+/// Closes an empty margin account, sending its lamports to `destination`.
+pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, destination: &Pubkey) -> Instruction {
+    build(vec![rs(*owner), w(*margin_account), w(*destination)], MarginInstruction::CloseMarginAccount)
+}
+
+/// Deposits `amount` from `source` (a token account of `owner`).
+pub fn deposit(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Instruction {
+    build(
+        vec![
+            rs(*owner),
+            w(*margin_account),
+            r(keys.group),
+            w(keys.pool),
+            w(keys.vault),
+            w(*source),
+            r(keys.mint),
+            r(keys.token_program),
+        ],
+        MarginInstruction::Deposit { amount },
+    )
+}
+
+/// How much to withdraw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithdrawAmount {
+    /// Exactly this many native units (shares burned rounded up).
+    Exact(u64),
+    /// Every deposit share of the position.
+    All,
+}
+
+/// Withdraws to `destination` (a token account of the pool's mint).
+pub fn withdraw(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    destination: &Pubkey,
+    amount: WithdrawAmount,
+) -> Instruction {
+    let (amount, all) = match amount {
+        WithdrawAmount::Exact(amount) => (amount, false),
+        WithdrawAmount::All => (0, true),
+    };
+    build(
+        vec![
+            rs(*owner),
+            w(*margin_account),
+            r(keys.group),
+            w(keys.pool),
+            w(keys.vault),
+            r(keys.vault_authority),
+            w(*destination),
+            r(keys.mint),
+            r(keys.token_program),
+        ],
+        MarginInstruction::Withdraw { amount, all },
+    )
+}
+
+/// Accrues `pool`'s interest up to now (anyone may send it).
+pub fn accrue_interest(pool: &Pubkey) -> Instruction {
+    build(vec![w(*pool)], MarginInstruction::AccrueInterest)
+}
+
+/// Pays accumulated protocol fees to `destination` (owned by the fee destination).
+pub fn collect_fees(admin: &Pubkey, keys: &PoolKeys, destination: &Pubkey) -> Instruction {
+    build(
+        vec![
+            rs(*admin),
+            r(keys.group),
+            w(keys.pool),
+            w(keys.vault),
+            r(keys.vault_authority),
+            w(*destination),
+            r(keys.mint),
+            r(keys.token_program),
+        ],
+        MarginInstruction::CollectFees,
+    )
+}

@@ -1,0 +1,36 @@
+//! Rust SDK for the margin lending program: PDAs, instruction builders, account
+//! decoders, error decoding, and an embedded SVM (the real `.so` in
+//! solana-program-test) used by the demo, the bots and the test suite.
+//!
+//! The layouts, math and instruction encoding come from `margin-interface`, the same
+//! crate the program compiles, so the client can never drift from the chain.
+
+pub mod accounts;
+pub mod config;
+pub mod errors;
+pub mod instructions;
+pub mod pda;
+pub mod svm;
+
+pub use margin_interface as interface;
+use solana_sdk::pubkey::Pubkey;
+
+/// The margin program's address.
+pub fn program_id() -> Pubkey {
+    Pubkey::new_from_array(margin_interface::PROGRAM_ID)
+}
+
+/// SPL Token program id.
+pub fn spl_token_id() -> Pubkey {
+    Pubkey::new_from_array(margin_interface::SPL_TOKEN_PROGRAM_ID)
+}
+
+/// Token-2022 program id.
+pub fn token_2022_id() -> Pubkey {
+    Pubkey::new_from_array(margin_interface::TOKEN_2022_PROGRAM_ID)
+}
+
+/// System program id.
+pub fn system_program_id() -> Pubkey {
+    Pubkey::new_from_array(margin_interface::SYSTEM_PROGRAM_ID)
+}

@@ -1,0 +1,222 @@
+//! The embedded SVM: solana-program-test running the real `target/deploy/margin.so`
+//! (never a native build of the program), behind a synchronous API. The demo, the
+//! bots' offline mode and every integration test use it.
+
+use std::{collections::HashSet, path::PathBuf};
+
+use solana_program_test::{ProgramTest, ProgramTestContext};
+use solana_sdk::{
+    account::{Account, AccountSharedData},
+    clock::Clock,
+    instruction::Instruction,
+    program_pack::Pack,
+    pubkey::Pubkey,
+    signature::{Keypair, Signature, Signer},
+    transaction::{Transaction, TransactionError},
+};
+use spl_token_interface::state::{Account as TokenAccount, AccountState, Mint};
+
+use crate::program_id;
+
+/// A transaction that landed.
+#[derive(Clone, Debug)]
+pub struct Landed {
+    /// Compute units the runtime charged for the whole transaction.
+    pub compute_units: u64,
+    /// Program logs.
+    pub logs: Vec<String>,
+}
+
+/// A transaction that failed, with what the runtime said.
+#[derive(Clone, Debug)]
+pub struct Failed {
+    pub error: TransactionError,
+    pub logs: Vec<String>,
+}
+
+impl Failed {
+    /// The program's own error, when it returned one.
+    pub fn margin_error(&self) -> Option<margin_interface::error::MarginError> {
+        crate::errors::margin_error(&self.error)
+    }
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.margin_error() {
+            Some(error) => write!(f, "{error:?}: {}", error.message()),
+            None => write!(f, "{:?}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// Finds the directory holding `margin.so`: `$MARGIN_SO_DIR`, else
+/// `target/deploy` of this workspace (built by `scripts/build-sbf.sh`).
+pub fn program_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("MARGIN_SO_DIR") {
+        return PathBuf::from(dir);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target").join("deploy")
+}
+
+/// The embedded SVM with the margin program loaded.
+pub struct Svm {
+    runtime: tokio::runtime::Runtime,
+    context: ProgramTestContext,
+    now: i64,
+    seen: HashSet<Signature>,
+}
+
+impl Svm {
+    /// Starts a fresh SVM with `margin.so` loaded at [`program_id`].
+    ///
+    /// Panics with a clear message when the `.so` has not been built.
+    pub fn new() -> Self {
+        let dir = program_dir();
+        assert!(
+            dir.join("margin.so").exists(),
+            "{}/margin.so not found: run scripts/build-sbf.sh first (or set MARGIN_SO_DIR)",
+            dir.display()
+        );
+        // SAFETY of set_var: called before any other thread of ours reads the environment.
+        std::env::set_var("SBF_OUT_DIR", &dir);
+        let mut program_test = ProgramTest::default();
+        program_test.prefer_bpf(true);
+        program_test.add_program("margin", program_id(), None);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+        let context = runtime.block_on(program_test.start_with_context());
+        let clock: Clock = runtime.block_on(context.banks_client.get_sysvar()).expect("clock sysvar");
+        Self { runtime, context, now: clock.unix_timestamp, seen: HashSet::new() }
+    }
+
+    /// The funded fee payer.
+    pub fn payer(&self) -> &Keypair {
+        &self.context.payer
+    }
+
+    /// Current unix time of the SVM's clock.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Moves the clock to `unix_timestamp` (and one slot on).
+    pub fn set_time(&mut self, unix_timestamp: i64) {
+        self.now = unix_timestamp;
+        self.next_slot();
+    }
+
+    /// Moves the clock forward by `seconds`.
+    pub fn advance_time(&mut self, seconds: i64) {
+        self.set_time(self.now + seconds);
+    }
+
+    fn next_slot(&mut self) {
+        let clock: Clock = self.runtime.block_on(self.context.banks_client.get_sysvar()).expect("clock sysvar");
+        let slot = clock.slot + 1;
+        self.context.warp_to_slot(slot).expect("warp");
+        self.context.set_sysvar(&Clock { slot, unix_timestamp: self.now, ..clock });
+        self.context.last_blockhash =
+            self.runtime.block_on(self.context.banks_client.get_latest_blockhash()).expect("blockhash");
+    }
+
+    /// Sends one transaction paid by the payer and signed by `signers` too.
+    pub fn process(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<Landed, Failed> {
+        let payer = self.context.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+        let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
+        tx.sign(&all, self.context.last_blockhash);
+        if !self.seen.insert(tx.signatures[0]) {
+            // Same bytes as an earlier transaction: move to a new blockhash.
+            self.next_slot();
+            tx.sign(&all, self.context.last_blockhash);
+            self.seen.insert(tx.signatures[0]);
+        }
+        let outcome = self
+            .runtime
+            .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
+            .expect("banks client transport");
+        let (compute_units, logs) =
+            outcome.metadata.map(|m| (m.compute_units_consumed, m.log_messages)).unwrap_or_default();
+        match outcome.result {
+            Ok(()) => Ok(Landed { compute_units, logs }),
+            Err(error) => Err(Failed { error, logs }),
+        }
+    }
+
+    /// Fetches an account.
+    pub fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.runtime.block_on(self.context.banks_client.get_account(*address)).expect("banks client transport")
+    }
+
+    /// Account data, or empty when the account does not exist.
+    pub fn data(&mut self, address: &Pubkey) -> Vec<u8> {
+        self.account(address).map(|a| a.data).unwrap_or_default()
+    }
+
+    /// Writes an account directly (test and demo setup only).
+    pub fn set_account(&mut self, address: &Pubkey, account: Account) {
+        self.context.set_account(address, &AccountSharedData::from(account));
+    }
+
+    /// A new keypair holding `lamports`.
+    pub fn create_user(&mut self, lamports: u64) -> Keypair {
+        let user = Keypair::new();
+        self.set_account(&user.pubkey(), Account { lamports, owner: crate::system_program_id(), ..Account::default() });
+        user
+    }
+
+    /// A new initialized mint of `token_program` (SPL Token or Token-2022).
+    pub fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
+        let mint = Pubkey::new_unique();
+        let state = Mint {
+            mint_authority: Some(self.context.payer.pubkey()).into(),
+            supply: u64::MAX / 2,
+            decimals,
+            is_initialized: true,
+            freeze_authority: None.into(),
+        };
+        let mut data = vec![0; Mint::LEN];
+        state.pack_into_slice(&mut data);
+        self.set_account(&mint, Account { lamports: 1_000_000_000, data, owner: *token_program, ..Account::default() });
+        mint
+    }
+
+    /// A new token account of `mint` owned by `owner` holding `amount`.
+    pub fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64, token_program: &Pubkey) -> Pubkey {
+        let address = Pubkey::new_unique();
+        self.set_token_account(&address, mint, owner, amount, token_program);
+        address
+    }
+
+    /// Writes a token account with the given balance (setup only).
+    pub fn set_token_account(&mut self, address: &Pubkey, mint: &Pubkey, owner: &Pubkey, amount: u64, token_program: &Pubkey) {
+        let state = TokenAccount {
+            mint: *mint,
+            owner: *owner,
+            amount,
+            state: AccountState::Initialized,
+            ..TokenAccount::default()
+        };
+        let mut data = vec![0; TokenAccount::LEN];
+        state.pack_into_slice(&mut data);
+        self.set_account(address, Account { lamports: 2_039_280, data, owner: *token_program, ..Account::default() });
+    }
+
+    /// Token balance of a token account (0 when it does not exist).
+    pub fn token_balance(&mut self, address: &Pubkey) -> u64 {
+        let data = self.data(address);
+        if data.len() < 72 {
+            return 0;
+        }
+        u64::from_le_bytes(data[64..72].try_into().expect("8 bytes"))
+    }
+}
+
+impl Default for Svm {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,78 @@
+//! Program errors. The program returns `ProgramError::Custom(code)`; clients map the
+//! code back with [`MarginError::from_code`] and show [`MarginError::message`].
+
+macro_rules! errors {
+    ($( $(#[$doc:meta])* $name:ident = $code:literal => $msg:literal, )*) => {
+        /// Every error the margin program can return, with a stable numeric code.
+        #[repr(u32)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum MarginError {
+            $( $(#[$doc])* $name = $code, )*
+        }
+
+        impl MarginError {
+            /// The numeric code carried in `ProgramError::Custom`.
+            pub const fn code(self) -> u32 { self as u32 }
+
+            /// Looks an error up by its code (for clients decoding transaction errors).
+            pub const fn from_code(code: u32) -> Option<Self> {
+                match code { $( $code => Some(Self::$name), )* _ => None }
+            }
+
+            /// A sentence that says what went wrong and what to do about it.
+            pub const fn message(self) -> &'static str {
+                match self { $( Self::$name => $msg, )* }
+            }
+        }
+    };
+}
+
+errors! {
+    InvalidInstruction = 6000 => "instruction data is empty, has an unknown tag, or does not decode",
+    NotEnoughAccounts = 6001 => "fewer accounts were passed than the instruction requires",
+    MissingSigner = 6002 => "an account that must sign the transaction did not sign",
+    AccountNotWritable = 6003 => "an account that the instruction modifies was passed read-only",
+    InvalidAccountOwner = 6004 => "an account is not owned by the program it must belong to",
+    InvalidDiscriminator = 6005 => "an account's type tag does not match the expected account type",
+    InvalidAccountSize = 6006 => "an account's data length does not match its type",
+    InvalidPda = 6007 => "an account address does not match its program-derived address",
+    AlreadyInitialized = 6008 => "the account to create already exists",
+    Unauthorized = 6009 => "the signer is not the authority for this action",
+    InvalidTokenProgram = 6010 => "the token program is neither SPL Token nor Token-2022, or not the pool's",
+    InvalidMint = 6011 => "the mint does not match the pool's mint or is not a valid mint",
+    InvalidVault = 6012 => "the vault account is not this pool's vault",
+    InvalidTokenAccount = 6013 => "a token account has the wrong mint, owner, or is not a token account",
+    WrongGroup = 6014 => "the account belongs to a different group",
+    InvalidConfig = 6015 => "a pool configuration value is out of bounds (see docs/architecture.md)",
+    InvalidWeights = 6016 => "weights must satisfy 0 <= init asset <= maint asset <= 1 <= maint liab <= init liab",
+    InvalidRateCurve = 6017 => "the rate curve must have increasing kink utilizations and non-decreasing rates",
+    InvalidFees = 6018 => "protocol plus insurance fee must be below 100% of interest",
+    PoolPaused = 6019 => "the pool is paused",
+    PoolReduceOnly = 6020 => "the pool is reduce-only: no new deposits or borrows",
+    GroupPaused = 6021 => "the group is paused by its admin",
+    DepositCapExceeded = 6022 => "the deposit would take the pool over its deposit cap",
+    BorrowCapExceeded = 6023 => "the borrow would take the pool over its borrow cap",
+    ZeroAmount = 6024 => "the amount is zero or rounds to zero shares",
+    InsufficientShares = 6025 => "the account holds fewer shares than the withdrawal needs",
+    AccountNotEmpty = 6026 => "the margin account still holds deposits or debt",
+    PositionsFull = 6027 => "the margin account has no free position slot",
+    PoolNotInAccount = 6028 => "the margin account holds no position in this pool",
+    IsolatedPoolMismatch = 6029 => "an isolated account only uses its own collateral and debt pools",
+    SamePool = 6030 => "the same pool was given where two different pools are required",
+    MathOverflow = 6031 => "a calculation overflowed its bounds",
+    InvalidAccountKind = 6032 => "the margin account kind must be 0 (isolated) or 1 (cross)",
+    InvalidStatus = 6033 => "the pool status must be 0 (active), 1 (reduce-only) or 2 (paused)",
+    NoPendingAdmin = 6034 => "there is no pending admin transfer for this signer",
+    DebtOutstanding = 6035 => "the position has debt in this pool; repay it first",
+    InsufficientLiquidity = 6036 => "the vault does not hold enough idle tokens for this withdrawal",
+    InvalidFeeDestination = 6037 => "the fee destination token account is not owned by the group's fee destination",
+    DuplicateAccount = 6038 => "the same account was passed twice where distinct accounts are required",
+    ClockUnavailable = 6039 => "the clock sysvar could not be read",
+    InvalidOracleConfig = 6040 => "the oracle configuration is invalid",
+}
+
+impl From<MarginError> for solana_program_error::ProgramError {
+    fn from(error: MarginError) -> Self {
+        solana_program_error::ProgramError::Custom(error.code())
+    }
+}

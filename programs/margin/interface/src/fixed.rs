@@ -1,0 +1,153 @@
+//! Unsigned Q64.64 fixed point on plain `u128`, and the few wide operations the
+//! protocol needs. Why not I80F48: the health issue's compute-unit budget (~600 CU per
+//! position) rules out software division and I80F48's sign handling on the hot path;
+//! share values, fees and prices are never negative, so an unsigned binary fixed
+//! point with explicit rounding direction is both cheaper and clearer about who
+//! each rounding favours. Values are stored in accounts as `[u8; 16]` (little
+//! endian) because `u128` alignment differs between the host and the SBF targets.
+//!
+//! Every function returns `None` on overflow; callers turn that into `MathOverflow`.
+
+/// 1.0 in Q64.64.
+pub const ONE: u128 = 1 << 64;
+
+/// Reads a stored Q64.64 (or any `u128`) value.
+#[inline(always)]
+pub const fn load(bytes: &[u8; 16]) -> u128 {
+    u128::from_le_bytes(*bytes)
+}
+
+/// Encodes a Q64.64 (or any `u128`) value for storage.
+#[inline(always)]
+pub const fn store(value: u128) -> [u8; 16] {
+    value.to_le_bytes()
+}
+
+/// `(a * b) >> 64` for a `u64` count and a Q64.64 value, rounded down.
+/// The exact product has up to 192 bits; it is formed from two 64x64 products.
+#[inline]
+pub fn mul_q64_floor(count: u64, q: u128) -> Option<u128> {
+    let low = (count as u128) * (q as u64 as u128);
+    let high = (count as u128) * (q >> 64);
+    high.checked_add(low >> 64)
+}
+
+/// `(a * b) >> 64` rounded up (debts and anything owed to the protocol).
+#[inline]
+pub fn mul_q64_ceil(count: u64, q: u128) -> Option<u128> {
+    let low = (count as u128) * (q as u64 as u128);
+    let high = (count as u128) * (q >> 64);
+    let floor = high.checked_add(low >> 64)?;
+    if low as u64 != 0 {
+        floor.checked_add(1)
+    } else {
+        Some(floor)
+    }
+}
+
+/// `amount / q` as a share count for a Q64.64 share value `q`, rounded down
+/// (shares minted for a deposit). `None` when `q` is zero or the result exceeds u64.
+#[inline]
+pub fn div_q64_floor(amount: u64, q: u128) -> Option<u64> {
+    if q == 0 {
+        return None;
+    }
+    u64::try_from(((amount as u128) << 64) / q).ok()
+}
+
+/// `amount / q` rounded up (shares burned for a withdrawal, debt shares for a borrow).
+#[inline]
+pub fn div_q64_ceil(amount: u64, q: u128) -> Option<u64> {
+    if q == 0 {
+        return None;
+    }
+    let numerator = (amount as u128) << 64;
+    let quotient = numerator / q;
+    let quotient = if numerator % q != 0 { quotient + 1 } else { quotient };
+    u64::try_from(quotient).ok()
+}
+
+/// `a * b / c` with a 192-bit intermediate, rounded down. Used off the hot path
+/// (interest accrual), where a product of a Q64.64 value and a u64 can exceed 128 bits.
+pub fn mul_div_floor(a: u128, b: u64, c: u64) -> Option<u128> {
+    let (quotient, _) = mul_div_rem(a, b, c)?;
+    Some(quotient)
+}
+
+/// `a * b / c` with a 192-bit intermediate, rounded up.
+pub fn mul_div_ceil(a: u128, b: u64, c: u64) -> Option<u128> {
+    let (quotient, remainder) = mul_div_rem(a, b, c)?;
+    if remainder != 0 {
+        quotient.checked_add(1)
+    } else {
+        Some(quotient)
+    }
+}
+
+/// Long division of the 192-bit product `a * b` by `c`, limb by limb, so no
+/// 256-bit type is needed. Returns `None` if `c == 0` or the quotient exceeds u128.
+fn mul_div_rem(a: u128, b: u64, c: u64) -> Option<(u128, u64)> {
+    if c == 0 {
+        return None;
+    }
+    let b = b as u128;
+    let low = (a as u64 as u128) * b; // < 2^128
+    let high = (a >> 64) * b; // < 2^128
+    // product = high * 2^64 + low, split into three 64-bit limbs.
+    let (mid, carry) = (high as u64).overflowing_add((low >> 64) as u64);
+    let limb0 = low as u64;
+    let limb1 = mid;
+    let limb2 = ((high >> 64) as u64).checked_add(carry as u64)?;
+    let c = c as u128;
+    let mut remainder: u128 = 0;
+    let mut quotient = [0u64; 3];
+    for (i, limb) in [limb2, limb1, limb0].into_iter().enumerate() {
+        let current = (remainder << 64) | limb as u128;
+        quotient[i] = (current / c) as u64;
+        remainder = current % c;
+    }
+    if quotient[0] != 0 {
+        return None;
+    }
+    Some((((quotient[1] as u128) << 64) | quotient[2] as u128, remainder as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mul_q64_rounds_both_ways() {
+        let half = ONE / 2;
+        assert_eq!(mul_q64_floor(3, half), Some(1));
+        assert_eq!(mul_q64_ceil(3, half), Some(2));
+        assert_eq!(mul_q64_ceil(4, half), Some(2));
+        assert_eq!(mul_q64_floor(u64::MAX, ONE), Some(u64::MAX as u128));
+    }
+
+    #[test]
+    fn div_q64_rounds_both_ways() {
+        let three_halves = ONE + ONE / 2;
+        assert_eq!(div_q64_floor(4, three_halves), Some(2));
+        assert_eq!(div_q64_ceil(4, three_halves), Some(3));
+        assert_eq!(div_q64_ceil(3, three_halves), Some(2));
+        assert_eq!(div_q64_floor(1, 0), None);
+        assert_eq!(div_q64_floor(u64::MAX, ONE / 2), None);
+    }
+
+    #[test]
+    fn mul_div_matches_wide_reference() {
+        // Reference with a 256-bit-free check: cases whose product fits u128.
+        let cases = [(7u128, 3u64, 2u64), (u64::MAX as u128, u64::MAX, 3), (ONE * 5, 1_000, 7)];
+        for (a, b, c) in cases {
+            let exact = a * b as u128;
+            assert_eq!(mul_div_floor(a, b, c), Some(exact / c as u128));
+            let ceil = exact / c as u128 + u128::from(exact % c as u128 != 0);
+            assert_eq!(mul_div_ceil(a, b, c), Some(ceil));
+        }
+        // Product above 2^128 whose quotient fits.
+        assert_eq!(mul_div_floor(u128::MAX, 4, 8), Some(u128::MAX / 2));
+        assert_eq!(mul_div_floor(u128::MAX, 2, 1), None);
+        assert_eq!(mul_div_floor(1, 1, 0), None);
+    }
+}

@@ -1,0 +1,114 @@
+//! Instruction encoding: borsh of [`MarginInstruction`] (a one-byte variant tag
+//! followed by the variant's fields). Each variant documents its accounts in order;
+//! `[w]` = writable, `[s]` = signer.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+
+use crate::state::PoolConfig;
+
+/// Every instruction of the margin program.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum MarginInstruction {
+    /// 0. Creates a group with the signer as admin.
+    ///
+    /// Accounts: 0 `[w,s]` payer, 1 `[s]` admin (creator), 2 `[w]` group PDA
+    /// `["group", admin, seed]`, 3 system program.
+    InitGroup {
+        /// Any number; lets one admin create several groups.
+        seed: u64,
+        /// Owner of the token accounts fees are collected into.
+        fee_destination: [u8; 32],
+    },
+    /// 1. Creates the pool for a mint, its vault and vault authority.
+    ///
+    /// Accounts: 0 `[w,s]` payer, 1 `[s]` admin, 2 `[w]` group, 3 `[w]` pool PDA
+    /// `["pool", group, mint]`, 4 mint, 5 `[w]` vault PDA `["vault", pool]`,
+    /// 6 vault authority PDA `["vault_authority", pool]`, 7 token program (owner of
+    /// the mint), 8 system program.
+    CreatePool {
+        /// Initial parameters, validated like `UpdatePoolConfig`.
+        config: PoolConfig,
+    },
+    /// 2. Replaces a pool's parameters (admin). Accrues interest first so the old
+    /// rate curve applies up to now.
+    ///
+    /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool.
+    UpdatePoolConfig {
+        /// New parameters.
+        config: PoolConfig,
+    },
+    /// 3. Sets a pool's status (admin): 0 active, 1 reduce-only, 2 paused.
+    ///
+    /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool.
+    SetPoolStatus {
+        /// New [`crate::state::PoolStatus`] byte.
+        status: u8,
+    },
+    /// 4. First step of an admin transfer: records the proposed admin (admin).
+    /// Proposing all zeros cancels a pending transfer.
+    ///
+    /// Accounts: 0 `[s]` admin, 1 `[w]` group.
+    ProposeAdmin {
+        /// Proposed admin.
+        new_admin: [u8; 32],
+    },
+    /// 5. Second step: the proposed admin accepts.
+    ///
+    /// Accounts: 0 `[s]` pending admin, 1 `[w]` group.
+    AcceptAdmin,
+    /// 6. Opens a margin account for the signer.
+    ///
+    /// Accounts: 0 `[w,s]` payer, 1 `[s]` owner, 2 group, 3 `[w]` margin account
+    /// PDA `["margin_account", group, owner, index]`, 4 system program; isolated
+    /// accounts add 5 collateral pool, 6 debt pool (distinct pools of the group).
+    OpenMarginAccount {
+        /// Distinguishes an owner's accounts.
+        index: u16,
+        /// 0 isolated, 1 cross.
+        kind: u8,
+    },
+    /// 7. Closes an empty margin account and returns its lamports.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 `[w]` lamport destination.
+    CloseMarginAccount,
+    /// 8. Moves tokens from the owner's token account into the pool's vault and
+    /// credits deposit shares (rounded down). Accrues the pool first.
+    ///
+    /// Accounts: 0 `[s]` owner (token authority), 1 `[w]` margin account, 2 group,
+    /// 3 `[w]` pool, 4 `[w]` vault, 5 `[w]` source token account, 6 mint, 7 token
+    /// program.
+    Deposit {
+        /// Native units to deposit.
+        amount: u64,
+    },
+    /// 9. Burns deposit shares (rounded up) and pays tokens out of the vault.
+    /// Accrues the pool first.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
+    /// 4 `[w]` vault, 5 vault authority, 6 `[w]` destination token account, 7 mint,
+    /// 8 token program.
+    Withdraw {
+        /// Native units to withdraw; ignored when `all` is set.
+        amount: u64,
+        /// Withdraw every deposit share of the position.
+        all: bool,
+    },
+    /// 10. Permissionless crank: accrues a pool's interest up to now.
+    ///
+    /// Accounts: 0 `[w]` pool.
+    AccrueInterest,
+    /// 11. Pays the pool's accumulated protocol fees (whole units) out of the vault
+    /// (admin). Accrues first.
+    ///
+    /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool, 3 `[w]` vault, 4 vault
+    /// authority, 5 `[w]` destination token account (owned by the group's fee
+    /// destination), 6 mint, 7 token program.
+    CollectFees,
+    /// 12. Pauses or resumes the whole group (admin).
+    ///
+    /// Accounts: 0 `[s]` admin, 1 `[w]` group.
+    SetGroupPause {
+        /// True to pause.
+        paused: bool,
+    },
+}

@@ -1,0 +1,42 @@
+use bytemuck::{Pod, Zeroable};
+
+use super::AccountType;
+
+/// A group: one admin's set of pools and the margin accounts that use them.
+///
+/// PDA: `["group", creator, seed (u64 LE)]`. `creator` is kept so the address can be
+/// re-derived after the admin changes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct Group {
+    /// `Group::DISCRIMINATOR`. ABI: offset 0.
+    pub discriminator: [u8; 8],
+    /// Layout version.
+    pub version: u8,
+    /// PDA bump.
+    pub bump: u8,
+    /// Non-zero: every instruction except repay and liquidation is refused.
+    pub paused: u8,
+    pub _padding0: [u8; 1],
+    /// Number of pools created in this group.
+    pub pool_count: u32,
+    /// Signs admin instructions. ABI: offset 16.
+    pub admin: [u8; 32],
+    /// Proposed admin awaiting `accept_admin`; all zeros when none.
+    pub pending_admin: [u8; 32],
+    /// Owner of the token accounts that `collect_fees` pays into.
+    pub fee_destination: [u8; 32],
+    /// Key that created the group (PDA seed).
+    pub creator: [u8; 32],
+    /// Seed chosen at creation (PDA seed).
+    pub seed: u64,
+    /// Room for growth; zero.
+    pub reserved: [u8; 64],
+}
+
+const _: () = assert!(core::mem::size_of::<Group>() == 216);
+const _: () = assert!(core::mem::align_of::<Group>() == 8);
+
+impl AccountType for Group {
+    const DISCRIMINATOR: [u8; 8] = *b"mrgGROUP";
+}

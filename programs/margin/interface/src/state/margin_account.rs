@@ -1,0 +1,214 @@
+use bytemuck::{Pod, Zeroable};
+
+use super::LayoutError;
+
+/// Margin account kinds.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    /// One collateral pool and one debt pool, fixed at open; the collateral backs
+    /// only this account's debt. Slot 0 is the collateral, slot 1 the debt.
+    Isolated = 0,
+    /// Up to [`CROSS_POSITIONS`] pools netted in one health check.
+    Cross = 1,
+}
+
+impl AccountKind {
+    /// Decodes the stored byte.
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(Self::Isolated),
+            1 => Some(Self::Cross),
+            _ => None,
+        }
+    }
+
+    /// Number of position slots an account of this kind has.
+    pub const fn slots(self) -> usize {
+        match self {
+            Self::Isolated => ISOLATED_POSITIONS,
+            Self::Cross => CROSS_POSITIONS,
+        }
+    }
+
+    /// Exact data length of an account of this kind.
+    pub const fn account_len(self) -> usize {
+        MARGIN_HEADER_LEN + self.slots() * POSITION_LEN
+    }
+}
+
+/// Position slots of a cross account.
+pub const CROSS_POSITIONS: usize = 16;
+/// Position slots of an isolated account (collateral, debt).
+pub const ISOLATED_POSITIONS: usize = 2;
+/// Isolated slot holding the collateral deposit.
+pub const ISOLATED_COLLATERAL_SLOT: usize = 0;
+/// Isolated slot holding the debt.
+pub const ISOLATED_DEBT_SLOT: usize = 1;
+
+/// One pool's balance inside a margin account.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable)]
+pub struct Position {
+    /// Pool address; all zeros for an unused slot.
+    pub pool: [u8; 32],
+    /// Deposit shares of `pool`.
+    pub deposit_shares: u64,
+    /// Debt shares of `pool`.
+    pub borrow_shares: u64,
+}
+
+/// Size of one position.
+pub const POSITION_LEN: usize = core::mem::size_of::<Position>();
+const _: () = assert!(POSITION_LEN == 48);
+
+impl Position {
+    /// True when the slot holds neither deposits nor debt.
+    pub fn is_empty(&self) -> bool {
+        self.deposit_shares == 0 && self.borrow_shares == 0
+    }
+}
+
+/// Fixed part of a margin account, followed in the account data by
+/// `kind.slots()` [`Position`]s.
+///
+/// PDA: `["margin_account", group, owner, index (u16 LE)]`.
+///
+/// Cross accounts keep their used positions packed in slots `0..position_count`,
+/// in the order they were opened; that order is the order of the health accounts.
+/// Isolated accounts always have both slots' pools set (fixed at open) and
+/// `position_count == 2`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct MarginAccountHeader {
+    /// `MarginAccountHeader::DISCRIMINATOR`. ABI: offset 0.
+    pub discriminator: [u8; 8],
+    /// Layout version.
+    pub version: u8,
+    /// [`AccountKind`] as a byte. ABI: offset 9.
+    pub kind: u8,
+    /// PDA bump.
+    pub bump: u8,
+    /// Number of used position slots.
+    pub position_count: u8,
+    /// Index among the owner's accounts (PDA seed).
+    pub index: u16,
+    pub _padding0: [u8; 2],
+    /// Owning group. ABI: offset 16.
+    pub group: [u8; 32],
+    /// Owner who signs for deposits, withdrawals and borrows. ABI: offset 48.
+    pub owner: [u8; 32],
+    /// Room for growth; zero.
+    pub reserved: [u8; 48],
+}
+
+/// Size of the fixed part.
+pub const MARGIN_HEADER_LEN: usize = core::mem::size_of::<MarginAccountHeader>();
+const _: () = assert!(MARGIN_HEADER_LEN == 128);
+const _: () = assert!(AccountKind::Cross.account_len() == 896);
+const _: () = assert!(AccountKind::Isolated.account_len() == 224);
+
+impl MarginAccountHeader {
+    /// Account type tag.
+    pub const DISCRIMINATOR: [u8; 8] = *b"mrgMARGN";
+
+    /// Decoded kind (validated when the account is viewed).
+    pub fn kind(&self) -> AccountKind {
+        AccountKind::from_u8(self.kind).unwrap_or(AccountKind::Isolated)
+    }
+}
+
+/// A margin account viewed in place.
+pub struct MarginAccount<'a> {
+    pub header: &'a MarginAccountHeader,
+    pub positions: &'a [Position],
+}
+
+/// A margin account viewed in place, mutably.
+pub struct MarginAccountMut<'a> {
+    pub header: &'a mut MarginAccountHeader,
+    pub positions: &'a mut [Position],
+}
+
+pub fn check_margin_bytes(data: &[u8]) -> Result<AccountKind, LayoutError> {
+    if data.len() < MARGIN_HEADER_LEN || data[..8] != MarginAccountHeader::DISCRIMINATOR {
+        return Err(LayoutError::Discriminator);
+    }
+    let kind = AccountKind::from_u8(data[9]).ok_or(LayoutError::Discriminator)?;
+    if data.len() != kind.account_len() {
+        return Err(LayoutError::Size);
+    }
+    Ok(kind)
+}
+
+impl<'a> MarginAccount<'a> {
+    /// Views margin account bytes after checking discriminator, kind and length.
+    pub fn view(data: &'a [u8]) -> Result<Self, LayoutError> {
+        check_margin_bytes(data)?;
+        let (head, tail) = data.split_at(MARGIN_HEADER_LEN);
+        Ok(Self {
+            header: bytemuck::try_from_bytes(head).map_err(|_| LayoutError::Alignment)?,
+            positions: bytemuck::try_cast_slice(tail).map_err(|_| LayoutError::Alignment)?,
+        })
+    }
+
+    /// The used positions, in health-account order.
+    pub fn active(&self) -> &'a [Position] {
+        &self.positions[..self.header.position_count as usize]
+    }
+
+    /// Slot index of `pool` among the used positions.
+    pub fn find(&self, pool: &[u8; 32]) -> Option<usize> {
+        self.active().iter().position(|p| &p.pool == pool)
+    }
+}
+
+impl<'a> MarginAccountMut<'a> {
+    /// Mutable form of [`MarginAccount::view`].
+    pub fn view(data: &'a mut [u8]) -> Result<Self, LayoutError> {
+        check_margin_bytes(data)?;
+        let (head, tail) = data.split_at_mut(MARGIN_HEADER_LEN);
+        Ok(Self {
+            header: bytemuck::try_from_bytes_mut(head).map_err(|_| LayoutError::Alignment)?,
+            positions: bytemuck::try_cast_slice_mut(tail).map_err(|_| LayoutError::Alignment)?,
+        })
+    }
+
+    /// Read-only view of the same bytes.
+    pub fn as_ref(&self) -> MarginAccount<'_> {
+        MarginAccount { header: self.header, positions: self.positions }
+    }
+
+    /// Slot of `pool`, if the account holds a position in it.
+    pub fn find(&self, pool: &[u8; 32]) -> Option<usize> {
+        self.as_ref().find(pool)
+    }
+
+    /// Slot of `pool`, opening a new cross position at the end if needed.
+    /// Isolated accounts never open slots: their two pools are fixed.
+    pub fn find_or_open(&mut self, pool: &[u8; 32]) -> Option<usize> {
+        if let Some(slot) = self.find(pool) {
+            return Some(slot);
+        }
+        if self.header.kind() != AccountKind::Cross {
+            return None;
+        }
+        let slot = self.header.position_count as usize;
+        let position = self.positions.get_mut(slot)?;
+        *position = Position { pool: *pool, deposit_shares: 0, borrow_shares: 0 };
+        self.header.position_count += 1;
+        Some(slot)
+    }
+
+    /// Frees a cross slot that holds nothing, shifting later positions down so the
+    /// used ones stay packed and in order. Isolated slots are never freed.
+    pub fn release_if_empty(&mut self, slot: usize) {
+        let count = self.header.position_count as usize;
+        if self.header.kind() != AccountKind::Cross || slot >= count || !self.positions[slot].is_empty() {
+            return;
+        }
+        self.positions.copy_within(slot + 1..count, slot);
+        self.positions[count - 1] = Position::default();
+        self.header.position_count -= 1;
+    }
+}

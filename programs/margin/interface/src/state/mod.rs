@@ -1,0 +1,60 @@
+//! Zero-copy account layouts. Each type is `repr(C)`, Pod, starts with an 8-byte
+//! discriminator and a version byte, has a size assert next to it, and ends with
+//! reserved bytes for growth. 128-bit values are stored as `[u8; 16]`.
+
+mod group;
+mod margin_account;
+mod pool;
+
+pub use group::*;
+pub use margin_account::*;
+pub use pool::*;
+
+/// Layout version written by this code into every account's `version` byte.
+pub const LAYOUT_VERSION: u8 = 1;
+
+/// Written over a closed account's discriminator so its bytes can never be loaded
+/// again, even if lamports are sent back to it in the same transaction.
+pub const CLOSED_DISCRIMINATOR: [u8; 8] = *b"closed!!";
+
+/// An account type with a fixed discriminator and size.
+pub trait AccountType: bytemuck::Pod {
+    /// First 8 bytes of the account data.
+    const DISCRIMINATOR: [u8; 8];
+    /// Exact account data length.
+    const LEN: usize = core::mem::size_of::<Self>();
+}
+
+/// Why raw bytes could not be viewed as an account type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    /// Data length differs from the type's size.
+    Size,
+    /// Discriminator differs from the type's.
+    Discriminator,
+    /// Data is not aligned for the type (never happens for runtime account data).
+    Alignment,
+}
+
+/// Views account bytes as `T` after checking length and discriminator.
+pub fn view<T: AccountType>(data: &[u8]) -> Result<&T, LayoutError> {
+    check_bytes::<T>(data)?;
+    bytemuck::try_from_bytes(data).map_err(|_| LayoutError::Alignment)
+}
+
+/// Mutable form of [`view`].
+pub fn view_mut<T: AccountType>(data: &mut [u8]) -> Result<&mut T, LayoutError> {
+    check_bytes::<T>(data)?;
+    bytemuck::try_from_bytes_mut(data).map_err(|_| LayoutError::Alignment)
+}
+
+/// Checks tag and length of `T` bytes. Type tag first (so a wrong account type reports as such), then the exact length.
+pub fn check_bytes<T: AccountType>(data: &[u8]) -> Result<(), LayoutError> {
+    if data.len() < 8 || data[..8] != T::DISCRIMINATOR {
+        return Err(LayoutError::Discriminator);
+    }
+    if data.len() != T::LEN {
+        return Err(LayoutError::Size);
+    }
+    Ok(())
+}

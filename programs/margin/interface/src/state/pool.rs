@@ -1,0 +1,300 @@
+use borsh::{BorshDeserialize, BorshSerialize};
+use bytemuck::{Pod, Zeroable};
+
+use super::AccountType;
+use crate::{error::MarginError, fixed, BPS};
+
+/// Pool status: what users may do with it.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolStatus {
+    /// Everything allowed.
+    Active = 0,
+    /// Deposits and new borrows refused; withdraw, repay and liquidation work.
+    ReduceOnly = 1,
+    /// Only repay and liquidation work.
+    Paused = 2,
+}
+
+impl PoolStatus {
+    /// Decodes the stored byte.
+    pub const fn from_u8(value: u8) -> Option<Self> {
+        match value {
+            0 => Some(Self::Active),
+            1 => Some(Self::ReduceOnly),
+            2 => Some(Self::Paused),
+            _ => None,
+        }
+    }
+}
+
+/// Which Pyth account format the pool's oracle uses.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OracleKind {
+    /// No oracle yet: the pool takes deposits, but nothing can be borrowed against
+    /// it or from it until the admin configures one.
+    None = 0,
+    /// Legacy Pyth push price account (`SolanaPriceAccount`); `address` is the account.
+    PythLegacy = 1,
+    /// Pyth pull `PriceUpdateV2` owned by the receiver program; `address` is the feed id.
+    PythPull = 2,
+}
+
+/// Utilization-driven borrow rate: piecewise linear through
+/// `(0, base) -> (kink[0]) -> (kink[1]) -> (kink[2]) -> (100%, max)`.
+/// All rates are APR in basis points; utilizations in basis points of deposits.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, BorshSerialize, BorshDeserialize)]
+pub struct RateCurve {
+    /// APR at 0% utilization (bps).
+    pub base_rate_bps: u32,
+    /// Utilization of each kink (bps), strictly increasing, each in (0, 10_000).
+    pub kink_utilization_bps: [u32; 3],
+    /// APR at each kink (bps), non-decreasing.
+    pub kink_rate_bps: [u32; 3],
+    /// APR at 100% utilization (bps); at most [`MAX_RATE_BPS`].
+    pub max_rate_bps: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<RateCurve>() == 32);
+
+/// Highest APR a curve may reach: 100,000% (1,000x a year). Bounds the growth of the
+/// borrow index so a century without accrual cannot overflow Q64.64.
+pub const MAX_RATE_BPS: u32 = 10_000_000;
+
+/// Where prices come from and how far they may be trusted.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, BorshSerialize, BorshDeserialize)]
+pub struct OracleConfig {
+    /// Legacy: the price account address. Pull: the 32-byte feed id.
+    pub address: [u8; 32],
+    /// Oldest acceptable publish time, in seconds before the current clock.
+    pub max_age_secs: u32,
+    /// Largest acceptable `conf / price`, in bps.
+    pub max_confidence_bps: u16,
+    /// `k` in `price -/+ k * conf`, in hundredths (100 = one confidence interval).
+    pub confidence_multiplier_pct: u16,
+    /// [`OracleKind`] as a byte.
+    pub kind: u8,
+    /// Pull oracles: 1 = require full Wormhole verification, 0 = partial accepted.
+    pub require_full_verification: u8,
+    pub _padding: [u8; 6],
+}
+
+const _: () = assert!(core::mem::size_of::<OracleConfig>() == 48);
+
+/// Everything the admin sets on a pool. Passed whole to `create_pool` and
+/// `update_pool_config`, validated by [`PoolConfig::validate`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Pod, Zeroable, BorshSerialize, BorshDeserialize)]
+pub struct PoolConfig {
+    /// Borrow APR as a function of utilization.
+    pub rate_curve: RateCurve,
+    /// Price source.
+    pub oracle: OracleConfig,
+    /// Largest total deposits, native units.
+    pub deposit_cap: u64,
+    /// Largest total debt, native units.
+    pub borrow_cap: u64,
+    /// Share of interest kept by the protocol (bps).
+    pub protocol_fee_bps: u16,
+    /// Share of interest paid into the insurance fund (bps).
+    pub insurance_fee_bps: u16,
+    /// Collateral weight for opening debt and withdrawing (bps, <= maintenance).
+    pub init_asset_weight_bps: u16,
+    /// Collateral weight for the liquidation threshold (bps, <= 10_000).
+    pub maint_asset_weight_bps: u16,
+    /// Debt weight for opening debt (bps, >= maintenance).
+    pub init_liab_weight_bps: u16,
+    /// Debt weight for the liquidation threshold (bps, >= 10_000).
+    pub maint_liab_weight_bps: u16,
+    /// Liquidation bonus at the edge of maintenance health (bps of repaid value).
+    pub liquidation_penalty_min_bps: u16,
+    /// Liquidation bonus for a deeply unhealthy account (bps, >= min).
+    pub liquidation_penalty_max_bps: u16,
+    /// Share of the liquidation bonus paid to the insurance fund (bps).
+    pub liquidation_insurance_share_bps: u16,
+    /// Largest fraction of a debt one liquidation may repay (bps).
+    pub close_factor_bps: u16,
+    /// Bit 0: usable as collateral only in isolated accounts.
+    pub flags: u16,
+    pub _padding: [u8; 2],
+    /// Positions worth less than this (micro-USD) may be liquidated in full.
+    pub dust_threshold_micro_usd: u64,
+    /// Room for growth; zero.
+    pub reserved: [u8; 32],
+}
+
+const _: () = assert!(core::mem::size_of::<PoolConfig>() == 160);
+
+/// `PoolConfig::flags` bit: the asset counts as collateral only in isolated accounts.
+pub const POOL_FLAG_ISOLATED_ONLY: u16 = 1;
+
+impl PoolConfig {
+    /// Checks every bound; the admin gets the specific error of the first violation.
+    pub fn validate(&self) -> Result<(), MarginError> {
+        let bps = BPS as u16;
+        let weights_ok = self.init_asset_weight_bps <= self.maint_asset_weight_bps
+            && self.maint_asset_weight_bps <= bps
+            && self.maint_liab_weight_bps >= bps
+            && self.init_liab_weight_bps >= self.maint_liab_weight_bps;
+        if !weights_ok {
+            return Err(MarginError::InvalidWeights);
+        }
+        if (self.protocol_fee_bps as u32) + (self.insurance_fee_bps as u32) >= BPS as u32 {
+            return Err(MarginError::InvalidFees);
+        }
+        self.rate_curve.validate()?;
+        let liquidation_ok = self.liquidation_penalty_min_bps <= self.liquidation_penalty_max_bps
+            && self.liquidation_penalty_max_bps <= bps
+            && self.liquidation_insurance_share_bps <= bps
+            && self.close_factor_bps <= bps
+            && self.flags & !POOL_FLAG_ISOLATED_ONLY == 0;
+        if !liquidation_ok {
+            return Err(MarginError::InvalidConfig);
+        }
+        self.oracle.validate()
+    }
+}
+
+impl RateCurve {
+    /// Kink utilizations strictly increasing inside (0, 100%); rates non-decreasing
+    /// from base to max; max within [`MAX_RATE_BPS`].
+    pub fn validate(&self) -> Result<(), MarginError> {
+        let u = self.kink_utilization_bps;
+        let r = self.kink_rate_bps;
+        let utilizations_ok = 0 < u[0] && u[0] < u[1] && u[1] < u[2] && u[2] < BPS as u32;
+        let rates_ok = self.base_rate_bps <= r[0]
+            && r[0] <= r[1]
+            && r[1] <= r[2]
+            && r[2] <= self.max_rate_bps
+            && self.max_rate_bps <= MAX_RATE_BPS;
+        if utilizations_ok && rates_ok {
+            Ok(())
+        } else {
+            Err(MarginError::InvalidRateCurve)
+        }
+    }
+}
+
+impl OracleConfig {
+    /// Known kind, positive age limit, confidence limit within 100%.
+    pub fn validate(&self) -> Result<(), MarginError> {
+        let ok = match self.kind {
+            k if k == OracleKind::None as u8 => true,
+            k if k == OracleKind::PythLegacy as u8 || k == OracleKind::PythPull as u8 => {
+                self.max_age_secs > 0
+                    && self.max_confidence_bps as u64 <= BPS
+                    && self.require_full_verification <= 1
+            }
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(MarginError::InvalidOracleConfig)
+        }
+    }
+}
+
+/// One lending pool: a mint's vault, its share accounting and its parameters.
+///
+/// PDA: `["pool", group, mint]`. The vault is the token account PDA
+/// `["vault", pool]`, owned by the authority PDA `["vault_authority", pool]`.
+///
+/// Amounts are in the mint's native units. A deposit share is worth
+/// `deposit_share_value` native units; a debt share `borrow_share_value`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Pod, Zeroable)]
+pub struct Pool {
+    /// `Pool::DISCRIMINATOR`. ABI: offset 0.
+    pub discriminator: [u8; 8],
+    /// Layout version.
+    pub version: u8,
+    /// [`PoolStatus`] as a byte.
+    pub status: u8,
+    /// Decimals of `mint`.
+    pub mint_decimals: u8,
+    /// Bump of the pool PDA.
+    pub bump: u8,
+    /// Bump of the vault PDA.
+    pub vault_bump: u8,
+    /// Bump of the vault authority PDA.
+    pub vault_authority_bump: u8,
+    pub _padding0: [u8; 2],
+    /// Owning group. ABI: offset 16.
+    pub group: [u8; 32],
+    /// Token mint. ABI: offset 48.
+    pub mint: [u8; 32],
+    /// SPL Token or Token-2022: whichever owns `mint`.
+    pub token_program: [u8; 32],
+    /// Vault token account.
+    pub vault: [u8; 32],
+    /// Owner of the vault (PDA); signs transfers out.
+    pub vault_authority: [u8; 32],
+    /// Native units per deposit share, Q64.64.
+    pub deposit_share_value: [u8; 16],
+    /// Native units per debt share, Q64.64.
+    pub borrow_share_value: [u8; 16],
+    /// Protocol fees not yet collected, native units Q64.64.
+    pub protocol_fees: [u8; 16],
+    /// Insurance fund balance, native units Q64.64.
+    pub insurance_fund: [u8; 16],
+    /// Sum of every account's deposit shares.
+    pub total_deposit_shares: u64,
+    /// Sum of every account's debt shares.
+    pub total_borrow_shares: u64,
+    /// Unix time (seconds) interest was last accrued to.
+    pub last_accrual_ts: i64,
+    /// Admin parameters.
+    pub config: PoolConfig,
+    /// Room for growth; zero.
+    pub reserved: [u8; 88],
+}
+
+const _: () = assert!(core::mem::size_of::<Pool>() == 512);
+const _: () = assert!(core::mem::align_of::<Pool>() == 8);
+
+impl AccountType for Pool {
+    const DISCRIMINATOR: [u8; 8] = *b"mrgPOOL_";
+}
+
+impl Pool {
+    /// Native units per deposit share (Q64.64).
+    pub fn deposit_share_value(&self) -> u128 {
+        fixed::load(&self.deposit_share_value)
+    }
+
+    /// Native units per debt share (Q64.64).
+    pub fn borrow_share_value(&self) -> u128 {
+        fixed::load(&self.borrow_share_value)
+    }
+
+    /// Total deposits, native units, rounded down.
+    pub fn total_deposits(&self) -> Result<u128, MarginError> {
+        fixed::mul_q64_floor(self.total_deposit_shares, self.deposit_share_value())
+            .ok_or(MarginError::MathOverflow)
+    }
+
+    /// Total debt, native units, rounded up.
+    pub fn total_debt(&self) -> Result<u128, MarginError> {
+        fixed::mul_q64_ceil(self.total_borrow_shares, self.borrow_share_value())
+            .ok_or(MarginError::MathOverflow)
+    }
+
+    /// Uncollected protocol fees, whole native units (rounded down).
+    pub fn protocol_fees_native(&self) -> u64 {
+        (fixed::load(&self.protocol_fees) >> 64) as u64
+    }
+
+    /// Insurance fund, whole native units (rounded down).
+    pub fn insurance_fund_native(&self) -> u64 {
+        (fixed::load(&self.insurance_fund) >> 64) as u64
+    }
+
+    /// Decoded status; an unknown byte reads as paused (fail closed).
+    pub fn status(&self) -> PoolStatus {
+        PoolStatus::from_u8(self.status).unwrap_or(PoolStatus::Paused)
+    }
+}

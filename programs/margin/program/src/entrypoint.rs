@@ -1,0 +1,69 @@
+//! Program entrypoint and the one dispatch table.
+
+use borsh::BorshDeserialize;
+use margin_interface::{error::MarginError, instruction::MarginInstruction};
+use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+
+use crate::processor;
+
+pinocchio::program_entrypoint!(process_instruction);
+pinocchio::no_allocator!();
+pinocchio::nostd_panic_handler!();
+
+/// Decodes the instruction and runs its processor.
+pub fn process_instruction(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    data: &[u8],
+) -> ProgramResult {
+    let instruction = MarginInstruction::try_from_slice(data)
+        .map_err(|_| ProgramError::from(MarginError::InvalidInstruction))?;
+    match instruction {
+        // 0
+        MarginInstruction::InitGroup { seed, fee_destination } => {
+            processor::init_group::process(program_id, accounts, seed, fee_destination)
+        }
+        // 1
+        MarginInstruction::CreatePool { config } => {
+            processor::create_pool::process(program_id, accounts, &config)
+        }
+        // 2
+        MarginInstruction::UpdatePoolConfig { config } => {
+            processor::update_pool_config::process(program_id, accounts, &config)
+        }
+        // 3
+        MarginInstruction::SetPoolStatus { status } => {
+            processor::set_pool_status::process(program_id, accounts, status)
+        }
+        // 4
+        MarginInstruction::ProposeAdmin { new_admin } => {
+            processor::transfer_admin::propose(program_id, accounts, new_admin)
+        }
+        // 5
+        MarginInstruction::AcceptAdmin => processor::transfer_admin::accept(program_id, accounts),
+        // 6
+        MarginInstruction::OpenMarginAccount { index, kind } => {
+            processor::open_margin_account::process(program_id, accounts, index, kind)
+        }
+        // 7
+        MarginInstruction::CloseMarginAccount => {
+            processor::close_margin_account::process(program_id, accounts)
+        }
+        // 8
+        MarginInstruction::Deposit { amount } => {
+            processor::deposit::process(program_id, accounts, amount)
+        }
+        // 9
+        MarginInstruction::Withdraw { amount, all } => {
+            processor::withdraw::process(program_id, accounts, amount, all)
+        }
+        // 10
+        MarginInstruction::AccrueInterest => processor::accrue_interest::process(program_id, accounts),
+        // 11
+        MarginInstruction::CollectFees => processor::collect_fees::process(program_id, accounts),
+        // 12
+        MarginInstruction::SetGroupPause { paused } => {
+            processor::set_group_pause::process(program_id, accounts, paused)
+        }
+    }
+}

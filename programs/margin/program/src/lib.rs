@@ -1,0 +1,14 @@
+//! The margin lending program: pools with utilization-driven interest, isolated and
+//! cross margin accounts. `no_std`, pinocchio. Layouts, math and instruction
+//! encoding live in `margin-interface`, shared with the client.
+#![no_std]
+
+pub mod entrypoint;
+pub mod processor;
+pub mod sysvar;
+pub mod validate;
+
+pub use margin_interface as interface;
+
+#[cfg(all(target_arch = "bpf", not(target_os = "solana")))]
+use solana_compiler_builtins as _;

@@ -1,0 +1,8 @@
+//! Logic shared by sibling instructions.
+
+pub mod accounts;
+pub mod admin;
+pub mod token;
+pub mod user;
+
+pub use crate::sysvar::unix_timestamp as now;

@@ -1,0 +1,99 @@
+//! Token accounts and transfers, for SPL Token and Token-2022 alike
+//! (`TransferChecked` works on both; the pool records which program owns its mint).
+
+use margin_interface::{error::MarginError, pda::VAULT_AUTHORITY_SEED, state::Pool};
+use pinocchio::{
+    cpi::{Seed, Signer},
+    error::ProgramError,
+    AccountView,
+};
+use pinocchio_token::instructions::TransferChecked;
+
+use crate::validate::key;
+
+/// Base length of a token account (SPL Token; Token-2022 accounts are at least this).
+pub const TOKEN_ACCOUNT_LEN: usize = 165;
+/// Base length of a mint.
+pub const MINT_LEN: usize = 82;
+
+/// The token program passed must be the pool's.
+pub fn check_token_program(pool: &Pool, token_program: &AccountView) -> Result<(), ProgramError> {
+    if key(token_program) != &pool.token_program {
+        return Err(MarginError::InvalidTokenProgram.into());
+    }
+    Ok(())
+}
+
+/// The mint passed must be the pool's.
+pub fn check_mint(pool: &Pool, mint: &AccountView) -> Result<(), ProgramError> {
+    if key(mint) != &pool.mint {
+        return Err(MarginError::InvalidMint.into());
+    }
+    Ok(())
+}
+
+/// The vault passed must be the pool's.
+pub fn check_vault(pool: &Pool, vault: &AccountView) -> Result<(), ProgramError> {
+    if key(vault) != &pool.vault {
+        return Err(MarginError::InvalidVault.into());
+    }
+    Ok(())
+}
+
+/// A user token account: owned by the pool's token program, of the pool's mint.
+/// Returns the token account's owner (wallet).
+pub fn check_user_token_account(pool: &Pool, account: &AccountView) -> Result<[u8; 32], ProgramError> {
+    if account.owner().as_array() != &pool.token_program || account.data_len() < TOKEN_ACCOUNT_LEN {
+        return Err(MarginError::InvalidTokenAccount.into());
+    }
+    let data = account.try_borrow()?;
+    if data[..32] != pool.mint {
+        return Err(MarginError::InvalidTokenAccount.into());
+    }
+    let mut owner = [0u8; 32];
+    owner.copy_from_slice(&data[32..64]);
+    Ok(owner)
+}
+
+/// Token amount held by a token account (validated by the caller).
+pub fn token_amount(account: &AccountView) -> Result<u64, ProgramError> {
+    let data = account.try_borrow()?;
+    let mut amount = [0u8; 8];
+    amount.copy_from_slice(&data[64..72]);
+    Ok(u64::from_le_bytes(amount))
+}
+
+/// Moves `amount` from a user's token account into the vault; `authority` signed.
+pub fn transfer_in(
+    pool: &Pool,
+    source: &AccountView,
+    mint: &AccountView,
+    vault: &AccountView,
+    authority: &AccountView,
+    token_program: &AccountView,
+    amount: u64,
+) -> Result<(), ProgramError> {
+    TransferChecked::new(source, mint, vault, authority, amount, pool.mint_decimals)
+        .invoke_with_program(token_program.address())
+}
+
+/// Moves `amount` out of the vault, signed by the pool's vault authority PDA.
+pub fn transfer_out(
+    pool: &Pool,
+    pool_key: &[u8; 32],
+    vault: &AccountView,
+    mint: &AccountView,
+    destination: &AccountView,
+    vault_authority: &AccountView,
+    token_program: &AccountView,
+    amount: u64,
+) -> Result<(), ProgramError> {
+    if key(vault_authority) != &pool.vault_authority {
+        return Err(MarginError::InvalidPda.into());
+    }
+    let bump = [pool.vault_authority_bump];
+    let seeds = [Seed::from(VAULT_AUTHORITY_SEED), Seed::from(pool_key.as_slice()), Seed::from(&bump)];
+    let signer = Signer::from(&seeds);
+    TransferChecked::new(vault, mint, destination, vault_authority, amount, pool.mint_decimals)
+        .invoke_signed_with_program(&[signer], token_program.address())
+}

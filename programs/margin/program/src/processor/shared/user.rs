@@ -1,0 +1,60 @@
+//! The prologue of every user instruction on one pool: owner signed, group not
+//! paused, margin account and pool both belong to the group and the account to the
+//! owner.
+
+use margin_interface::{
+    error::MarginError,
+    state::{Group, MarginAccountMut, Pool},
+};
+use pinocchio::{
+    account::RefMut,
+    error::ProgramError,
+    AccountView, Address,
+};
+
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_signer};
+
+/// Validated, writable views of a user's margin account and one pool.
+pub struct UserContext<'a> {
+    pub margin: RefMut<'a, [u8]>,
+    pub pool: RefMut<'a, Pool>,
+}
+
+impl UserContext<'_> {
+    /// The margin account viewed in place.
+    pub fn account(&mut self) -> Result<MarginAccountMut<'_>, ProgramError> {
+        MarginAccountMut::view(&mut self.margin).map_err(layout_error)
+    }
+}
+
+/// Loads and cross-checks owner, margin account, group and pool.
+pub fn load_user_context<'a>(
+    program_id: &Address,
+    owner: &AccountView,
+    margin: &'a mut AccountView,
+    group: &AccountView,
+    pool: &'a mut AccountView,
+) -> Result<UserContext<'a>, ProgramError> {
+    require_signer(owner)?;
+    {
+        let group_state = load::<Group>(program_id, group)?;
+        if group_state.paused != 0 {
+            return Err(MarginError::GroupPaused.into());
+        }
+    }
+    let mut margin = load_margin_bytes_mut(program_id, margin)?;
+    {
+        let account = MarginAccountMut::view(&mut margin).map_err(layout_error)?;
+        if &account.header.owner != key(owner) {
+            return Err(MarginError::Unauthorized.into());
+        }
+        if &account.header.group != key(group) {
+            return Err(MarginError::WrongGroup.into());
+        }
+    }
+    let pool = load_mut::<Pool>(program_id, pool)?;
+    if &pool.group != key(group) {
+        return Err(MarginError::WrongGroup.into());
+    }
+    Ok(UserContext { margin, pool })
+}

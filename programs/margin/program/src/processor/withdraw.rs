@@ -1,0 +1,69 @@
+//! `withdraw`: burns deposit shares (rounded up, or all of them) and pays tokens out
+//! of the vault. Only idle liquidity (deposits minus debt) can leave.
+//!
+//! Accounts with debt will need a health check here; until borrowing exists no
+//! account can hold debt, so none is needed yet.
+
+use margin_interface::{error::MarginError, fixed, state::PoolStatus};
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use super::shared::{
+    now,
+    token::{check_mint, check_token_program, check_vault, transfer_out},
+    user::load_user_context,
+};
+use crate::validate::key;
+
+pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
+    let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, ..] = accounts else {
+        return Err(MarginError::NotEnoughAccounts.into());
+    };
+    let pool_key = *key(pool);
+    let mut context = load_user_context(program_id, owner, margin, group, pool)?;
+    if context.pool.status() == PoolStatus::Paused {
+        return Err(MarginError::PoolPaused.into());
+    }
+    check_vault(&context.pool, vault)?;
+    check_mint(&context.pool, mint)?;
+    check_token_program(&context.pool, token_program)?;
+
+    let pool_state = &mut *context.pool;
+    pool_state.accrue(now()?)?;
+    let share_value = pool_state.deposit_share_value();
+    let overflow = MarginError::MathOverflow;
+
+    let pool_snapshot;
+    let amount = {
+        let slot = {
+            let account = context.account()?;
+            account.find(&pool_key).ok_or(MarginError::PoolNotInAccount)?
+        };
+        let held = context.account()?.positions[slot].deposit_shares;
+        let (shares, amount) = if all {
+            let amount = u64::try_from(fixed::mul_q64_floor(held, share_value).ok_or(overflow)?).map_err(|_| overflow)?;
+            (held, amount)
+        } else {
+            (fixed::div_q64_ceil(amount, share_value).ok_or(overflow)?, amount)
+        };
+        if amount == 0 || shares == 0 {
+            return Err(MarginError::ZeroAmount.into());
+        }
+        if shares > held {
+            return Err(MarginError::InsufficientShares.into());
+        }
+        let pool_state = &mut *context.pool;
+        let idle = pool_state.total_deposits()?.saturating_sub(pool_state.total_debt()?);
+        if amount as u128 > idle {
+            return Err(MarginError::InsufficientLiquidity.into());
+        }
+        pool_state.total_deposit_shares = pool_state.total_deposit_shares.checked_sub(shares).ok_or(overflow)?;
+        pool_snapshot = *pool_state;
+        let mut account = context.account()?;
+        account.positions[slot].deposit_shares = held - shares;
+        account.release_if_empty(slot);
+        amount
+    };
+    drop(context);
+
+    transfer_out(&pool_snapshot, &pool_key, vault, mint, destination, vault_authority, token_program, amount)
+}
