@@ -6,34 +6,24 @@
 set -euo pipefail
 
 NIGHTLY="nightly-2026-08-21"
-SBPF_LINKER_VERSION="0.2.6"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-
-if ! rustup toolchain list | grep -q "^${NIGHTLY}"; then
-    echo ">> installing ${NIGHTLY}"
-    rustup toolchain install "$NIGHTLY" --profile minimal -c rust-src
-elif ! rustup component list --toolchain "$NIGHTLY" --installed | grep -q '^rust-src'; then
-    rustup component add rust-src --toolchain "$NIGHTLY"
-fi
-
-if ! command -v sbpf-linker >/dev/null 2>&1 || ! sbpf-linker --version 2>/dev/null | grep -q "$SBPF_LINKER_VERSION"; then
-    echo ">> installing sbpf-linker ${SBPF_LINKER_VERSION} (takes a few minutes)"
-    cargo +"$NIGHTLY" install sbpf-linker --locked --version "$SBPF_LINKER_VERSION"
-fi
+scripts/install-tools.sh
 
 export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
 export RUSTFLAGS="-C link-arg=--arch=v0 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096"
+set +e
 cargo +"$NIGHTLY" build \
     --release \
     --target bpfel-unknown-none \
     -Zbuild-std=core,alloc \
     -p margin-program \
-    --lib 2>&1 | grep -v "unable to open LLVM shared lib" || true
-
+    --lib --locked 2>&1 | grep -v "unable to open LLVM shared lib\|linker_messages\|^  |$\|^  = note\|generated 1 warning"
+status=${PIPESTATUS[0]}
+set -e
 SO="target/bpfel-unknown-none/release/libmargin.so"
-if [ ! -f "$SO" ] || [ "$SO" -ot programs/margin/program/src/lib.rs ]; then
-    echo "build failed: $SO missing or stale" >&2
+if [ "$status" -ne 0 ] || [ ! -f "$SO" ]; then
+    echo "SBF build failed (cargo exit $status)" >&2
     exit 1
 fi
 mkdir -p target/deploy

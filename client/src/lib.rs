@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod demo;
 pub mod errors;
 pub mod instructions;
 pub mod pda;

@@ -82,6 +82,10 @@ impl Svm {
         );
         // SAFETY of set_var: called before any other thread of ours reads the environment.
         std::env::set_var("SBF_OUT_DIR", &dir);
+        if std::env::var_os("RUST_LOG").is_none() {
+            // program-test logs every instruction at debug level otherwise.
+            std::env::set_var("RUST_LOG", "error");
+        }
         let mut program_test = ProgramTest::default();
         program_test.prefer_bpf(true);
         program_test.add_program("margin", program_id(), None);

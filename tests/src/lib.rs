@@ -2,6 +2,8 @@
 //! `margin.so`, a group with its admin, and helpers for pools, users and the
 //! "a failed instruction changes nothing" check.
 
+pub mod bench;
+
 use margin_client::{
     accounts::{self, MarginAccountData},
     config::default_pool_config,
@@ -96,6 +98,16 @@ impl Env {
         accounts::pool(&self.svm.data(&keys.pool)).expect("pool account")
     }
 
+    /// Rewrites a pool's state in place (to stage debt or share values that later
+    /// issues' instructions would produce; the program then acts on it for real).
+    pub fn write_pool(&mut self, keys: &PoolKeys, edit: impl FnOnce(&mut Pool)) {
+        let mut account = self.svm.account(&keys.pool).expect("pool");
+        let mut pool = accounts::pool(&account.data).expect("pool layout");
+        edit(&mut pool);
+        account.data.copy_from_slice(bytemuck::bytes_of(&pool));
+        self.svm.set_account(&keys.pool, account);
+    }
+
     /// Decoded group.
     pub fn group_state(&mut self) -> Group {
         let group = self.group;
@@ -128,5 +140,43 @@ impl Env {
 impl Default for Env {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Copies `source`'s account to a new address, owned by `owner` (for owner and
+/// type-cosplay attacks: valid-looking bytes under the wrong program).
+pub fn clone_account_to_owner(svm: &mut Svm, source: &Pubkey, owner: &Pubkey) -> Pubkey {
+    let mut account = svm.account(source).expect("source account");
+    account.owner = *owner;
+    let address = Pubkey::new_unique();
+    svm.set_account(&address, account);
+    address
+}
+
+/// Replaces signer flags so an instruction can be sent without `key`'s signature.
+pub fn strip_signer(mut ix: Instruction, key: &Pubkey) -> Instruction {
+    for meta in ix.accounts.iter_mut().filter(|m| &m.pubkey == key) {
+        meta.is_signer = false;
+    }
+    ix
+}
+
+/// Replaces every occurrence of account `from` with `to` in an instruction.
+pub fn swap_account(mut ix: Instruction, from: &Pubkey, to: &Pubkey) -> Instruction {
+    for meta in ix.accounts.iter_mut().filter(|m| &m.pubkey == from) {
+        meta.pubkey = *to;
+    }
+    ix
+}
+
+/// A system-program lamport transfer (instruction 2), built by hand to keep the
+/// test crate's dependency list short.
+pub fn system_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction {
+    let mut data = vec![2, 0, 0, 0];
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: margin_client::system_program_id(),
+        accounts: vec![solana_sdk::instruction::AccountMeta::new(*from, true), solana_sdk::instruction::AccountMeta::new(*to, false)],
+        data,
     }
 }

@@ -69,6 +69,23 @@ errors! {
     DuplicateAccount = 6038 => "the same account was passed twice where distinct accounts are required",
     ClockUnavailable = 6039 => "the clock sysvar could not be read",
     InvalidOracleConfig = 6040 => "the oracle configuration is invalid",
+    OracleWrongOwner = 6041 => "the oracle account is not owned by the Pyth program its format requires",
+    OracleWrongAccount = 6042 => "the oracle account or feed id is not the one configured for the pool",
+    OracleStale = 6043 => "the oracle price is older than the pool's maximum age",
+    OracleConfidenceTooWide = 6044 => "the oracle confidence interval is wider than the pool allows",
+    OracleNotTrading = 6045 => "the legacy Pyth price status is not Trading",
+    OraclePartiallyVerified = 6046 => "the price update is only partially verified but the pool requires full verification",
+    OracleNonPositivePrice = 6047 => "the oracle price (or its EMA) is zero or negative",
+    OracleExponentOutOfRange = 6048 => "the oracle exponent is outside the supported range [-18, 0]",
+    OracleInvalidData = 6049 => "the oracle account data is not a valid Pyth price account",
+    OracleNotConfigured = 6050 => "the pool has no oracle configured, so it cannot back or carry debt",
+    PriceOutOfRange = 6051 => "the normalized price or a position value is outside the supported range",
+    HealthAccountMismatch = 6052 => "health accounts must be (pool, oracle) for each position, in slot order",
+    HealthAccountCount = 6053 => "the number of health accounts does not match the account's positions",
+    InsufficientHealth = 6054 => "the action would leave initial health below zero",
+    RepayExceedsDebt = 6055 => "the repayment is larger than the debt",
+    DepositOutstanding = 6056 => "the account has a deposit in this pool; withdraw it instead of borrowing",
+    NotSameOwner = 6057 => "both margin accounts must belong to the signer",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {
@@ -76,3 +93,11 @@ impl From<MarginError> for solana_program_error::ProgramError {
         solana_program_error::ProgramError::Custom(error.code())
     }
 }
+
+impl core::fmt::Display for MarginError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?} ({}): {}", self, self.code(), self.message())
+    }
+}
+
+impl core::error::Error for MarginError {}

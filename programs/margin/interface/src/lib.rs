@@ -10,6 +10,7 @@ pub mod error;
 pub mod fixed;
 pub mod instruction;
 pub mod interest;
+pub mod oracle;
 pub mod pda;
 pub mod state;
 

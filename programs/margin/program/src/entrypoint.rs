@@ -7,7 +7,9 @@ use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 use crate::processor;
 
 pinocchio::program_entrypoint!(process_instruction);
-pinocchio::no_allocator!();
+// A bump allocator: the program itself never allocates, but borsh builds an error
+// message when instruction data does not decode.
+pinocchio::default_allocator!();
 pinocchio::nostd_panic_handler!();
 
 /// Decodes the instruction and runs its processor.

@@ -30,13 +30,17 @@ pub fn minimum_balance(space: usize) -> Result<u64, ProgramError> {
     Ok((per_year as f64 * threshold) as u64)
 }
 
+// The per-sysvar syscalls are deprecated in favour of `sol_get_sysvar`, but they are
+// what every runtime version supports and they return the whole struct in one call.
 #[cfg(any(target_os = "solana", target_arch = "bpf"))]
+#[allow(deprecated)]
 fn get_clock(out: &mut [u64; 5]) -> u64 {
     // SAFETY: the syscall writes the 40-byte Clock into `out`, which is 40 bytes.
     unsafe { pinocchio::syscalls::sol_get_clock_sysvar(out.as_mut_ptr() as *mut u8) }
 }
 
 #[cfg(any(target_os = "solana", target_arch = "bpf"))]
+#[allow(deprecated)]
 fn get_rent(out: &mut [u64; 3]) -> u64 {
     // SAFETY: the syscall writes the 17-byte Rent (padded to 24) into `out` (24 bytes).
     unsafe { pinocchio::syscalls::sol_get_rent_sysvar(out.as_mut_ptr() as *mut u8) }

@@ -58,3 +58,15 @@ pub fn check_bytes<T: AccountType>(data: &[u8]) -> Result<(), LayoutError> {
     }
     Ok(())
 }
+
+impl core::fmt::Display for LayoutError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Size => "account data has the wrong length for its type",
+            Self::Discriminator => "account data does not carry the expected type tag",
+            Self::Alignment => "account data is misaligned",
+        })
+    }
+}
+
+impl core::error::Error for LayoutError {}

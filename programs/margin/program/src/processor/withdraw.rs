@@ -9,10 +9,10 @@ use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     now,
-    token::{check_mint, check_token_program, check_vault, transfer_out},
+    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_out},
     user::load_user_context,
 };
-use crate::validate::key;
+use crate::validate::{key, require_distinct};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
     let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, ..] = accounts else {
@@ -26,6 +26,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     check_vault(&context.pool, vault)?;
     check_mint(&context.pool, mint)?;
     check_token_program(&context.pool, token_program)?;
+    check_user_token_account(&context.pool, destination)?;
+    require_distinct(vault, destination)?;
 
     let pool_state = &mut *context.pool;
     pool_state.accrue(now()?)?;

@@ -12,7 +12,7 @@ use pinocchio::{
     AccountView, Address,
 };
 
-use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_signer};
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
 /// Validated, writable views of a user's margin account and one pool.
 pub struct UserContext<'a> {
@@ -36,6 +36,7 @@ pub fn load_user_context<'a>(
     pool: &'a mut AccountView,
 ) -> Result<UserContext<'a>, ProgramError> {
     require_signer(owner)?;
+    require_distinct(margin, pool)?;
     {
         let group_state = load::<Group>(program_id, group)?;
         if group_state.paused != 0 {

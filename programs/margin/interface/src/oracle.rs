@@ -1,0 +1,209 @@
+//! Pyth price accounts, read zero-copy: the legacy push `SolanaPriceAccount` and
+//! the pull receiver's `PriceUpdateV2`. The conformance crates prove these readers
+//! against pyth-sdk-solana and pyth-solana-receiver-sdk.
+
+use crate::{
+    error::MarginError,
+    state::{OracleConfig, OracleKind},
+    BPS,
+};
+
+/// Owner of legacy push price accounts (Pyth oracle program, mainnet).
+pub const PYTH_LEGACY_PROGRAM_ID: [u8; 32] = [
+    220, 229, 235, 225, 228, 156, 59, 159, 17, 76, 181, 84, 76, 80, 169, 158, 192, 214, 146, 214,
+    63, 86, 121, 90, 224, 41, 172, 131, 217, 234, 139, 226,
+];
+
+/// Owner of `PriceUpdateV2` accounts (`rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ`).
+pub const PYTH_RECEIVER_PROGRAM_ID: [u8; 32] = [
+    12, 183, 250, 187, 82, 247, 166, 72, 187, 91, 49, 125, 154, 1, 139, 144, 87, 203, 2, 71, 116,
+    250, 254, 1, 230, 196, 223, 152, 204, 56, 88, 129,
+];
+
+/// Anchor discriminator of `PriceUpdateV2`: `sha256("account:PriceUpdateV2")[..8]`.
+pub const PRICE_UPDATE_V2_DISCRIMINATOR: [u8; 8] = [34, 241, 35, 99, 157, 126, 244, 205];
+
+/// Legacy price account magic, version and account type.
+pub const LEGACY_MAGIC: u32 = 0xa1b2_c3d4;
+pub const LEGACY_VERSION: u32 = 2;
+pub const LEGACY_ACCOUNT_TYPE_PRICE: u32 = 3;
+/// Legacy aggregate status meaning "trading".
+pub const LEGACY_STATUS_TRADING: u32 = 1;
+/// Bytes of a legacy price account up to and including the aggregate price info
+/// (the publisher components that follow are not read).
+pub const LEGACY_MIN_LEN: usize = 240;
+
+/// Supported exponent range: prices are `mantissa * 10^expo`.
+pub const MIN_EXPONENT: i32 = -18;
+pub const MAX_EXPONENT: i32 = 0;
+
+/// A price as Pyth publishes it: `price * 10^expo` USD per whole token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OraclePrice {
+    pub price: i64,
+    pub conf: u64,
+    pub expo: i32,
+    pub publish_time: i64,
+    pub ema_price: i64,
+    pub ema_conf: u64,
+}
+
+/// How a `PriceUpdateV2` was verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// Some Wormhole guardian signatures were checked.
+    Partial { num_signatures: u8 },
+    /// The full guardian set quorum was checked.
+    Full,
+}
+
+/// A parsed `PriceUpdateV2`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceUpdate {
+    pub write_authority: [u8; 32],
+    pub verification: Verification,
+    pub feed_id: [u8; 32],
+    pub price: OraclePrice,
+    pub prev_publish_time: i64,
+    pub posted_slot: u64,
+}
+
+fn read<const N: usize>(data: &[u8], offset: usize) -> Result<[u8; N], MarginError> {
+    data.get(offset..offset + N)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(MarginError::OracleInvalidData)
+}
+fn u32_at(data: &[u8], offset: usize) -> Result<u32, MarginError> {
+    read::<4>(data, offset).map(u32::from_le_bytes)
+}
+fn i32_at(data: &[u8], offset: usize) -> Result<i32, MarginError> {
+    read::<4>(data, offset).map(i32::from_le_bytes)
+}
+fn i64_at(data: &[u8], offset: usize) -> Result<i64, MarginError> {
+    read::<8>(data, offset).map(i64::from_le_bytes)
+}
+fn u64_at(data: &[u8], offset: usize) -> Result<u64, MarginError> {
+    read::<8>(data, offset).map(u64::from_le_bytes)
+}
+
+/// Reads a legacy `SolanaPriceAccount` (layout of pyth-sdk-solana's
+/// `GenericPriceAccount`): header checks, then the aggregate price, conf and
+/// status, the EMA price and conf, and the publish timestamp.
+///
+/// Offsets: magic 0, version 4, type 8, expo 20, ema_price.val 48, ema_conf.val 72,
+/// timestamp 96, agg.price 208, agg.conf 216, agg.status 224.
+/// Returns the price and whether the aggregate status is Trading.
+pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
+    if data.len() < LEGACY_MIN_LEN
+        || u32_at(data, 0)? != LEGACY_MAGIC
+        || u32_at(data, 4)? != LEGACY_VERSION
+        || u32_at(data, 8)? != LEGACY_ACCOUNT_TYPE_PRICE
+    {
+        return Err(MarginError::OracleInvalidData);
+    }
+    let price = OraclePrice {
+        price: i64_at(data, 208)?,
+        conf: u64_at(data, 216)?,
+        expo: i32_at(data, 20)?,
+        publish_time: i64_at(data, 96)?,
+        ema_price: i64_at(data, 48)?,
+        ema_conf: u64_at(data, 72)?,
+    };
+    Ok((price, u32_at(data, 224)? == LEGACY_STATUS_TRADING))
+}
+
+/// Reads a pull-oracle `PriceUpdateV2` (Anchor account, borsh): discriminator,
+/// write authority, verification level (1 or 2 bytes), price feed message, posted
+/// slot.
+pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
+    if read::<8>(data, 0)? != PRICE_UPDATE_V2_DISCRIMINATOR {
+        return Err(MarginError::OracleInvalidData);
+    }
+    let write_authority = read::<32>(data, 8)?;
+    let (verification, message) = match read::<1>(data, 40)?[0] {
+        0 => (Verification::Partial { num_signatures: read::<1>(data, 41)?[0] }, 42),
+        1 => (Verification::Full, 41),
+        _ => return Err(MarginError::OracleInvalidData),
+    };
+    // PriceFeedMessage: feed_id, price, conf, exponent, publish_time,
+    // prev_publish_time, ema_price, ema_conf.
+    let feed_id = read::<32>(data, message)?;
+    let price = OraclePrice {
+        price: i64_at(data, message + 32)?,
+        conf: u64_at(data, message + 40)?,
+        expo: i32_at(data, message + 48)?,
+        publish_time: i64_at(data, message + 52)?,
+        ema_price: i64_at(data, message + 68)?,
+        ema_conf: u64_at(data, message + 76)?,
+    };
+    Ok(PriceUpdate {
+        write_authority,
+        verification,
+        feed_id,
+        price,
+        prev_publish_time: i64_at(data, message + 60)?,
+        posted_slot: u64_at(data, message + 84)?,
+    })
+}
+
+/// Reads and validates the oracle account a pool's `config` names, at `now`.
+/// Every rejection has its own error; on success the price is positive, fresh,
+/// tight enough, and its exponent is in range.
+pub fn read_oracle(
+    config: &OracleConfig,
+    key: &[u8; 32],
+    owner: &[u8; 32],
+    data: &[u8],
+    now: i64,
+) -> Result<OraclePrice, MarginError> {
+    let price = match config.kind {
+        k if k == OracleKind::PythLegacy as u8 => {
+            if owner != &PYTH_LEGACY_PROGRAM_ID {
+                return Err(MarginError::OracleWrongOwner);
+            }
+            if key != &config.address {
+                return Err(MarginError::OracleWrongAccount);
+            }
+            let (price, trading) = parse_legacy(data)?;
+            if !trading {
+                return Err(MarginError::OracleNotTrading);
+            }
+            price
+        }
+        k if k == OracleKind::PythPull as u8 => {
+            if owner != &PYTH_RECEIVER_PROGRAM_ID {
+                return Err(MarginError::OracleWrongOwner);
+            }
+            let update = parse_price_update(data)?;
+            if update.feed_id != config.address {
+                return Err(MarginError::OracleWrongAccount);
+            }
+            if config.require_full_verification != 0 && update.verification != Verification::Full {
+                return Err(MarginError::OraclePartiallyVerified);
+            }
+            update.price
+        }
+        _ => return Err(MarginError::OracleNotConfigured),
+    };
+    validate_price(config, &price, now)?;
+    Ok(price)
+}
+
+/// The checks shared by both formats.
+pub fn validate_price(config: &OracleConfig, price: &OraclePrice, now: i64) -> Result<(), MarginError> {
+    if price.price <= 0 || price.ema_price <= 0 {
+        return Err(MarginError::OracleNonPositivePrice);
+    }
+    if price.expo < MIN_EXPONENT || price.expo > MAX_EXPONENT {
+        return Err(MarginError::OracleExponentOutOfRange);
+    }
+    if now.saturating_sub(price.publish_time) > config.max_age_secs as i64 {
+        return Err(MarginError::OracleStale);
+    }
+    // conf / price <= max_confidence_bps / 10_000, without dividing.
+    let limit = price.price as u128 * config.max_confidence_bps as u128;
+    if price.conf as u128 * BPS as u128 > limit {
+        return Err(MarginError::OracleConfidenceTooWide);
+    }
+    Ok(())
+}
