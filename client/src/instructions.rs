@@ -189,3 +189,99 @@ pub fn collect_fees(admin: &Pubkey, keys: &PoolKeys, destination: &Pubkey) -> In
         MarginInstruction::CollectFees,
     )
 }
+
+/// Borrows `amount` into `destination`. `health_accounts` are the margin account's
+/// health accounts *after* the borrow (see [`crate::health::health_account_metas`]).
+pub fn borrow(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    destination: &Pubkey,
+    amount: u64,
+    health_accounts: &[AccountMeta],
+) -> Instruction {
+    let mut accounts = vec![
+        rs(*owner),
+        w(*margin_account),
+        r(keys.group),
+        w(keys.pool),
+        w(keys.vault),
+        r(keys.vault_authority),
+        w(*destination),
+        r(keys.mint),
+        r(keys.token_program),
+    ];
+    accounts.extend_from_slice(health_accounts);
+    build(accounts, MarginInstruction::Borrow { amount })
+}
+
+/// How much debt to repay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepayAmount {
+    /// Exactly this many native units (at most the debt).
+    Exact(u64),
+    /// All of it; leaves zero debt shares.
+    All,
+}
+
+/// Repays from `source` (a token account of the pool's mint).
+pub fn repay(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: RepayAmount) -> Instruction {
+    let (amount, all) = match amount {
+        RepayAmount::Exact(amount) => (amount, false),
+        RepayAmount::All => (0, true),
+    };
+    build(
+        vec![
+            rs(*owner),
+            w(*margin_account),
+            r(keys.group),
+            w(keys.pool),
+            w(keys.vault),
+            w(*source),
+            r(keys.mint),
+            r(keys.token_program),
+        ],
+        MarginInstruction::Repay { amount, all },
+    )
+}
+
+/// Withdraw with the health accounts an account with debt must add.
+pub fn withdraw_with_health(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    destination: &Pubkey,
+    amount: WithdrawAmount,
+    health_accounts: &[AccountMeta],
+) -> Instruction {
+    let mut ix = withdraw(owner, margin_account, keys, destination, amount);
+    ix.accounts.extend_from_slice(health_accounts);
+    ix
+}
+
+/// Moves a deposit in `pool` from `source` to `destination` (same owner).
+pub fn transfer_collateral(
+    owner: &Pubkey,
+    source: &Pubkey,
+    destination: &Pubkey,
+    group: &Pubkey,
+    pool: &Pubkey,
+    amount: WithdrawAmount,
+    source_health_accounts: &[AccountMeta],
+) -> Instruction {
+    let (amount, all) = match amount {
+        WithdrawAmount::Exact(amount) => (amount, false),
+        WithdrawAmount::All => (0, true),
+    };
+    let mut accounts = vec![rs(*owner), w(*source), w(*destination), r(*group), w(*pool)];
+    accounts.extend_from_slice(source_health_accounts);
+    build(accounts, MarginInstruction::TransferCollateral { amount, all })
+}
+
+/// Read-only health query; the result is the transaction's return data
+/// (decode with `margin_interface::health::Health::from_bytes`).
+pub fn health(margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
+    let mut accounts = vec![r(*margin_account)];
+    accounts.extend_from_slice(health_accounts);
+    build(accounts, MarginInstruction::Health)
+}

@@ -9,7 +9,9 @@ pub mod accounts;
 pub mod config;
 pub mod demo;
 pub mod errors;
+pub mod health;
 pub mod instructions;
+pub mod oracle;
 pub mod pda;
 pub mod svm;
 

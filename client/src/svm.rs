@@ -25,6 +25,8 @@ pub struct Landed {
     pub compute_units: u64,
     /// Program logs.
     pub logs: Vec<String>,
+    /// Return data of the last instruction that set any.
+    pub return_data: Vec<u8>,
 }
 
 /// A transaction that failed, with what the runtime said.
@@ -142,10 +144,12 @@ impl Svm {
             .runtime
             .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
             .expect("banks client transport");
-        let (compute_units, logs) =
-            outcome.metadata.map(|m| (m.compute_units_consumed, m.log_messages)).unwrap_or_default();
+        let (compute_units, logs, return_data) = outcome
+            .metadata
+            .map(|m| (m.compute_units_consumed, m.log_messages, m.return_data.map(|r| r.data).unwrap_or_default()))
+            .unwrap_or_default();
         match outcome.result {
-            Ok(()) => Ok(Landed { compute_units, logs }),
+            Ok(()) => Ok(Landed { compute_units, logs, return_data }),
             Err(error) => Err(Failed { error, logs }),
         }
     }

@@ -16,15 +16,42 @@ use margin_interface::{
     error::MarginError,
     state::{Group, Pool, PoolConfig},
 };
+use std::collections::HashMap;
+
+use margin_client::{health::health_account_metas, oracle as pyth};
+use margin_interface::{
+    health::Health,
+    oracle::{OraclePrice, Verification, PYTH_LEGACY_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID},
+    state::{OracleKind, Position},
+};
 use solana_sdk::{
     account::Account,
-    instruction::Instruction,
+    instruction::{AccountMeta, Instruction},
     pubkey::Pubkey,
     signature::{Keypair, Signer},
 };
 
 pub use margin_client;
 pub use margin_interface;
+
+/// Which Pyth format a test pool's oracle uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    Legacy,
+    Pull,
+}
+
+/// A pool's oracle as the fixture set it up.
+#[derive(Clone, Copy, Debug)]
+pub struct OracleSetup {
+    /// The account passed as the pool's oracle.
+    pub account: Pubkey,
+    pub feed: Feed,
+    /// Feed id (pull) or the account itself (legacy).
+    pub address: [u8; 32],
+    /// Last price written.
+    pub price: OraclePrice,
+}
 
 /// A group on a fresh SVM.
 pub struct Env {
@@ -33,6 +60,8 @@ pub struct Env {
     pub group: Pubkey,
     /// Owner of fee token accounts.
     pub fee_owner: Keypair,
+    /// Oracle of each priced pool.
+    pub oracles: HashMap<Pubkey, OracleSetup>,
 }
 
 impl Env {
@@ -44,7 +73,7 @@ impl Env {
         let ix = instructions::init_group(&svm.payer().pubkey(), &admin.pubkey(), 7, &fee_owner.pubkey());
         svm.process(&[ix], &[&admin]).expect("init_group");
         let group = pda::group(&admin.pubkey(), 7);
-        Self { svm, admin, group, fee_owner }
+        Self { svm, admin, group, fee_owner, oracles: HashMap::new() }
     }
 
     /// Creates an SPL Token mint with `decimals` and its pool with `config`.
@@ -91,6 +120,107 @@ impl Env {
     pub fn deposit(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Result<Landed, Failed> {
         let ix = instructions::deposit(&owner.pubkey(), margin, keys, source, amount);
         self.svm.process(&[ix], &[owner])
+    }
+
+    /// A pool whose oracle reports `usd` per whole token (expo -8, zero confidence).
+    pub fn add_priced_pool(&mut self, decimals: u8, usd: f64, feed: Feed) -> PoolKeys {
+        let keys = self.add_pool(decimals);
+        self.set_oracle(&keys, feed, usd_price(usd, self.svm.now()));
+        keys
+    }
+
+    /// Points the pool's config at a new oracle account of `feed` format holding `price`.
+    pub fn set_oracle(&mut self, keys: &PoolKeys, feed: Feed, price: OraclePrice) {
+        let account = Pubkey::new_unique();
+        let address = match feed {
+            Feed::Legacy => account.to_bytes(),
+            Feed::Pull => Pubkey::new_unique().to_bytes(),
+        };
+        let setup = OracleSetup { account, feed, address, price };
+        self.oracles.insert(keys.pool, setup);
+        self.write_oracle(&setup);
+        let mut config = self.pool(keys).config;
+        config.oracle.kind = match feed {
+            Feed::Legacy => OracleKind::PythLegacy as u8,
+            Feed::Pull => OracleKind::PythPull as u8,
+        };
+        config.oracle.address = address;
+        config.oracle.max_age_secs = 60;
+        config.oracle.max_confidence_bps = 500;
+        let admin = self.admin.insecure_clone();
+        let ix = instructions::update_pool_config(&admin.pubkey(), &self.group, &keys.pool, config);
+        self.svm.process(&[ix], &[&admin]).expect("configure oracle");
+    }
+
+    fn write_oracle(&mut self, setup: &OracleSetup) {
+        let (data, owner) = match setup.feed {
+            Feed::Legacy => (pyth::legacy_trading(&setup.price), PYTH_LEGACY_PROGRAM_ID),
+            Feed::Pull => (pyth::price_update_v2(&setup.address, Verification::Full, &setup.price, 1), PYTH_RECEIVER_PROGRAM_ID),
+        };
+        self.svm.set_account(&setup.account, Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() });
+    }
+
+    /// Writes raw oracle bytes for a pool's oracle account (for rejection tests).
+    pub fn write_oracle_raw(&mut self, keys: &PoolKeys, data: Vec<u8>, owner: [u8; 32]) {
+        let account = self.oracles[&keys.pool].account;
+        self.svm.set_account(&account, Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() });
+    }
+
+    /// Sets a pool's price (spot and EMA), published now.
+    pub fn set_price(&mut self, keys: &PoolKeys, price: OraclePrice) {
+        let mut setup = self.oracles[&keys.pool];
+        setup.price = price;
+        self.oracles.insert(keys.pool, setup);
+        self.write_oracle(&setup);
+    }
+
+    /// Sets a pool's price to `usd` (spot = EMA, zero confidence), published now.
+    pub fn set_usd(&mut self, keys: &PoolKeys, usd: f64) {
+        let price = usd_price(usd, self.svm.now());
+        self.set_price(keys, price);
+    }
+
+    /// Re-publishes every price at the current time.
+    pub fn refresh_prices(&mut self) {
+        let now = self.svm.now();
+        let pools: Vec<Pubkey> = self.oracles.keys().copied().collect();
+        for pool in pools {
+            let mut setup = self.oracles[&pool];
+            setup.price.publish_time = now;
+            self.oracles.insert(pool, setup);
+            self.write_oracle(&setup);
+        }
+    }
+
+    /// Health accounts for `positions` using the fixture's oracles.
+    pub fn health_metas(&self, positions: &[Position]) -> Vec<AccountMeta> {
+        health_account_metas(positions, |pool| self.oracles.get(pool).map(|o| o.account).unwrap_or_default())
+    }
+
+    /// Health accounts of `margin` as it stands, plus `extra_pool` if an action opens it.
+    pub fn health_metas_after(&mut self, margin: &Pubkey, extra_pool: Option<&Pubkey>) -> Vec<AccountMeta> {
+        let account = self.margin(margin);
+        let positions = margin_client::health::positions_after(&account, extra_pool);
+        self.health_metas(&positions)
+    }
+
+    /// Borrow instruction with its health accounts.
+    pub fn borrow_ix(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, destination: &Pubkey, amount: u64) -> Instruction {
+        let metas = self.health_metas_after(margin, Some(&keys.pool));
+        instructions::borrow(&owner.pubkey(), margin, keys, destination, amount, &metas)
+    }
+
+    /// Borrows through the program.
+    pub fn borrow(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, destination: &Pubkey, amount: u64) -> Result<Landed, Failed> {
+        let ix = self.borrow_ix(owner, margin, keys, destination, amount);
+        self.svm.process(&[ix], &[owner])
+    }
+
+    /// The program's own health report for `margin`.
+    pub fn health(&mut self, margin: &Pubkey) -> Result<Health, Failed> {
+        let metas = self.health_metas_after(margin, None);
+        let landed = self.svm.process(&[instructions::health(margin, &metas)], &[])?;
+        Ok(Health::from_bytes(&landed.return_data).expect("48 bytes of health"))
     }
 
     /// Decoded pool.
@@ -179,4 +309,10 @@ pub fn system_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction
         accounts: vec![solana_sdk::instruction::AccountMeta::new(*from, true), solana_sdk::instruction::AccountMeta::new(*to, false)],
         data,
     }
+}
+
+/// `usd` per whole token as a Pyth price with expo -8, zero confidence, EMA = spot.
+pub fn usd_price(usd: f64, publish_time: i64) -> OraclePrice {
+    let mantissa = (usd * 1e8).round() as i64;
+    OraclePrice { price: mantissa, conf: 0, expo: -8, publish_time, ema_price: mantissa, ema_conf: 0 }
 }

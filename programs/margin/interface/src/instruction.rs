@@ -111,4 +111,46 @@ pub enum MarginInstruction {
         /// True to pause.
         paused: bool,
     },
+    /// 13. Borrows `amount` from the pool into the owner's token account: debt shares
+    /// rounded up; checks pool status, borrow cap, liquidity (utilization <= 100%)
+    /// and, after acting, Initial health >= 0. Accrues the pool first.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
+    /// 4 `[w]` vault, 5 vault authority, 6 `[w]` destination token account, 7 mint,
+    /// 8 token program, then the health accounts of the margin account *after* the
+    /// borrow (see `health`), which include this pool.
+    Borrow {
+        /// Native units to borrow.
+        amount: u64,
+    },
+    /// 14. Repays debt from the owner's token account. Works while the pool or the
+    /// group is paused and with stale oracles (no health check: repaying only
+    /// raises health). Shares burned round down for an exact amount.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
+    /// 4 `[w]` vault, 5 `[w]` source token account, 6 mint, 7 token program.
+    Repay {
+        /// Native units to repay, at most the debt; ignored when `all` is set.
+        amount: u64,
+        /// Repay the whole debt (amount rounded up), leaving zero debt shares.
+        all: bool,
+    },
+    /// 15. Moves a deposit between two margin accounts of the same owner (e.g.
+    /// isolated <-> cross) and checks the source's Initial health after the move.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` source margin account, 2 `[w]` destination
+    /// margin account, 3 group, 4 `[w]` pool, then the source's health accounts
+    /// after the move.
+    TransferCollateral {
+        /// Native units of deposit to move (shares rounded up); ignored with `all`.
+        amount: u64,
+        /// Move the whole deposit.
+        all: bool,
+    },
+    /// 16. Read-only: returns the account's health as return data, three `i128`
+    /// little endian (Initial, Maintenance, Equity; USD Q64.64).
+    ///
+    /// Accounts: 0 margin account, then its health accounts: for each used
+    /// position in slot order, the pool then its oracle.
+    Health,
 }

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod fixed;
+pub mod health;
 pub mod instruction;
 pub mod interest;
 pub mod oracle;

@@ -67,5 +67,15 @@ pub fn process_instruction(
         MarginInstruction::SetGroupPause { paused } => {
             processor::set_group_pause::process(program_id, accounts, paused)
         }
+        // 13
+        MarginInstruction::Borrow { amount } => processor::borrow::process(program_id, accounts, amount),
+        // 14
+        MarginInstruction::Repay { amount, all } => processor::repay::process(program_id, accounts, amount, all),
+        // 15
+        MarginInstruction::TransferCollateral { amount, all } => {
+            processor::transfer_collateral::process(program_id, accounts, amount, all)
+        }
+        // 16
+        MarginInstruction::Health => processor::health::process(program_id, accounts),
     }
 }

@@ -4,6 +4,7 @@
 use margin_interface::{
     error::MarginError,
     fixed,
+    health::MAX_DECIMALS,
     pda::{POOL_SEED, VAULT_AUTHORITY_SEED, VAULT_SEED},
     state::{AccountType, Group, Pool, PoolConfig, PoolStatus, LAYOUT_VERSION},
     SPL_TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID,
@@ -49,7 +50,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &Pool
     }
     let decimals = {
         let data = mint.try_borrow()?;
-        if data.len() != MINT_LEN || data[45] != 1 {
+        if data.len() != MINT_LEN || data[45] != 1 || data[44] > MAX_DECIMALS {
             return Err(MarginError::InvalidMint.into());
         }
         data[44]

@@ -11,7 +11,7 @@ use pinocchio::{AccountView, Address, ProgramResult};
 use super::shared::{
     now,
     token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_in},
-    user::load_user_context,
+    user::{load_user_context, PauseRule},
 };
 use crate::validate::{key, require_distinct};
 
@@ -23,7 +23,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
         return Err(MarginError::ZeroAmount.into());
     }
     let pool_key = *key(pool);
-    let mut context = load_user_context(program_id, owner, margin, group, pool)?;
+    let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Refuse)?;
     match context.pool.status() {
         PoolStatus::Active => {}
         PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),

@@ -1,15 +1,19 @@
 //! One file per instruction; helpers used by several live in `shared`.
 
 pub mod accrue_interest;
+pub mod borrow;
 pub mod close_margin_account;
 pub mod collect_fees;
 pub mod create_pool;
 pub mod deposit;
+pub mod health;
 pub mod init_group;
 pub mod open_margin_account;
+pub mod repay;
 pub mod set_group_pause;
 pub mod set_pool_status;
 pub mod shared;
 pub mod transfer_admin;
+pub mod transfer_collateral;
 pub mod update_pool_config;
 pub mod withdraw;

@@ -1,25 +1,29 @@
 //! `withdraw`: burns deposit shares (rounded up, or all of them) and pays tokens out
 //! of the vault. Only idle liquidity (deposits minus debt) can leave.
 //!
-//! Accounts with debt will need a health check here; until borrowing exists no
-//! account can hold debt, so none is needed yet.
+//! An account with debt anywhere must keep Initial health >= 0 after the withdrawal
+//! (health accounts follow the fixed ones); an account without debt needs no
+//! prices at all, so a stale oracle never traps a lender's funds.
 
 use margin_interface::{error::MarginError, fixed, state::PoolStatus};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
+    health::{has_debt, require_initial_health},
     now,
     token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_out},
-    user::load_user_context,
+    user::{load_user_context, PauseRule},
 };
 use crate::validate::{key, require_distinct};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
-    let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, ..] = accounts else {
+    let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, health_accounts @ ..] =
+        accounts
+    else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
     let pool_key = *key(pool);
-    let mut context = load_user_context(program_id, owner, margin, group, pool)?;
+    let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Refuse)?;
     if context.pool.status() == PoolStatus::Paused {
         return Err(MarginError::PoolPaused.into());
     }
@@ -30,7 +34,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     require_distinct(vault, destination)?;
 
     let pool_state = &mut *context.pool;
-    pool_state.accrue(now()?)?;
+    let timestamp = now()?;
+    pool_state.accrue(timestamp)?;
     let share_value = pool_state.deposit_share_value();
     let overflow = MarginError::MathOverflow;
 
@@ -67,5 +72,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     };
     drop(context);
 
+    if has_debt(margin)? {
+        require_initial_health(program_id, margin, health_accounts, timestamp)?;
+    }
     transfer_out(&pool_snapshot, &pool_key, vault, mint, destination, vault_authority, token_program, amount)
 }

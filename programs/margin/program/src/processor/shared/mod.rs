@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod health;
 pub mod token;
 pub mod user;
 

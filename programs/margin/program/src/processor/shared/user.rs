@@ -14,6 +14,14 @@ use pinocchio::{
 
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
+/// Whether the instruction runs while the group is paused (only repay and
+/// liquidation do).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PauseRule {
+    Refuse,
+    Allow,
+}
+
 /// Validated, writable views of a user's margin account and one pool.
 pub struct UserContext<'a> {
     pub margin: RefMut<'a, [u8]>,
@@ -34,12 +42,13 @@ pub fn load_user_context<'a>(
     margin: &'a mut AccountView,
     group: &AccountView,
     pool: &'a mut AccountView,
+    pause: PauseRule,
 ) -> Result<UserContext<'a>, ProgramError> {
     require_signer(owner)?;
     require_distinct(margin, pool)?;
     {
         let group_state = load::<Group>(program_id, group)?;
-        if group_state.paused != 0 {
+        if group_state.paused != 0 && pause == PauseRule::Refuse {
             return Err(MarginError::GroupPaused.into());
         }
     }

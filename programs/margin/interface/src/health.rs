@@ -1,0 +1,350 @@
+//! The health engine, one copy for the program and the client.
+//!
+//! Health = sum of weighted collateral values - sum of weighted debt values, in USD
+//! as signed Q64.64 (`i128`). Three levels:
+//!
+//! | level       | collateral price            | debt price                   | weights     |
+//! |-------------|-----------------------------|------------------------------|-------------|
+//! | Initial     | min(P - k*conf, EMA - k*ec) | max(P + k*conf, EMA + k*ec)  | initial     |
+//! | Maintenance | P - k*conf                  | P + k*conf                   | maintenance |
+//! | Equity      | P                           | P                            | none        |
+//!
+//! Initial gates every action that can lower health; Maintenance < 0 makes an
+//! account liquidatable; Equity <= 0 means bankrupt.
+//!
+//! Cost model (why it looks like this): no division on the hot path. A Pyth price
+//! `m * 10^expo` per whole token becomes USD per native unit as
+//! `m * floor(2^128 / 10^(decimals - expo)) >> 64` with the power of ten taken from a
+//! compile-time table; `k * conf` is folded in by scaling the mantissa by 100 and
+//! the table index by 2; weights become a 16.48 binary fraction with one native
+//! 64-bit division. Every step is a 64x64 -> 128 multiply or two.
+//!
+//! Health accounts: for each used position, in slot order, the pool and then its
+//! oracle: `[pool_0, oracle_0, pool_1, oracle_1, ...]`. Anything omitted, extra,
+//! reordered or substituted is an error, never "zero debt".
+
+use crate::{
+    error::MarginError,
+    fixed,
+    oracle::{read_oracle, OraclePrice},
+    state::{self, AccountKind, LayoutError, Pool, Position, POOL_FLAG_ISOLATED_ONLY},
+    BPS,
+};
+
+/// `floor(2^128 / 10^s)` (as `u128::MAX / 10^s`) for `s` in `0..=38`.
+pub const POW10_RECIPROCALS: [u128; 39] = {
+    let mut table = [0u128; 39];
+    let mut power: u128 = 1;
+    let mut s = 0;
+    while s < 39 {
+        table[s] = u128::MAX / power;
+        if s < 38 {
+            power *= 10;
+        }
+        s += 1;
+    }
+    table
+};
+
+/// Largest supported mint decimals (keeps the power-of-ten index within the table).
+pub const MAX_DECIMALS: u8 = 18;
+
+/// Which levels to compute (bit flags).
+pub type Levels = u8;
+pub const INITIAL: Levels = 1;
+pub const MAINTENANCE: Levels = 2;
+pub const EQUITY: Levels = 4;
+pub const ALL_LEVELS: Levels = INITIAL | MAINTENANCE | EQUITY;
+
+/// Health at each level, USD Q64.64; levels not requested are zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Health {
+    pub initial: i128,
+    pub maintenance: i128,
+    pub equity: i128,
+}
+
+impl Health {
+    /// Encoding used for the `health` instruction's return data: three `i128` LE.
+    pub fn to_bytes(&self) -> [u8; 48] {
+        let mut out = [0u8; 48];
+        out[..16].copy_from_slice(&self.initial.to_le_bytes());
+        out[16..32].copy_from_slice(&self.maintenance.to_le_bytes());
+        out[32..].copy_from_slice(&self.equity.to_le_bytes());
+        out
+    }
+
+    /// Decodes [`Health::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 48 {
+            return None;
+        }
+        let at = |i: usize| i128::from_le_bytes(bytes[i..i + 16].try_into().unwrap_or([0; 16]));
+        Some(Self { initial: at(0), maintenance: at(16), equity: at(32) })
+    }
+}
+
+/// Collateral and debt value sums of one level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sums {
+    assets: u128,
+    liabilities: u128,
+}
+
+impl Sums {
+    fn health(&self) -> i128 {
+        // Both sums are below 2^127 (checked when added), so this cannot overflow.
+        self.assets as i128 - self.liabilities as i128
+    }
+}
+
+/// Read access to an account, implemented by the program for its runtime account
+/// views and by the client for fetched accounts.
+pub trait AccountRead {
+    fn key(&self) -> &[u8; 32];
+    fn owner(&self) -> &[u8; 32];
+    fn data(&self) -> &[u8];
+}
+
+const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
+
+/// `a * b` for a 64-bit count and a 128-bit value; `None` past 2^127 (so sums of
+/// a few stay inside `i128`).
+#[inline(always)]
+fn mul_wide(a: u64, b: u128) -> Option<u128> {
+    let low = (a as u128) * (b as u64 as u128);
+    let high = (a as u128) * (b >> 64);
+    if high >> 63 != 0 {
+        return None;
+    }
+    let total = (high << 64).checked_add(low)?;
+    if total >> 127 != 0 {
+        None
+    } else {
+        Some(total)
+    }
+}
+
+/// Fractional bits of a weight: bps < 2^16, so `bps << 48` fits a u64 and the
+/// weight keeps ~2^-48 relative precision (a 32-bit fraction would misplace the
+/// borrow limit by dollars on large accounts).
+const WEIGHT_BITS: u32 = 48;
+
+/// `(value * fraction) >> 48` for a 16.48 binary fraction; `round_up` adds the lost bits.
+#[inline(always)]
+fn apply_weight(value: u128, fraction: u64, round_up: bool) -> Option<u128> {
+    let low = (value as u64 as u128) * fraction as u128;
+    let high = (value >> 64) * fraction as u128;
+    if high >> (128 - (64 - WEIGHT_BITS) - 1) != 0 {
+        return None;
+    }
+    let shifted = (high << (64 - WEIGHT_BITS)).checked_add(low >> WEIGHT_BITS)?;
+    if round_up && low & ((1 << WEIGHT_BITS) - 1) != 0 {
+        shifted.checked_add(1)
+    } else {
+        Some(shifted)
+    }
+}
+
+/// Weight in basis points as a 16.48 binary fraction (one native 64-bit division).
+#[inline(always)]
+fn weight_fraction(bps: u16, round_up: bool) -> u64 {
+    let scaled = (bps as u64) << WEIGHT_BITS;
+    let fraction = scaled / BPS;
+    if round_up && scaled % BPS != 0 {
+        fraction + 1
+    } else {
+        fraction
+    }
+}
+
+/// USD per native unit (Q64.64) of a mantissa already scaled by 100, for
+/// `index = decimals - expo + 2`.
+#[inline(always)]
+fn unit_price(mantissa_x100: u64, index: usize, round_up: bool) -> Option<u128> {
+    let reciprocal = *POW10_RECIPROCALS.get(index)?;
+    if round_up {
+        fixed::mul_q64_ceil(mantissa_x100, reciprocal.checked_add(1)?)
+    } else {
+        fixed::mul_q64_floor(mantissa_x100, reciprocal)
+    }
+}
+
+/// The prices of one pool at each level, in mantissa x 100 units.
+struct LevelPrices {
+    asset_initial: u64,
+    asset_maintenance: u64,
+    liability_initial: u64,
+    liability_maintenance: u64,
+    spot: u64,
+}
+
+fn level_prices(price: &OraclePrice, confidence_pct: u16) -> Option<LevelPrices> {
+    // Validated prices are positive, so the casts are exact.
+    let spot = (price.price as u64).checked_mul(100)?;
+    let ema = (price.ema_price as u64).checked_mul(100)?;
+    let band = price.conf.checked_mul(confidence_pct as u64)?;
+    let ema_band = price.ema_conf.checked_mul(confidence_pct as u64)?;
+    let spot_low = spot.saturating_sub(band);
+    let spot_high = spot.checked_add(band)?;
+    let ema_low = ema.saturating_sub(ema_band);
+    let ema_high = ema.checked_add(ema_band)?;
+    Some(LevelPrices {
+        asset_initial: spot_low.min(ema_low),
+        asset_maintenance: spot_low,
+        liability_initial: spot_high.max(ema_high),
+        liability_maintenance: spot_high,
+        spot,
+    })
+}
+
+/// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
+fn add_position(
+    sums: &mut [Sums; 3],
+    pool: &Pool,
+    position: &Position,
+    price: &OraclePrice,
+    kind: AccountKind,
+    levels: Levels,
+) -> Result<(), MarginError> {
+    let config = &pool.config;
+    if pool.mint_decimals > MAX_DECIMALS {
+        return Err(OVERFLOW);
+    }
+    // decimals - expo + 2, with expo validated to [-18, 0].
+    let index = (pool.mint_decimals as i32 - price.expo + 2) as usize;
+    let prices = level_prices(price, config.oracle.confidence_multiplier_pct).ok_or(OVERFLOW)?;
+    let isolated_only = config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
+    let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
+
+    if position.deposit_shares != 0 {
+        let amount = fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value()).ok_or(OVERFLOW)?;
+        let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
+        let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
+            let value = mul_wide(amount, unit_price(mantissa, index, false).ok_or(OVERFLOW)?).ok_or(OVERFLOW)?;
+            let value = match weight_bps {
+                Some(bps) => apply_weight(value, weight_fraction(bps, false), false).ok_or(OVERFLOW)?,
+                None => value,
+            };
+            sums[slot].assets = sums[slot].assets.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+            Ok(())
+        };
+        if levels & INITIAL != 0 && counts_as_collateral {
+            add(0, prices.asset_initial, Some(config.init_asset_weight_bps))?;
+        }
+        if levels & MAINTENANCE != 0 && counts_as_collateral {
+            add(1, prices.asset_maintenance, Some(config.maint_asset_weight_bps))?;
+        }
+        if levels & EQUITY != 0 {
+            add(2, prices.spot, None)?;
+        }
+    }
+    if position.borrow_shares != 0 {
+        let amount = fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value()).ok_or(OVERFLOW)?;
+        let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
+        let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
+            let value = mul_wide(amount, unit_price(mantissa, index, true).ok_or(OVERFLOW)?).ok_or(OVERFLOW)?;
+            let value = match weight_bps {
+                Some(bps) => apply_weight(value, weight_fraction(bps, true), true).ok_or(OVERFLOW)?,
+                None => value,
+            };
+            sums[slot].liabilities =
+                sums[slot].liabilities.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+            Ok(())
+        };
+        if levels & INITIAL != 0 {
+            add(0, prices.liability_initial, Some(config.init_liab_weight_bps))?;
+        }
+        if levels & MAINTENANCE != 0 {
+            add(1, prices.liability_maintenance, Some(config.maint_liab_weight_bps))?;
+        }
+        if levels & EQUITY != 0 {
+            add(2, prices.spot, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` on the pool stored in `data`, viewing in place when aligned (always, on
+/// chain) and copying otherwise (buffers fetched by clients).
+fn with_pool<R>(data: &[u8], f: impl FnOnce(&Pool) -> Result<R, MarginError>) -> Result<R, MarginError> {
+    match state::view::<Pool>(data) {
+        Ok(pool) => f(pool),
+        Err(LayoutError::Alignment) => f(&bytemuck::pod_read_unaligned::<Pool>(data)),
+        Err(LayoutError::Discriminator) => Err(MarginError::InvalidDiscriminator),
+        Err(LayoutError::Size) => Err(MarginError::InvalidAccountSize),
+    }
+}
+
+/// Health of an account's `positions` (the used ones, in slot order) from its
+/// health accounts, at `now`, for the requested `levels`.
+pub fn compute_health<A: AccountRead>(
+    program_id: &[u8; 32],
+    kind: AccountKind,
+    positions: &[Position],
+    accounts: &[A],
+    now: i64,
+    levels: Levels,
+) -> Result<Health, MarginError> {
+    if accounts.len() != positions.len() * 2 {
+        return Err(MarginError::HealthAccountCount);
+    }
+    let mut sums = [Sums::default(); 3];
+    for (position, pair) in positions.iter().zip(accounts.chunks_exact(2)) {
+        let (pool_account, oracle_account) = (&pair[0], &pair[1]);
+        if pool_account.key() != &position.pool {
+            return Err(MarginError::HealthAccountMismatch);
+        }
+        if pool_account.owner() != program_id {
+            return Err(MarginError::InvalidAccountOwner);
+        }
+        if position.is_empty() {
+            // An isolated slot without a balance: its pool must still be named
+            // (checked above), but its price is irrelevant.
+            continue;
+        }
+        with_pool(pool_account.data(), |pool| {
+            let price = read_oracle(
+                &pool.config.oracle,
+                oracle_account.key(),
+                oracle_account.owner(),
+                oracle_account.data(),
+                now,
+            )?;
+            add_position(&mut sums, pool, position, &price, kind, levels)
+        })?;
+    }
+    Ok(Health { initial: sums[0].health(), maintenance: sums[1].health(), equity: sums[2].health() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reciprocal_table_is_floor_of_two_to_128_over_powers_of_ten() {
+        assert_eq!(POW10_RECIPROCALS[0], u128::MAX);
+        assert_eq!(POW10_RECIPROCALS[1], u128::MAX / 10);
+        assert_eq!(POW10_RECIPROCALS[38], u128::MAX / 10u128.pow(38));
+    }
+
+    #[test]
+    fn unit_price_of_one_dollar_usdc() {
+        // 1.00 USD with expo -8 (mantissa 1e8), 6 decimals: 1e-6 USD per unit.
+        let floor = unit_price(100_000_000 * 100, (6 + 8 + 2) as usize, false).unwrap();
+        let ceil = unit_price(100_000_000 * 100, (6 + 8 + 2) as usize, true).unwrap();
+        let exact = (1u128 << 64) as f64 / 1e6;
+        assert!((floor as f64 - exact).abs() / exact < 1e-12);
+        assert!(floor < ceil && ceil - floor <= 2);
+    }
+
+    #[test]
+    fn weights_round_in_the_protocols_favour() {
+        assert!(weight_fraction(8_000, false) <= weight_fraction(8_000, true));
+        assert_eq!(weight_fraction(10_000, false), 1 << WEIGHT_BITS);
+        assert_eq!(apply_weight(1000, 1 << WEIGHT_BITS, false), Some(1000));
+        assert_eq!(apply_weight(3, 1 << (WEIGHT_BITS - 1), false), Some(1));
+        assert_eq!(apply_weight(3, 1 << (WEIGHT_BITS - 1), true), Some(2));
+        assert_eq!(apply_weight(u128::MAX >> 1, 1 << WEIGHT_BITS, false), Some(u128::MAX >> 1));
+    }
+}

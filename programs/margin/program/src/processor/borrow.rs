@@ -1,0 +1,78 @@
+//! `borrow`: tokens out of the vault against the account's collateral. Debt shares
+//! round up; pool status, borrow cap and liquidity are checked before, Initial
+//! health after.
+
+use margin_interface::{
+    error::MarginError,
+    fixed,
+    state::{AccountKind, OracleKind, PoolStatus, ISOLATED_DEBT_SLOT},
+};
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use super::shared::{
+    health::require_initial_health,
+    now,
+    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_out},
+    user::{load_user_context, PauseRule},
+};
+use crate::validate::{key, require_distinct};
+
+pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) -> ProgramResult {
+    let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, health_accounts @ ..] =
+        accounts
+    else {
+        return Err(MarginError::NotEnoughAccounts.into());
+    };
+    if amount == 0 {
+        return Err(MarginError::ZeroAmount.into());
+    }
+    let pool_key = *key(pool);
+    let timestamp = now()?;
+    let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Refuse)?;
+    match context.pool.status() {
+        PoolStatus::Active => {}
+        PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),
+        PoolStatus::Paused => return Err(MarginError::PoolPaused.into()),
+    }
+    check_vault(&context.pool, vault)?;
+    check_mint(&context.pool, mint)?;
+    check_token_program(&context.pool, token_program)?;
+    check_user_token_account(&context.pool, destination)?;
+    require_distinct(vault, destination)?;
+    if context.pool.config.oracle.kind == OracleKind::None as u8 {
+        return Err(MarginError::OracleNotConfigured.into());
+    }
+
+    let overflow = MarginError::MathOverflow;
+    let pool_state = &mut *context.pool;
+    pool_state.accrue(timestamp)?;
+    let shares = fixed::div_q64_ceil(amount, pool_state.borrow_share_value()).ok_or(overflow)?;
+    let debt = pool_state.total_debt()?;
+    let deposits = pool_state.total_deposits()?;
+    let debt_after = debt.checked_add(amount as u128).ok_or(overflow)?;
+    if debt_after > pool_state.config.borrow_cap as u128 {
+        return Err(MarginError::BorrowCapExceeded.into());
+    }
+    // Utilization stays at or below 100%: only idle deposits can be lent.
+    if debt_after > deposits {
+        return Err(MarginError::InsufficientLiquidity.into());
+    }
+    pool_state.total_borrow_shares = pool_state.total_borrow_shares.checked_add(shares).ok_or(overflow)?;
+    let pool_snapshot = *pool_state;
+
+    let mut account = context.account()?;
+    let slot = match account.header.kind() {
+        AccountKind::Isolated if account.positions[ISOLATED_DEBT_SLOT].pool == pool_key => ISOLATED_DEBT_SLOT,
+        AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
+        AccountKind::Cross => account.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
+    };
+    let position = &mut account.positions[slot];
+    if position.deposit_shares != 0 {
+        return Err(MarginError::DepositOutstanding.into());
+    }
+    position.borrow_shares = position.borrow_shares.checked_add(shares).ok_or(overflow)?;
+    drop(context);
+
+    require_initial_health(program_id, margin, health_accounts, timestamp)?;
+    transfer_out(&pool_snapshot, &pool_key, vault, mint, destination, vault_authority, token_program, amount)
+}

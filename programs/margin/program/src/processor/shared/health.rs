@@ -1,0 +1,74 @@
+//! The program side of the health engine: runtime accounts as `AccountRead`.
+
+use margin_interface::{
+    error::MarginError,
+    health::{compute_health, AccountRead, Health, Levels, INITIAL},
+    state::MarginAccount,
+};
+use pinocchio::{error::ProgramError, AccountView, Address};
+
+use crate::validate::layout_error;
+
+/// A runtime account seen through the shared engine's trait.
+#[repr(transparent)]
+pub struct HealthView(AccountView);
+
+impl AccountRead for HealthView {
+    fn key(&self) -> &[u8; 32] {
+        self.0.address().as_array()
+    }
+    fn owner(&self) -> &[u8; 32] {
+        self.0.owner().as_array()
+    }
+    fn data(&self) -> &[u8] {
+        // SAFETY: health is computed after every processor has dropped its
+        // mutable borrows; nothing writes account data while this slice lives.
+        unsafe { self.0.borrow_unchecked() }
+    }
+}
+
+fn as_health_views(accounts: &[AccountView]) -> &[HealthView] {
+    // SAFETY: `HealthView` is `repr(transparent)` over `AccountView`.
+    unsafe { core::slice::from_raw_parts(accounts.as_ptr() as *const HealthView, accounts.len()) }
+}
+
+/// Health of `margin` (already validated by the caller) at `levels`.
+pub fn account_health(
+    program_id: &Address,
+    margin: &AccountView,
+    health_accounts: &[AccountView],
+    now: i64,
+    levels: Levels,
+) -> Result<Health, ProgramError> {
+    let data = margin.try_borrow()?;
+    let account = MarginAccount::view(&data).map_err(layout_error)?;
+    Ok(compute_health(
+        program_id.as_array(),
+        account.header.kind(),
+        account.active(),
+        as_health_views(health_accounts),
+        now,
+        levels,
+    )?)
+}
+
+/// True when any position of `margin` carries debt.
+pub fn has_debt(margin: &AccountView) -> Result<bool, ProgramError> {
+    let data = margin.try_borrow()?;
+    let account = MarginAccount::view(&data).map_err(layout_error)?;
+    Ok(account.active().iter().any(|p| p.borrow_shares != 0))
+}
+
+/// Fails with `InsufficientHealth` unless Initial health is at least zero.
+pub fn require_initial_health(
+    program_id: &Address,
+    margin: &AccountView,
+    health_accounts: &[AccountView],
+    now: i64,
+) -> Result<(), ProgramError> {
+    let health = account_health(program_id, margin, health_accounts, now, INITIAL)?;
+    if health.initial < 0 {
+        return Err(MarginError::InsufficientHealth.into());
+    }
+    Ok(())
+}

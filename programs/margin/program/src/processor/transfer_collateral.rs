@@ -1,0 +1,82 @@
+//! `transfer_collateral`: moves a deposit between two margin accounts of one owner
+//! (isolated <-> cross) atomically; the source's Initial health is checked after.
+
+use margin_interface::{
+    error::MarginError,
+    fixed,
+    state::{AccountKind, Group, MarginAccountMut, Pool, PoolStatus, ISOLATED_COLLATERAL_SLOT},
+};
+use pinocchio::{AccountView, Address, ProgramResult};
+
+use super::shared::{
+    health::{has_debt, require_initial_health},
+    now,
+};
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
+
+pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
+    let [owner, source, destination, group, pool, health_accounts @ ..] = accounts else {
+        return Err(MarginError::NotEnoughAccounts.into());
+    };
+    require_signer(owner)?;
+    require_distinct(source, destination)?;
+    if load::<Group>(program_id, group)?.paused != 0 {
+        return Err(MarginError::GroupPaused.into());
+    }
+    let pool_key = *key(pool);
+    let timestamp = now()?;
+    let overflow = MarginError::MathOverflow;
+    {
+        let mut pool = load_mut::<Pool>(program_id, pool)?;
+        if &pool.group != key(group) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        // Moving collateral adds borrowing power to the destination.
+        match pool.status() {
+            PoolStatus::Active => {}
+            PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),
+            PoolStatus::Paused => return Err(MarginError::PoolPaused.into()),
+        }
+        pool.accrue(timestamp)?;
+        let share_value = pool.deposit_share_value();
+
+        let mut source_data = load_margin_bytes_mut(program_id, source)?;
+        let mut destination_data = load_margin_bytes_mut(program_id, destination)?;
+        let mut from = MarginAccountMut::view(&mut source_data).map_err(layout_error)?;
+        let mut to = MarginAccountMut::view(&mut destination_data).map_err(layout_error)?;
+        for account in [&from, &to] {
+            if &account.header.group != key(group) {
+                return Err(MarginError::WrongGroup.into());
+            }
+        }
+        if &from.header.owner != key(owner) || &to.header.owner != key(owner) {
+            return Err(MarginError::NotSameOwner.into());
+        }
+
+        let from_slot = from.find(&pool_key).ok_or(MarginError::PoolNotInAccount)?;
+        let held = from.positions[from_slot].deposit_shares;
+        let shares = if all { held } else { fixed::div_q64_ceil(amount, share_value).ok_or(overflow)? };
+        if shares == 0 {
+            return Err(MarginError::ZeroAmount.into());
+        }
+        if shares > held {
+            return Err(MarginError::InsufficientShares.into());
+        }
+        let to_slot = match to.header.kind() {
+            AccountKind::Isolated if to.positions[ISOLATED_COLLATERAL_SLOT].pool == pool_key => ISOLATED_COLLATERAL_SLOT,
+            AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
+            AccountKind::Cross => to.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
+        };
+        let target = &mut to.positions[to_slot];
+        if target.borrow_shares != 0 {
+            return Err(MarginError::DebtOutstanding.into());
+        }
+        target.deposit_shares = target.deposit_shares.checked_add(shares).ok_or(overflow)?;
+        from.positions[from_slot].deposit_shares = held - shares;
+        from.release_if_empty(from_slot);
+    }
+    if has_debt(source)? {
+        require_initial_health(program_id, source, health_accounts, timestamp)?;
+    }
+    Ok(())
+}
