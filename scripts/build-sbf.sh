@@ -11,7 +11,7 @@ cd "$ROOT"
 scripts/install-tools.sh
 
 export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
-export RUSTFLAGS="-C link-arg=--arch=v0 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096"
+export RUSTFLAGS="-C link-arg=--arch=v0 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access"
 set +e
 cargo +"$NIGHTLY" build \
     --release \

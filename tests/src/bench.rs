@@ -2,26 +2,42 @@
 //! records the units the runtime charged. Used by `scripts/bench.sh` (table +
 //! JSON) and by the ceiling tests.
 
-use margin_client::instructions::{self, WithdrawAmount};
+use margin_client::instructions::{self, RepayAmount, WithdrawAmount};
 use margin_interface::fixed;
-use solana_sdk::signature::Signer;
+use solana_sdk::{message::Message, signature::Signer, transaction::Transaction};
 
-use crate::Env;
+use crate::{Env, Feed};
 
-/// `(case name, compute units)` in a stable order.
-pub fn run_all() -> Vec<(&'static str, u64)> {
+/// Largest legacy transaction (bytes), the packet limit on a real cluster.
+pub const PACKET_LIMIT: usize = 1232;
+
+/// One measured case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub name: String,
+    pub compute_units: u64,
+    /// Positions in the health check, where one runs.
+    pub positions: Option<usize>,
+    /// Serialized size as a legacy transaction.
+    pub tx_bytes: Option<usize>,
+}
+
+fn case(name: &str, compute_units: u64) -> Case {
+    Case { name: name.to_string(), compute_units, positions: None, tx_bytes: None }
+}
+
+/// Deposit, accrue and withdraw on a pool with staged debt (no prices needed).
+fn lending_cases(out: &mut Vec<Case>) {
     let mut env = Env::new();
     let usdc = env.add_pool(6);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let source = env.token_account(&usdc, &user.pubkey(), 10_000_000);
-    let mut results = Vec::new();
 
     // A deposit that opens a new position (the case Solend's 53,331 CU refers to).
     let landed = env.deposit(&user, &margin, &usdc, &source, 5_000_000).expect("deposit");
-    results.push(("deposit", landed.compute_units));
+    out.push(case("deposit", landed.compute_units));
 
-    // Stage debt so accrual and withdrawal do their full arithmetic.
     let now = env.svm.now();
     env.write_pool(&usdc, |pool| {
         pool.total_borrow_shares = 2_000_000;
@@ -30,26 +46,118 @@ pub fn run_all() -> Vec<(&'static str, u64)> {
     });
     env.svm.advance_time(3_600);
     let landed = env.svm.process(&[instructions::accrue_interest(&usdc.pool)], &[]).expect("accrue");
-    results.push(("accrue_interest", landed.compute_units));
+    out.push(case("accrue_interest", landed.compute_units));
 
     env.svm.advance_time(3_600);
     let ix = instructions::withdraw(&user.pubkey(), &margin, &usdc, &source, WithdrawAmount::Exact(1_000_000));
     let landed = env.svm.process(&[ix], &[&user]).expect("withdraw");
-    results.push(("withdraw", landed.compute_units));
-    results
+    out.push(case("withdraw", landed.compute_units));
+}
+
+/// Isolated borrow, repay and a health-gated withdrawal.
+fn isolated_cases(out: &mut Vec<Case>) {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
+    let lender = env.user();
+    let lender_margin = env.open_cross(&lender, 0);
+    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
+    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    let user = env.user();
+    let margin = env.open_isolated(&user, 0, &sol, &usdc);
+    let sol_wallet = env.token_account(&sol, &user.pubkey(), 100_000_000_000);
+    env.deposit(&user, &margin, &sol, &sol_wallet, 100_000_000_000).unwrap();
+    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
+
+    let landed = env.borrow(&user, &margin, &usdc, &usdc_wallet, 1_000_000_000).expect("isolated borrow");
+    out.push(Case { positions: Some(2), ..case("borrow_isolated_tx", landed.compute_units) });
+
+    env.svm.advance_time(600);
+    env.refresh_prices();
+    let ix = instructions::repay(&user.pubkey(), &margin, &usdc, &usdc_wallet, RepayAmount::Exact(100_000_000));
+    let landed = env.svm.process(&[ix], &[&user]).expect("repay");
+    out.push(case("repay_tx", landed.compute_units));
+
+    let metas = env.health_metas_after(&margin, None);
+    let ix = instructions::withdraw_with_health(&user.pubkey(), &margin, &sol, &sol_wallet, WithdrawAmount::Exact(1_000_000_000), &metas);
+    let landed = env.svm.process(&[ix], &[&user]).expect("withdraw with debt");
+    out.push(Case { positions: Some(2), ..case("withdraw_with_debt_tx", landed.compute_units) });
+}
+
+/// A cross account whose health check covers `positions` pools after the borrow:
+/// `positions - 1` collateral pools and the borrowed pool (at least one collateral).
+fn cross_borrow(positions: usize) -> Case {
+    let mut env = Env::new();
+    let collateral_count = positions.saturating_sub(1).max(1);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
+    let lender = env.user();
+    let lender_margin = env.open_cross(&lender, 0);
+    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
+    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    for i in 0..collateral_count {
+        let feed = if i % 2 == 0 { Feed::Pull } else { Feed::Legacy };
+        let keys = env.add_priced_pool([9, 8, 6][i % 3], 10.0 + i as f64, feed);
+        let wallet = env.token_account(&keys, &user.pubkey(), 1_000_000_000);
+        env.deposit(&user, &margin, &keys, &wallet, 1_000_000_000).unwrap();
+    }
+    let wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    let ix = env.borrow_ix(&user, &margin, &usdc, &wallet, 1_000_000);
+    let checked = (ix.accounts.len() - 9) / 2;
+    let message = Message::new(&[ix.clone()], Some(&env.svm.payer().pubkey()));
+    let tx = Transaction::new_unsigned(message);
+    let tx_bytes = bincode_size(&tx);
+    let landed = env.svm.process(&[ix], &[&user]).expect("cross borrow");
+    Case { name: format!("borrow_cross_{positions}"), compute_units: landed.compute_units, positions: Some(checked), tx_bytes: Some(tx_bytes) }
+}
+
+/// Serialized size of a legacy transaction signed by payer and owner.
+fn bincode_size(tx: &Transaction) -> usize {
+    // signatures (short-vec count + 64 bytes each) + message.
+    let signatures = tx.message.header.num_required_signatures as usize;
+    1 + 64 * signatures + tx.message.serialize().len()
+}
+
+/// Every case, in a stable order, plus the health slope.
+pub fn run_all() -> Vec<Case> {
+    let mut out = Vec::new();
+    lending_cases(&mut out);
+    isolated_cases(&mut out);
+    let cross: Vec<Case> = [1, 2, 4, 8, 16].into_iter().map(cross_borrow).collect();
+    // Slope of CU against positions checked, least squares over the distinct sizes.
+    let points: Vec<(f64, f64)> = cross.iter().map(|c| (c.positions.unwrap() as f64, c.compute_units as f64)).collect();
+    let n = points.len() as f64;
+    let (sx, sy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (sxx, sxy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x * x, b + x * y));
+    let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    out.extend(cross);
+    out.push(case("health_cu_per_position", slope.round() as u64));
+    out
+}
+
+/// Most positions whose cross borrow still fits a legacy transaction.
+pub fn max_legacy_positions(cases: &[Case]) -> Option<usize> {
+    cases.iter().filter(|c| c.tx_bytes.is_some_and(|b| b <= PACKET_LIMIT)).filter_map(|c| c.positions).max()
 }
 
 /// Renders the results as a table.
-pub fn table(results: &[(&str, u64)]) -> String {
-    let mut out = format!("{:<28} {:>10}\n{}\n", "case", "CU", "-".repeat(39));
-    for (name, cu) in results {
-        out.push_str(&format!("{name:<28} {cu:>10}\n"));
+pub fn table(cases: &[Case]) -> String {
+    let mut out = format!("{:<26} {:>9} {:>10} {:>9}\n{}\n", "case", "CU", "positions", "tx bytes", "-".repeat(57));
+    for c in cases {
+        let positions = c.positions.map(|p| p.to_string()).unwrap_or_default();
+        let bytes = c.tx_bytes.map(|b| format!("{b}{}", if b > PACKET_LIMIT { "*" } else { "" })).unwrap_or_default();
+        out.push_str(&format!("{:<26} {:>9} {:>10} {:>9}\n", c.name, c.compute_units, positions, bytes));
+    }
+    out.push_str(&format!("* over the {PACKET_LIMIT}-byte legacy limit: needs an address lookup table\n"));
+    if let Some(max) = max_legacy_positions(cases) {
+        out.push_str(&format!("largest measured cross borrow that fits a legacy transaction: {max} positions\n"));
     }
     out
 }
 
 /// Renders the results as `{"case": cu}` JSON.
-pub fn json(results: &[(&str, u64)]) -> String {
-    let body: Vec<String> = results.iter().map(|(name, cu)| format!("  \"{name}\": {cu}")).collect();
+pub fn json(cases: &[Case]) -> String {
+    let body: Vec<String> = cases.iter().map(|c| format!("  \"{}\": {}", c.name, c.compute_units)).collect();
     format!("{{\n{}\n}}\n", body.join(",\n"))
 }

@@ -1,11 +1,20 @@
-//! Compute-unit ceilings (the runtime's count, deterministic; no timing).
+//! Compute-unit ceilings (the runtime's count is deterministic; no timing).
 
 #[test]
 fn compute_units_stay_under_ceilings() {
-    let results = margin_tests::bench::run_all();
-    let ceilings = [("deposit", 6_000), ("accrue_interest", 5_000), ("withdraw", 9_000)];
+    let cases = margin_tests::bench::run_all();
+    let ceilings = [
+        ("deposit", 6_000),
+        ("accrue_interest", 5_000),
+        ("withdraw", 9_000),
+        ("borrow_isolated_tx", 14_000),
+        ("repay_tx", 9_000),
+        ("withdraw_with_debt_tx", 14_000),
+        ("borrow_cross_16", 40_000),
+    ];
     for (name, ceiling) in ceilings {
-        let (_, cu) = results.iter().find(|(n, _)| *n == name).expect("case measured");
-        assert!(*cu <= ceiling, "{name}: {cu} CU exceeds the ceiling of {ceiling}");
+        let case = cases.iter().find(|c| c.name == name).expect("case measured");
+        assert!(case.compute_units <= ceiling, "{name}: {} CU exceeds the ceiling of {ceiling}", case.compute_units);
     }
+    print!("{}", margin_tests::bench::table(&cases));
 }

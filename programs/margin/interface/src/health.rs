@@ -106,14 +106,22 @@ pub trait AccountRead {
     fn data(&self) -> &[u8];
 }
 
+#[cfg(target_arch = "bpf")]
+extern "C" { fn sol_log_compute_units_(); }
+#[inline(always)]
+fn trace() {
+    #[cfg(target_arch = "bpf")]
+    unsafe { sol_log_compute_units_() }
+}
+
 const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
 
 /// `a * b` for a 64-bit count and a 128-bit value; `None` past 2^127 (so sums of
 /// a few stay inside `i128`).
 #[inline(always)]
 fn mul_wide(a: u64, b: u128) -> Option<u128> {
-    let low = (a as u128) * (b as u64 as u128);
-    let high = (a as u128) * (b >> 64);
+    let low = fixed::mul_64x64(a, b as u64);
+    let high = fixed::mul_64x64(a, (b >> 64) as u64);
     if high >> 63 != 0 {
         return None;
     }
@@ -133,8 +141,8 @@ const WEIGHT_BITS: u32 = 48;
 /// `(value * fraction) >> 48` for a 16.48 binary fraction; `round_up` adds the lost bits.
 #[inline(always)]
 fn apply_weight(value: u128, fraction: u64, round_up: bool) -> Option<u128> {
-    let low = (value as u64 as u128) * fraction as u128;
-    let high = (value >> 64) * fraction as u128;
+    let low = fixed::mul_64x64(value as u64, fraction);
+    let high = fixed::mul_64x64((value >> 64) as u64, fraction);
     if high >> (128 - (64 - WEIGHT_BITS) - 1) != 0 {
         return None;
     }
@@ -170,32 +178,34 @@ fn unit_price(mantissa_x100: u64, index: usize, round_up: bool) -> Option<u128> 
     }
 }
 
-/// The prices of one pool at each level, in mantissa x 100 units.
-struct LevelPrices {
-    asset_initial: u64,
-    asset_maintenance: u64,
-    liability_initial: u64,
-    liability_maintenance: u64,
-    spot: u64,
+/// Largest mantissa (price or EMA) that can be scaled by 100 inside a u64.
+const MAX_MANTISSA: u64 = u64::MAX / 100;
+/// Largest confidence that can be scaled by a u16 multiplier inside a u64.
+const MAX_CONFIDENCE: u64 = u64::MAX >> 16;
+
+/// A price in mantissa x 100 units, with its band `k * conf` (k in hundredths).
+/// Bounds are compared once so the products need no overflow-checked multiply
+/// (which SBF would turn into a 128-bit libcall).
+#[derive(Clone, Copy)]
+struct Banded {
+    center: u64,
+    band: u64,
 }
 
-fn level_prices(price: &OraclePrice, confidence_pct: u16) -> Option<LevelPrices> {
-    // Validated prices are positive, so the casts are exact.
-    let spot = (price.price as u64).checked_mul(100)?;
-    let ema = (price.ema_price as u64).checked_mul(100)?;
-    let band = price.conf.checked_mul(confidence_pct as u64)?;
-    let ema_band = price.ema_conf.checked_mul(confidence_pct as u64)?;
-    let spot_low = spot.saturating_sub(band);
-    let spot_high = spot.checked_add(band)?;
-    let ema_low = ema.saturating_sub(ema_band);
-    let ema_high = ema.checked_add(ema_band)?;
-    Some(LevelPrices {
-        asset_initial: spot_low.min(ema_low),
-        asset_maintenance: spot_low,
-        liability_initial: spot_high.max(ema_high),
-        liability_maintenance: spot_high,
-        spot,
-    })
+impl Banded {
+    fn new(mantissa: i64, conf: u64, confidence_pct: u16) -> Option<Self> {
+        let mantissa = mantissa as u64; // validated positive
+        if mantissa > MAX_MANTISSA || conf > MAX_CONFIDENCE {
+            return None;
+        }
+        Some(Self { center: mantissa * 100, band: conf * confidence_pct as u64 })
+    }
+    fn low(self) -> u64 {
+        self.center.saturating_sub(self.band)
+    }
+    fn high(self) -> Option<u64> {
+        self.center.checked_add(self.band)
+    }
 }
 
 /// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
@@ -213,7 +223,9 @@ fn add_position(
     }
     // decimals - expo + 2, with expo validated to [-18, 0].
     let index = (pool.mint_decimals as i32 - price.expo + 2) as usize;
-    let prices = level_prices(price, config.oracle.confidence_multiplier_pct).ok_or(OVERFLOW)?;
+    let k = config.oracle.confidence_multiplier_pct;
+    let spot = Banded::new(price.price, price.conf, k).ok_or(OVERFLOW)?;
+    let ema = Banded::new(price.ema_price, price.ema_conf, k).ok_or(OVERFLOW)?;
     let isolated_only = config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
     let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
 
@@ -230,13 +242,13 @@ fn add_position(
             Ok(())
         };
         if levels & INITIAL != 0 && counts_as_collateral {
-            add(0, prices.asset_initial, Some(config.init_asset_weight_bps))?;
+            add(0, spot.low().min(ema.low()), Some(config.init_asset_weight_bps))?;
         }
         if levels & MAINTENANCE != 0 && counts_as_collateral {
-            add(1, prices.asset_maintenance, Some(config.maint_asset_weight_bps))?;
+            add(1, spot.low(), Some(config.maint_asset_weight_bps))?;
         }
         if levels & EQUITY != 0 {
-            add(2, prices.spot, None)?;
+            add(2, spot.center, None)?;
         }
     }
     if position.borrow_shares != 0 {
@@ -253,13 +265,14 @@ fn add_position(
             Ok(())
         };
         if levels & INITIAL != 0 {
-            add(0, prices.liability_initial, Some(config.init_liab_weight_bps))?;
+            let high = spot.high().ok_or(OVERFLOW)?.max(ema.high().ok_or(OVERFLOW)?);
+            add(0, high, Some(config.init_liab_weight_bps))?;
         }
         if levels & MAINTENANCE != 0 {
-            add(1, prices.liability_maintenance, Some(config.maint_liab_weight_bps))?;
+            add(1, spot.high().ok_or(OVERFLOW)?, Some(config.maint_liab_weight_bps))?;
         }
         if levels & EQUITY != 0 {
-            add(2, prices.spot, None)?;
+            add(2, spot.center, None)?;
         }
     }
     Ok(())
@@ -291,11 +304,12 @@ pub fn compute_health<A: AccountRead>(
     }
     let mut sums = [Sums::default(); 3];
     for (position, pair) in positions.iter().zip(accounts.chunks_exact(2)) {
+        trace();
         let (pool_account, oracle_account) = (&pair[0], &pair[1]);
-        if pool_account.key() != &position.pool {
+        if !fixed::key_eq(pool_account.key(), &position.pool) {
             return Err(MarginError::HealthAccountMismatch);
         }
-        if pool_account.owner() != program_id {
+        if !fixed::key_eq(pool_account.owner(), program_id) {
             return Err(MarginError::InvalidAccountOwner);
         }
         if position.is_empty() {
@@ -304,6 +318,7 @@ pub fn compute_health<A: AccountRead>(
             continue;
         }
         with_pool(pool_account.data(), |pool| {
+            trace();
             let price = read_oracle(
                 &pool.config.oracle,
                 oracle_account.key(),
@@ -311,7 +326,10 @@ pub fn compute_health<A: AccountRead>(
                 oracle_account.data(),
                 now,
             )?;
-            add_position(&mut sums, pool, position, &price, kind, levels)
+            trace();
+            let r = add_position(&mut sums, pool, position, &price, kind, levels);
+            trace();
+            r
         })?;
     }
     Ok(Health { initial: sums[0].health(), maintenance: sums[1].health(), equity: sums[2].health() })

@@ -4,6 +4,7 @@
 
 use crate::{
     error::MarginError,
+    fixed::{key_eq, mul_64x64},
     state::{OracleConfig, OracleKind},
     BPS,
 };
@@ -68,22 +69,25 @@ pub struct PriceUpdate {
     pub posted_slot: u64,
 }
 
+fn bytes_at(data: &[u8], offset: usize, len: usize) -> Result<&[u8], MarginError> {
+    data.get(offset..offset + len).ok_or(MarginError::OracleInvalidData)
+}
 fn read<const N: usize>(data: &[u8], offset: usize) -> Result<[u8; N], MarginError> {
-    data.get(offset..offset + N)
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or(MarginError::OracleInvalidData)
+    bytes_at(data, offset, N).map(|bytes| bytes.try_into().unwrap_or([0; N]))
+}
+/// A little-endian u64 field (the pull format's fields sit at odd offsets; SBF
+/// loads them in one instruction since misaligned access is allowed there).
+fn u64_at(data: &[u8], offset: usize) -> Result<u64, MarginError> {
+    read::<8>(data, offset).map(u64::from_le_bytes)
+}
+fn i64_at(data: &[u8], offset: usize) -> Result<i64, MarginError> {
+    u64_at(data, offset).map(|v| v as i64)
 }
 fn u32_at(data: &[u8], offset: usize) -> Result<u32, MarginError> {
     read::<4>(data, offset).map(u32::from_le_bytes)
 }
 fn i32_at(data: &[u8], offset: usize) -> Result<i32, MarginError> {
-    read::<4>(data, offset).map(i32::from_le_bytes)
-}
-fn i64_at(data: &[u8], offset: usize) -> Result<i64, MarginError> {
-    read::<8>(data, offset).map(i64::from_le_bytes)
-}
-fn u64_at(data: &[u8], offset: usize) -> Result<u64, MarginError> {
-    read::<8>(data, offset).map(u64::from_le_bytes)
+    u32_at(data, offset).map(|v| v as i32)
 }
 
 /// Reads a legacy `SolanaPriceAccount` (layout of pyth-sdk-solana's
@@ -112,21 +116,19 @@ pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
     Ok((price, u32_at(data, 224)? == LEGACY_STATUS_TRADING))
 }
 
-/// Reads a pull-oracle `PriceUpdateV2` (Anchor account, borsh): discriminator,
-/// write authority, verification level (1 or 2 bytes), price feed message, posted
-/// slot.
-pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
-    if read::<8>(data, 0)? != PRICE_UPDATE_V2_DISCRIMINATOR {
+/// The parts of a `PriceUpdateV2` the health check needs, read in place:
+/// verification level, feed id and price.
+pub fn read_price_update(data: &[u8]) -> Result<(Verification, [u8; 32], OraclePrice), MarginError> {
+    if u64_at(data, 0)? != u64::from_le_bytes(PRICE_UPDATE_V2_DISCRIMINATOR) {
         return Err(MarginError::OracleInvalidData);
     }
-    let write_authority = read::<32>(data, 8)?;
-    let (verification, message) = match read::<1>(data, 40)?[0] {
-        0 => (Verification::Partial { num_signatures: read::<1>(data, 41)?[0] }, 42),
-        1 => (Verification::Full, 41),
+    let (verification, message) = match read::<2>(data, 40)? {
+        [0, num_signatures] => (Verification::Partial { num_signatures }, 42),
+        [1, _] => (Verification::Full, 41),
         _ => return Err(MarginError::OracleInvalidData),
     };
     // PriceFeedMessage: feed_id, price, conf, exponent, publish_time,
-    // prev_publish_time, ema_price, ema_conf.
+    // prev_publish_time, ema_price, ema_conf; then posted_slot.
     let feed_id = read::<32>(data, message)?;
     let price = OraclePrice {
         price: i64_at(data, message + 32)?,
@@ -136,8 +138,20 @@ pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
         ema_price: i64_at(data, message + 68)?,
         ema_conf: u64_at(data, message + 76)?,
     };
+    Ok((verification, feed_id, price))
+}
+
+/// Reads a whole pull-oracle `PriceUpdateV2` (Anchor account, borsh):
+/// discriminator, write authority, verification level (1 or 2 bytes), price feed
+/// message, posted slot.
+pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
+    let (verification, feed_id, price) = read_price_update(data)?;
+    let message = match verification {
+        Verification::Partial { .. } => 42,
+        Verification::Full => 41,
+    };
     Ok(PriceUpdate {
-        write_authority,
+        write_authority: read::<32>(data, 8)?,
         verification,
         feed_id,
         price,
@@ -158,10 +172,10 @@ pub fn read_oracle(
 ) -> Result<OraclePrice, MarginError> {
     let price = match config.kind {
         k if k == OracleKind::PythLegacy as u8 => {
-            if owner != &PYTH_LEGACY_PROGRAM_ID {
+            if !key_eq(owner, &PYTH_LEGACY_PROGRAM_ID) {
                 return Err(MarginError::OracleWrongOwner);
             }
-            if key != &config.address {
+            if !key_eq(key, &config.address) {
                 return Err(MarginError::OracleWrongAccount);
             }
             let (price, trading) = parse_legacy(data)?;
@@ -171,17 +185,17 @@ pub fn read_oracle(
             price
         }
         k if k == OracleKind::PythPull as u8 => {
-            if owner != &PYTH_RECEIVER_PROGRAM_ID {
+            if !key_eq(owner, &PYTH_RECEIVER_PROGRAM_ID) {
                 return Err(MarginError::OracleWrongOwner);
             }
-            let update = parse_price_update(data)?;
-            if update.feed_id != config.address {
+            let (verification, feed_id, price) = read_price_update(data)?;
+            if !key_eq(&feed_id, &config.address) {
                 return Err(MarginError::OracleWrongAccount);
             }
-            if config.require_full_verification != 0 && update.verification != Verification::Full {
+            if config.require_full_verification != 0 && verification != Verification::Full {
                 return Err(MarginError::OraclePartiallyVerified);
             }
-            update.price
+            price
         }
         _ => return Err(MarginError::OracleNotConfigured),
     };
@@ -200,9 +214,10 @@ pub fn validate_price(config: &OracleConfig, price: &OraclePrice, now: i64) -> R
     if now.saturating_sub(price.publish_time) > config.max_age_secs as i64 {
         return Err(MarginError::OracleStale);
     }
-    // conf / price <= max_confidence_bps / 10_000, without dividing.
-    let limit = price.price as u128 * config.max_confidence_bps as u128;
-    if price.conf as u128 * BPS as u128 > limit {
+    // conf / price <= max_confidence_bps / 10_000, without dividing (and without a
+    // 128-bit libcall multiply).
+    let limit = mul_64x64(price.price as u64, config.max_confidence_bps as u64);
+    if mul_64x64(price.conf, BPS) > limit {
         return Err(MarginError::OracleConfidenceTooWide);
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 use margin_interface::{
     error::MarginError,
+    fixed::key_eq,
     state::{self, AccountType, LayoutError},
 };
 use pinocchio::{
@@ -43,7 +44,7 @@ pub fn require_writable(account: &AccountView) -> Result<(), ProgramError> {
 /// The two accounts must be different.
 #[inline(always)]
 pub fn require_distinct(a: &AccountView, b: &AccountView) -> Result<(), ProgramError> {
-    if a.address() == b.address() {
+    if key_eq(key(a), key(b)) {
         Err(MarginError::DuplicateAccount.into())
     } else {
         Ok(())
@@ -53,7 +54,7 @@ pub fn require_distinct(a: &AccountView, b: &AccountView) -> Result<(), ProgramE
 /// The account must be owned by this program.
 #[inline(always)]
 pub fn require_program_owned(program_id: &Address, account: &AccountView) -> Result<(), ProgramError> {
-    if account.owned_by(program_id) {
+    if key_eq(account.owner().as_array(), program_id.as_array()) {
         Ok(())
     } else {
         Err(MarginError::InvalidAccountOwner.into())

@@ -131,7 +131,7 @@ pub struct MarginAccountMut<'a> {
 }
 
 pub fn check_margin_bytes(data: &[u8]) -> Result<AccountKind, LayoutError> {
-    if data.len() < MARGIN_HEADER_LEN || data[..8] != MarginAccountHeader::DISCRIMINATOR {
+    if data.len() < MARGIN_HEADER_LEN || !super::has_tag(data, &MarginAccountHeader::DISCRIMINATOR) {
         return Err(LayoutError::Discriminator);
     }
     let kind = AccountKind::from_u8(data[9]).ok_or(LayoutError::Discriminator)?;
@@ -159,7 +159,7 @@ impl<'a> MarginAccount<'a> {
 
     /// Slot index of `pool` among the used positions.
     pub fn find(&self, pool: &[u8; 32]) -> Option<usize> {
-        self.active().iter().position(|p| &p.pool == pool)
+        self.active().iter().position(|p| crate::fixed::key_eq(&p.pool, pool))
     }
 }
 

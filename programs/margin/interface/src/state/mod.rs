@@ -50,7 +50,7 @@ pub fn view_mut<T: AccountType>(data: &mut [u8]) -> Result<&mut T, LayoutError> 
 
 /// Checks tag and length of `T` bytes. Type tag first (so a wrong account type reports as such), then the exact length.
 pub fn check_bytes<T: AccountType>(data: &[u8]) -> Result<(), LayoutError> {
-    if data.len() < 8 || data[..8] != T::DISCRIMINATOR {
+    if !has_tag(data, &T::DISCRIMINATOR) {
         return Err(LayoutError::Discriminator);
     }
     if data.len() != T::LEN {
@@ -70,3 +70,15 @@ impl core::fmt::Display for LayoutError {
 }
 
 impl core::error::Error for LayoutError {}
+
+/// True when `data` starts with the 8-byte `tag`: one word compare when aligned (as
+/// account data always is), where a byte-wise compare costs ~40 CU on SBF.
+pub fn has_tag(data: &[u8], tag: &[u8; 8]) -> bool {
+    let Some(head) = data.get(..8) else {
+        return false;
+    };
+    match bytemuck::try_from_bytes::<u64>(head) {
+        Ok(word) => *word == u64::from_ne_bytes(*tag),
+        Err(_) => head == tag,
+    }
+}

@@ -3,6 +3,7 @@
 //! health after.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     fixed,
     state::{AccountKind, OracleKind, PoolStatus, ISOLATED_DEBT_SLOT},
@@ -62,7 +63,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
 
     let mut account = context.account()?;
     let slot = match account.header.kind() {
-        AccountKind::Isolated if account.positions[ISOLATED_DEBT_SLOT].pool == pool_key => ISOLATED_DEBT_SLOT,
+        AccountKind::Isolated if key_eq(&account.positions[ISOLATED_DEBT_SLOT].pool, &pool_key) => ISOLATED_DEBT_SLOT,
         AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
         AccountKind::Cross => account.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
     };

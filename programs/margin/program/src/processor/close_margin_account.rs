@@ -4,6 +4,7 @@
 //! cannot bring the old state back.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     state::{MarginAccountMut, CLOSED_DISCRIMINATOR},
 };
@@ -21,7 +22,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     {
         let mut data = load_margin_bytes_mut(program_id, margin)?;
         let account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
-        if &account.header.owner != key(owner) {
+        if !key_eq(&account.header.owner, key(owner)) {
             return Err(MarginError::Unauthorized.into());
         }
         if account.positions.iter().any(|position| !position.is_empty()) {

@@ -2,6 +2,7 @@
 //! authority PDA. One pool per mint per group (the PDA enforces it).
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     fixed,
     health::MAX_DECIMALS,
@@ -33,7 +34,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &Pool
     config.validate()?;
     {
         let mut group_state = load_mut::<Group>(program_id, group)?;
-        if &group_state.admin != key(admin) {
+        if !key_eq(&group_state.admin, key(admin)) {
             return Err(MarginError::Unauthorized.into());
         }
         group_state.pool_count = group_state.pool_count.checked_add(1).ok_or(MarginError::MathOverflow)?;

@@ -2,6 +2,7 @@
 //! as deposit shares rounded down. A lender is an account that only deposits.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     fixed,
     state::{AccountKind, PoolStatus, ISOLATED_COLLATERAL_SLOT},
@@ -51,7 +52,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     let pool_snapshot = *pool_state;
     let mut account = context.account()?;
     let slot = match account.header.kind() {
-        AccountKind::Isolated if account.positions[ISOLATED_COLLATERAL_SLOT].pool == pool_key => {
+        AccountKind::Isolated if key_eq(&account.positions[ISOLATED_COLLATERAL_SLOT].pool, &pool_key) => {
             ISOLATED_COLLATERAL_SLOT
         }
         AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),

@@ -1,7 +1,8 @@
 //! `set_group_pause` (admin): stops or resumes every user action in the group
 //! (repay and liquidation stay open once they exist).
 
-use margin_interface::{error::MarginError, state::Group};
+use margin_interface::{
+    fixed::key_eq,error::MarginError, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};
@@ -12,7 +13,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], paused: bool)
     };
     require_signer(admin)?;
     let mut group = load_mut::<Group>(program_id, group)?;
-    if &group.admin != key(admin) {
+    if !key_eq(&group.admin, key(admin)) {
         return Err(MarginError::Unauthorized.into());
     }
     group.paused = paused as u8;

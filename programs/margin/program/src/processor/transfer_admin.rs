@@ -1,7 +1,8 @@
 //! Two-step admin transfer: the admin proposes, the proposed key accepts. A typo in
 //! the new key cannot lock the group, because nothing changes until it signs.
 
-use margin_interface::{error::MarginError, state::Group};
+use margin_interface::{
+    fixed::key_eq,error::MarginError, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};
@@ -13,7 +14,7 @@ pub fn propose(program_id: &Address, accounts: &mut [AccountView], new_admin: [u
     };
     require_signer(admin)?;
     let mut group = load_mut::<Group>(program_id, group)?;
-    if &group.admin != key(admin) {
+    if !key_eq(&group.admin, key(admin)) {
         return Err(MarginError::Unauthorized.into());
     }
     group.pending_admin = new_admin;

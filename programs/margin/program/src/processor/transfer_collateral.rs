@@ -2,6 +2,7 @@
 //! (isolated <-> cross) atomically; the source's Initial health is checked after.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     fixed,
     state::{AccountKind, Group, MarginAccountMut, Pool, PoolStatus, ISOLATED_COLLATERAL_SLOT},
@@ -28,7 +29,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     let overflow = MarginError::MathOverflow;
     {
         let mut pool = load_mut::<Pool>(program_id, pool)?;
-        if &pool.group != key(group) {
+        if !key_eq(&pool.group, key(group)) {
             return Err(MarginError::WrongGroup.into());
         }
         // Moving collateral adds borrowing power to the destination.
@@ -45,11 +46,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         let mut from = MarginAccountMut::view(&mut source_data).map_err(layout_error)?;
         let mut to = MarginAccountMut::view(&mut destination_data).map_err(layout_error)?;
         for account in [&from, &to] {
-            if &account.header.group != key(group) {
+            if !key_eq(&account.header.group, key(group)) {
                 return Err(MarginError::WrongGroup.into());
             }
         }
-        if &from.header.owner != key(owner) || &to.header.owner != key(owner) {
+        if !key_eq(&from.header.owner, key(owner)) || &to.header.owner != key(owner) {
             return Err(MarginError::NotSameOwner.into());
         }
 
@@ -63,7 +64,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
             return Err(MarginError::InsufficientShares.into());
         }
         let to_slot = match to.header.kind() {
-            AccountKind::Isolated if to.positions[ISOLATED_COLLATERAL_SLOT].pool == pool_key => ISOLATED_COLLATERAL_SLOT,
+            AccountKind::Isolated if key_eq(&to.positions[ISOLATED_COLLATERAL_SLOT].pool, &pool_key) => ISOLATED_COLLATERAL_SLOT,
             AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
             AccountKind::Cross => to.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
         };

@@ -1,6 +1,7 @@
 //! The admin gate used by every admin instruction.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     state::{Group, Pool},
 };
@@ -20,7 +21,7 @@ pub fn load_group_as_admin<'a>(
 ) -> Result<Ref<'a, Group>, ProgramError> {
     require_signer(admin)?;
     let group = load::<Group>(program_id, group)?;
-    if &group.admin != key(admin) {
+    if !key_eq(&group.admin, key(admin)) {
         return Err(MarginError::Unauthorized.into());
     }
     Ok(group)
@@ -36,7 +37,7 @@ pub fn load_pool_as_admin<'a>(
 ) -> Result<RefMut<'a, Pool>, ProgramError> {
     load_group_as_admin(program_id, admin, group)?;
     let pool = load_mut::<Pool>(program_id, pool)?;
-    if &pool.group != key(group) {
+    if !key_eq(&pool.group, key(group)) {
         return Err(MarginError::WrongGroup.into());
     }
     Ok(pool)

@@ -1,7 +1,8 @@
 //! Token accounts and transfers, for SPL Token and Token-2022 alike
 //! (`TransferChecked` works on both; the pool records which program owns its mint).
 
-use margin_interface::{error::MarginError, pda::VAULT_AUTHORITY_SEED, state::Pool};
+use margin_interface::{
+    fixed::key_eq,error::MarginError, pda::VAULT_AUTHORITY_SEED, state::Pool};
 use pinocchio::{
     cpi::{Seed, Signer},
     error::ProgramError,
@@ -18,7 +19,7 @@ pub const MINT_LEN: usize = 82;
 
 /// The token program passed must be the pool's.
 pub fn check_token_program(pool: &Pool, token_program: &AccountView) -> Result<(), ProgramError> {
-    if key(token_program) != &pool.token_program {
+    if !key_eq(key(token_program), &pool.token_program) {
         return Err(MarginError::InvalidTokenProgram.into());
     }
     Ok(())
@@ -26,7 +27,7 @@ pub fn check_token_program(pool: &Pool, token_program: &AccountView) -> Result<(
 
 /// The mint passed must be the pool's.
 pub fn check_mint(pool: &Pool, mint: &AccountView) -> Result<(), ProgramError> {
-    if key(mint) != &pool.mint {
+    if !key_eq(key(mint), &pool.mint) {
         return Err(MarginError::InvalidMint.into());
     }
     Ok(())
@@ -34,7 +35,7 @@ pub fn check_mint(pool: &Pool, mint: &AccountView) -> Result<(), ProgramError> {
 
 /// The vault passed must be the pool's.
 pub fn check_vault(pool: &Pool, vault: &AccountView) -> Result<(), ProgramError> {
-    if key(vault) != &pool.vault {
+    if !key_eq(key(vault), &pool.vault) {
         return Err(MarginError::InvalidVault.into());
     }
     Ok(())
@@ -88,7 +89,7 @@ pub fn transfer_out(
     token_program: &AccountView,
     amount: u64,
 ) -> Result<(), ProgramError> {
-    if key(vault_authority) != &pool.vault_authority {
+    if !key_eq(key(vault_authority), &pool.vault_authority) {
         return Err(MarginError::InvalidPda.into());
     }
     let bump = [pool.vault_authority_bump];

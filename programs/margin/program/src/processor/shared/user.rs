@@ -3,6 +3,7 @@
 //! owner.
 
 use margin_interface::{
+    fixed::key_eq,
     error::MarginError,
     state::{Group, MarginAccountMut, Pool},
 };
@@ -55,15 +56,15 @@ pub fn load_user_context<'a>(
     let mut margin = load_margin_bytes_mut(program_id, margin)?;
     {
         let account = MarginAccountMut::view(&mut margin).map_err(layout_error)?;
-        if &account.header.owner != key(owner) {
+        if !key_eq(&account.header.owner, key(owner)) {
             return Err(MarginError::Unauthorized.into());
         }
-        if &account.header.group != key(group) {
+        if !key_eq(&account.header.group, key(group)) {
             return Err(MarginError::WrongGroup.into());
         }
     }
     let pool = load_mut::<Pool>(program_id, pool)?;
-    if &pool.group != key(group) {
+    if !key_eq(&pool.group, key(group)) {
         return Err(MarginError::WrongGroup.into());
     }
     Ok(UserContext { margin, pool })
