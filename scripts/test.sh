@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The full test suite: builds the SBF program, then runs every workspace test
-# against target/deploy/margin.so in the embedded SVM.
+# The full test suite: builds the SBF program, runs every workspace test against
+# target/deploy/margin.so in the embedded SVM, then the standalone legacy-Pyth
+# conformance crate (its own lockfile: it needs solana-program 1.18).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 scripts/build-sbf.sh
 cargo test --workspace --locked
+cargo test --locked --manifest-path conformance/pyth-legacy/Cargo.toml --target-dir target/conformance

@@ -13,7 +13,7 @@ pub const LEGACY_PRICE_ACCOUNT_LEN: usize = 3312;
 pub const PRICE_UPDATE_V2_LEN: usize = 134;
 
 /// A legacy `SolanaPriceAccount` with the given aggregate, EMA and status.
-pub fn legacy_price_account(price: &OraclePrice, status: u32) -> Vec<u8> {
+pub fn legacy_price_account(price: &OraclePrice, status: u8) -> Vec<u8> {
     let mut data = vec![0u8; LEGACY_PRICE_ACCOUNT_LEN];
     let mut put = |offset: usize, bytes: &[u8]| data[offset..offset + bytes.len()].copy_from_slice(bytes);
     put(0, &LEGACY_MAGIC.to_le_bytes());
@@ -34,7 +34,7 @@ pub fn legacy_price_account(price: &OraclePrice, status: u32) -> Vec<u8> {
     put(200, &price.publish_time.to_le_bytes());
     put(208, &price.price.to_le_bytes());
     put(216, &price.conf.to_le_bytes());
-    put(224, &status.to_le_bytes());
+    put(224, &[status]);
     data
 }
 

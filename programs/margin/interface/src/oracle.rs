@@ -29,10 +29,10 @@ pub const LEGACY_MAGIC: u32 = 0xa1b2_c3d4;
 pub const LEGACY_VERSION: u32 = 2;
 pub const LEGACY_ACCOUNT_TYPE_PRICE: u32 = 3;
 /// Legacy aggregate status meaning "trading".
-pub const LEGACY_STATUS_TRADING: u32 = 1;
-/// Bytes of a legacy price account up to and including the aggregate price info
-/// (the publisher components that follow are not read).
-pub const LEGACY_MIN_LEN: usize = 240;
+pub const LEGACY_STATUS_TRADING: u8 = 1;
+/// Size of pyth-sdk-solana's `SolanaPriceAccount` (32 publisher slots); like the
+/// SDK, shorter accounts are rejected even though only the first 240 bytes are read.
+pub const LEGACY_MIN_LEN: usize = 3312;
 
 /// Supported exponent range: prices are `mantissa * 10^expo`.
 pub const MIN_EXPONENT: i32 = -18;
@@ -95,7 +95,8 @@ fn i32_at(data: &[u8], offset: usize) -> Result<i32, MarginError> {
 /// status, the EMA price and conf, and the publish timestamp.
 ///
 /// Offsets: magic 0, version 4, type 8, expo 20, ema_price.val 48, ema_conf.val 72,
-/// timestamp 96, agg.price 208, agg.conf 216, agg.status 224.
+/// timestamp 96, agg.price 208, agg.conf 216, agg.status 224 (one byte: the SDK's
+/// `PriceStatus` is `repr(u8)`, followed by the corporate-action byte).
 /// Returns the price and whether the aggregate status is Trading.
 pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
     if data.len() < LEGACY_MIN_LEN
@@ -113,7 +114,7 @@ pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
         ema_price: i64_at(data, 48)?,
         ema_conf: u64_at(data, 72)?,
     };
-    Ok((price, u32_at(data, 224)? == LEGACY_STATUS_TRADING))
+    Ok((price, read::<1>(data, 224)?[0] == LEGACY_STATUS_TRADING))
 }
 
 /// The parts of a `PriceUpdateV2` the health check needs, read in place:
@@ -211,7 +212,9 @@ pub fn validate_price(config: &OracleConfig, price: &OraclePrice, now: i64) -> R
     if price.expo < MIN_EXPONENT || price.expo > MAX_EXPONENT {
         return Err(MarginError::OracleExponentOutOfRange);
     }
-    if now.saturating_sub(price.publish_time) > config.max_age_secs as i64 {
+    // Like pyth-sdk's `get_price_no_older_than`, the distance counts both ways: a
+    // publish time further in the future than the age limit is as suspect as an old one.
+    if now.abs_diff(price.publish_time) > config.max_age_secs as u64 {
         return Err(MarginError::OracleStale);
     }
     // conf / price <= max_confidence_bps / 10_000, without dividing (and without a
