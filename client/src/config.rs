@@ -3,7 +3,7 @@
 use margin_interface::state::{OracleConfig, OracleKind, PoolConfig, RateCurve};
 
 /// A conservative blue-chip configuration: 80%/85% collateral weights, 110%/105%
-/// liability weights, a curve of 0% -> 4% at 50% -> 10% at 80% -> 30% at 90% -> 150%
+/// liability weights, liquidations stop at 5% of liabilities above zero health, a curve of 0% -> 4% at 50% -> 10% at 80% -> 30% at 90% -> 150%
 /// at 100% utilization, 10% protocol and 5% insurance fee, no caps, no oracle yet.
 pub fn default_pool_config() -> PoolConfig {
     PoolConfig {
@@ -37,6 +37,8 @@ pub fn default_pool_config() -> PoolConfig {
         flags: 0,
         _padding: [0; 2],
         dust_threshold_micro_usd: 1_000_000,
-        reserved: [0; 32],
+        liquidation_target_bps: 500,
+        _padding2: [0; 6],
+        reserved: [0; 24],
     }
 }

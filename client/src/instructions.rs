@@ -285,3 +285,42 @@ pub fn health(margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instr
     accounts.extend_from_slice(health_accounts);
     build(accounts, MarginInstruction::Health)
 }
+
+/// Liquidates `liquidatee`: repays up to `max_repay` of its debt in `liability`
+/// from `source` (the liquidator's token account) and takes collateral from
+/// `asset` into `liquidator_margin`. `liquidatee_health` are the liquidatee's
+/// health accounts as it stands; `liquidator_health` only when the liquidator's
+/// account has debt (its positions after receiving the collateral).
+#[allow(clippy::too_many_arguments)]
+pub fn liquidate(
+    liquidator: &Pubkey,
+    liquidator_margin: &Pubkey,
+    liquidatee: &Pubkey,
+    asset: &PoolKeys,
+    liability: &PoolKeys,
+    source: &Pubkey,
+    max_repay: u64,
+    liquidatee_health: &[AccountMeta],
+    liquidator_health: &[AccountMeta],
+) -> Instruction {
+    let mut accounts = vec![
+        rs(*liquidator),
+        w(*liquidator_margin),
+        w(*liquidatee),
+        r(liability.group),
+        w(asset.pool),
+        w(liability.pool),
+        w(liability.vault),
+        w(*source),
+        r(liability.mint),
+        r(liability.token_program),
+    ];
+    accounts.extend_from_slice(liquidatee_health);
+    accounts.extend_from_slice(liquidator_health);
+    build(accounts, MarginInstruction::Liquidate { max_repay })
+}
+
+/// Writes off the debt of a margin account that has no collateral left.
+pub fn resolve_bad_debt(margin_account: &Pubkey, group: &Pubkey, pool: &Pubkey) -> Instruction {
+    build(vec![w(*margin_account), r(*group), w(*pool)], MarginInstruction::ResolveBadDebt)
+}

@@ -86,6 +86,12 @@ errors! {
     RepayExceedsDebt = 6055 => "the repayment is larger than the debt",
     DepositOutstanding = 6056 => "the account has a deposit in this pool; withdraw it instead of borrowing",
     NotSameOwner = 6057 => "both margin accounts must belong to the signer",
+    NotLiquidatable = 6058 => "the account's maintenance health is not below zero",
+    SelfLiquidation = 6059 => "an owner cannot liquidate their own account",
+    LiquidationCannotImprove = 6060 => "with these weights and bonus, repaying this debt would not raise maintenance health",
+    NothingToLiquidate = 6061 => "the liquidation amount rounds to zero (position empty, at target, or max repay too small)",
+    NotBankrupt = 6062 => "bad debt can only be resolved for an account with debt and no collateral left",
+    LiquidationDidNotImprove = 6063 => "the liquidation would not have raised the account's maintenance health",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

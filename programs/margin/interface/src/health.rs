@@ -62,6 +62,9 @@ pub struct Health {
     pub initial: i128,
     pub maintenance: i128,
     pub equity: i128,
+    /// Weighted maintenance liabilities (USD Q64.64), for the liquidation bonus
+    /// and target; not part of the return data.
+    pub maintenance_liabilities: u128,
 }
 
 impl Health {
@@ -80,7 +83,7 @@ impl Health {
             return None;
         }
         let at = |i: usize| i128::from_le_bytes(bytes[i..i + 16].try_into().unwrap_or([0; 16]));
-        Some(Self { initial: at(0), maintenance: at(16), equity: at(32) })
+        Some(Self { initial: at(0), maintenance: at(16), equity: at(32), maintenance_liabilities: 0 })
     }
 }
 
@@ -208,6 +211,20 @@ impl Banded {
     }
 }
 
+/// Maintenance-level unit prices of a pool (USD per native unit, Q64.64):
+/// collateral at `P - k*conf` rounded down, debt at `P + k*conf` rounded up. The
+/// same prices decide liquidation eligibility and settlement.
+pub fn maintenance_unit_prices(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
+    if pool.mint_decimals > MAX_DECIMALS {
+        return Err(OVERFLOW);
+    }
+    let index = (pool.mint_decimals as i32 - price.expo + 2) as usize;
+    let spot = Banded::new(price.price, price.conf, pool.config.oracle.confidence_multiplier_pct).ok_or(OVERFLOW)?;
+    let asset = unit_price(spot.low(), index, false).ok_or(OVERFLOW)?;
+    let liability = unit_price(spot.high().ok_or(OVERFLOW)?, index, true).ok_or(OVERFLOW)?;
+    Ok((asset, liability))
+}
+
 /// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
 fn add_position(
     sums: &mut [Sums; 3],
@@ -332,7 +349,12 @@ pub fn compute_health<A: AccountRead>(
             r
         })?;
     }
-    Ok(Health { initial: sums[0].health(), maintenance: sums[1].health(), equity: sums[2].health() })
+    Ok(Health {
+        initial: sums[0].health(),
+        maintenance: sums[1].health(),
+        equity: sums[2].health(),
+        maintenance_liabilities: sums[1].liabilities,
+    })
 }
 
 #[cfg(test)]

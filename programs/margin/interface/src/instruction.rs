@@ -153,4 +153,28 @@ pub enum MarginInstruction {
     /// Accounts: 0 margin account, then its health accounts: for each used
     /// position in slot order, the pool then its oracle.
     Health,
+    /// 17. Permissionless liquidation of an account whose Maintenance health is
+    /// below zero. The liquidator repays part of one debt from its own token
+    /// account and receives the liquidatee's collateral, worth the repaid value plus
+    /// a bonus, as deposit shares in its own margin account (no transfer out; it
+    /// can withdraw them at will). Sizing: see `margin_interface::liquidation`.
+    /// Allowed while the group or the pools are paused or reduce-only.
+    ///
+    /// Accounts: 0 `[s]` liquidator, 1 `[w]` liquidator's margin account, 2 `[w]`
+    /// liquidatee's margin account, 3 group, 4 `[w]` collateral (asset) pool,
+    /// 5 `[w]` debt (liability) pool, 6 `[w]` liability vault, 7 `[w]` liquidator's
+    /// token account of the liability mint, 8 liability mint, 9 liability token
+    /// program; then the liquidatee's health accounts; then, only if the
+    /// liquidator's account has debt, its own health accounts (after receiving the
+    /// collateral).
+    Liquidate {
+        /// Most debt (liability native units) the liquidator will repay.
+        max_repay: u64,
+    },
+    /// 18. Permissionless: writes off the debt of an account that has no collateral
+    /// left in any pool. The pool's insurance fund pays first; any remainder lowers
+    /// the deposit share value (socialized). Needs no prices.
+    ///
+    /// Accounts: 0 `[w]` bankrupt margin account, 1 group, 2 `[w]` debt pool.
+    ResolveBadDebt,
 }

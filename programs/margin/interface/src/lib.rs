@@ -11,6 +11,7 @@ pub mod fixed;
 pub mod health;
 pub mod instruction;
 pub mod interest;
+pub mod liquidation;
 pub mod oracle;
 pub mod pda;
 pub mod state;

@@ -77,5 +77,9 @@ pub fn process_instruction(
         }
         // 16
         MarginInstruction::Health => processor::health::process(program_id, accounts),
+        // 17
+        MarginInstruction::Liquidate { max_repay } => processor::liquidate::process(program_id, accounts, max_repay),
+        // 18
+        MarginInstruction::ResolveBadDebt => processor::resolve_bad_debt::process(program_id, accounts),
     }
 }

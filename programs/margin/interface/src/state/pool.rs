@@ -122,8 +122,13 @@ pub struct PoolConfig {
     pub _padding: [u8; 2],
     /// Positions worth less than this (micro-USD) may be liquidated in full.
     pub dust_threshold_micro_usd: u64,
+    /// Liquidations repaying this pool's debt stop once Maintenance health reaches
+    /// this fraction (bps) of the account's weighted maintenance liabilities before
+    /// the liquidation: no over-liquidation.
+    pub liquidation_target_bps: u16,
+    pub _padding2: [u8; 6],
     /// Room for growth; zero.
-    pub reserved: [u8; 32],
+    pub reserved: [u8; 24],
 }
 
 const _: () = assert!(core::mem::size_of::<PoolConfig>() == 160);
@@ -150,6 +155,8 @@ impl PoolConfig {
             && self.liquidation_penalty_max_bps <= bps
             && self.liquidation_insurance_share_bps <= bps
             && self.close_factor_bps <= bps
+            && self.close_factor_bps > 0
+            && self.liquidation_target_bps <= bps
             && self.flags & !POOL_FLAG_ISOLATED_ONLY == 0;
         if !liquidation_ok {
             return Err(MarginError::InvalidConfig);

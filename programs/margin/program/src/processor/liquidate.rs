@@ -1,0 +1,196 @@
+//! `liquidate`: repay part of an unhealthy account's debt for its collateral plus a
+//! bonus. Eligibility and settlement use the same Maintenance prices; the account's
+//! Maintenance health must strictly improve and may not pass the target.
+
+use margin_interface::{
+    error::MarginError,
+    fixed::{self, key_eq},
+    health::{maintenance_unit_prices, Levels, INITIAL, MAINTENANCE},
+    liquidation::{plan, LiquidationInput},
+    oracle::read_oracle,
+    state::{AccountKind, Group, MarginAccount, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT},
+};
+use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
+
+use super::shared::{
+    health::{account_health, has_debt},
+    now,
+    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_in},
+};
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
+
+pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u64) -> ProgramResult {
+    let [liquidator, liquidator_margin, liquidatee, group, asset_pool, liability_pool, vault, source, mint, token_program, rest @ ..] =
+        accounts
+    else {
+        return Err(MarginError::NotEnoughAccounts.into());
+    };
+    require_signer(liquidator)?;
+    require_distinct(liquidator_margin, liquidatee)?;
+    require_distinct(asset_pool, liability_pool).map_err(|_| MarginError::SamePool)?;
+    load::<Group>(program_id, group)?; // paused groups still allow liquidation
+    let timestamp = now()?;
+    let (asset_key, liability_key) = (*key(asset_pool), *key(liability_pool));
+
+    // Accrue both pools and check they belong to the group.
+    let liability_snapshot = {
+        let mut pool = load_mut::<Pool>(program_id, liability_pool)?;
+        if !key_eq(&pool.group, key(group)) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        check_vault(&pool, vault)?;
+        check_mint(&pool, mint)?;
+        check_token_program(&pool, token_program)?;
+        check_user_token_account(&pool, source)?;
+        require_distinct(vault, source)?;
+        pool.accrue(timestamp)?;
+        *pool
+    };
+    let asset_snapshot = {
+        let mut pool = load_mut::<Pool>(program_id, asset_pool)?;
+        if !key_eq(&pool.group, key(group)) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        pool.accrue(timestamp)?;
+        *pool
+    };
+
+    // The liquidatee: in the group, not the liquidator's own, holding both positions.
+    let (health_count, asset_slot, liability_slot) = {
+        let data = liquidatee.try_borrow()?;
+        crate::validate::require_program_owned(program_id, liquidatee)?;
+        let account = MarginAccount::view(&data).map_err(layout_error)?;
+        if !key_eq(&account.header.group, key(group)) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        if key_eq(&account.header.owner, key(liquidator)) {
+            return Err(MarginError::SelfLiquidation.into());
+        }
+        let asset_slot = account.find(&asset_key).ok_or(MarginError::PoolNotInAccount)?;
+        let liability_slot = account.find(&liability_key).ok_or(MarginError::PoolNotInAccount)?;
+        if account.positions[asset_slot].deposit_shares == 0 || account.positions[liability_slot].borrow_shares == 0 {
+            return Err(MarginError::PoolNotInAccount.into());
+        }
+        (account.active().len() * 2, asset_slot, liability_slot)
+    };
+    if rest.len() < health_count {
+        return Err(MarginError::HealthAccountCount.into());
+    }
+    let (liquidatee_health_accounts, liquidator_health_accounts) = rest.split_at(health_count);
+    let levels: Levels = MAINTENANCE;
+    let before = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels)?;
+    if before.maintenance >= 0 {
+        return Err(MarginError::NotLiquidatable.into());
+    }
+
+    // Settlement prices: the same oracle reads the health check just accepted.
+    let price_of = |pool: &Pool, slot: usize| -> Result<(u128, u128), ProgramError> {
+        let oracle = &liquidatee_health_accounts[slot * 2 + 1];
+        let price = read_oracle(&pool.config.oracle, key(oracle), oracle.owner().as_array(), unsafe_data(oracle), timestamp)?;
+        Ok(maintenance_unit_prices(pool, &price)?)
+    };
+    let (asset_price, _) = price_of(&asset_snapshot, asset_slot)?;
+    let (_, liability_price) = price_of(&liability_snapshot, liability_slot)?;
+
+    let overflow = MarginError::MathOverflow;
+    let mut liquidatee_data = load_margin_bytes_mut(program_id, liquidatee)?;
+    let victim = MarginAccountMut::view(&mut liquidatee_data).map_err(layout_error)?;
+    let held_shares = victim.positions[asset_slot].deposit_shares;
+    let owed_shares = victim.positions[liability_slot].borrow_shares;
+    let collateral = fixed::mul_q64_floor(held_shares, asset_snapshot.deposit_share_value()).ok_or(overflow)?;
+    let debt = fixed::mul_q64_ceil(owed_shares, liability_snapshot.borrow_share_value()).ok_or(overflow)?;
+    let settled = plan(&LiquidationInput {
+        maintenance_health: before.maintenance,
+        maintenance_liabilities: before.maintenance_liabilities,
+        asset_config: &asset_snapshot.config,
+        liability_config: &liability_snapshot.config,
+        asset_price,
+        liability_price,
+        collateral: u64::try_from(collateral).map_err(|_| overflow)?,
+        debt: u64::try_from(debt).map_err(|_| overflow)?,
+        max_repay,
+    })?;
+
+    // Debt: burn the shares the repayment fully pays for (all of them if it is all).
+    let burned_debt_shares = if settled.repay as u128 >= debt {
+        owed_shares
+    } else {
+        fixed::div_q64_floor(settled.repay, liability_snapshot.borrow_share_value()).ok_or(overflow)?
+    };
+    // Collateral: shares seized round up against the liatee, shares credited to the
+    // liquidator round down; the difference is the insurance fund's.
+    let deposit_value = asset_snapshot.deposit_share_value();
+    let seized_shares = fixed::div_q64_ceil(settled.seized, deposit_value).ok_or(overflow)?.min(held_shares);
+    let liquidator_shares = fixed::div_q64_floor(settled.to_liquidator, deposit_value).ok_or(overflow)?.min(seized_shares);
+    let insurance_shares = seized_shares - liquidator_shares;
+
+    // Emptied slots are released only after the health re-check below, so the
+    // health accounts still line up with the positions.
+    victim.positions[liability_slot].borrow_shares = owed_shares - burned_debt_shares;
+    victim.positions[asset_slot].deposit_shares = held_shares - seized_shares;
+    drop(liquidatee_data);
+
+    {
+        let mut pool = load_mut::<Pool>(program_id, liability_pool)?;
+        pool.total_borrow_shares = pool.total_borrow_shares.checked_sub(burned_debt_shares).ok_or(overflow)?;
+    }
+    {
+        let mut pool = load_mut::<Pool>(program_id, asset_pool)?;
+        pool.total_deposit_shares = pool.total_deposit_shares.checked_sub(insurance_shares).ok_or(overflow)?;
+        let insurance = fixed::load(&pool.insurance_fund)
+            .checked_add((insurance_shares as u128).checked_mul(deposit_value).ok_or(overflow)?)
+            .ok_or(overflow)?;
+        pool.insurance_fund = fixed::store(insurance);
+    }
+
+    // The liquidator's account receives the collateral as a deposit.
+    {
+        let mut data = load_margin_bytes_mut(program_id, liquidator_margin)?;
+        let mut account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
+        if !key_eq(&account.header.owner, key(liquidator)) {
+            return Err(MarginError::Unauthorized.into());
+        }
+        if !key_eq(&account.header.group, key(group)) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        let slot = match account.header.kind() {
+            AccountKind::Isolated if key_eq(&account.positions[ISOLATED_COLLATERAL_SLOT].pool, &asset_key) => {
+                ISOLATED_COLLATERAL_SLOT
+            }
+            AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
+            AccountKind::Cross => account.find_or_open(&asset_key).ok_or(MarginError::PositionsFull)?,
+        };
+        let position = &mut account.positions[slot];
+        if position.borrow_shares != 0 {
+            return Err(MarginError::DebtOutstanding.into());
+        }
+        position.deposit_shares = position.deposit_shares.checked_add(liquidator_shares).ok_or(overflow)?;
+    }
+
+    // The liquidatee must be strictly better off (the target cap is built into the plan).
+    let after = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels)?;
+    if after.maintenance <= before.maintenance {
+        return Err(MarginError::LiquidationDidNotImprove.into());
+    }
+    {
+        let mut data = load_margin_bytes_mut(program_id, liquidatee)?;
+        let mut victim = MarginAccountMut::view(&mut data).map_err(layout_error)?;
+        // The later slot first, so the earlier index stays valid.
+        let (first, second) = if asset_slot > liability_slot { (asset_slot, liability_slot) } else { (liability_slot, asset_slot) };
+        victim.release_if_empty(first);
+        victim.release_if_empty(second);
+    }
+    if has_debt(liquidator_margin)? {
+        let health = account_health(program_id, liquidator_margin, liquidator_health_accounts, timestamp, INITIAL)?;
+        if health.initial < 0 {
+            return Err(MarginError::InsufficientHealth.into());
+        }
+    }
+    transfer_in(&liability_snapshot, source, mint, vault, liquidator, token_program, settled.repay)
+}
+
+/// Account data for the oracle read (no borrow is live on it).
+fn unsafe_data(account: &AccountView) -> &[u8] {
+    // SAFETY: oracle accounts are never borrowed mutably by this program.
+    unsafe { account.borrow_unchecked() }
+}
