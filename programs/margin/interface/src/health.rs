@@ -109,14 +109,6 @@ pub trait AccountRead {
     fn data(&self) -> &[u8];
 }
 
-#[cfg(target_arch = "bpf")]
-extern "C" { fn sol_log_compute_units_(); }
-#[inline(always)]
-fn trace() {
-    #[cfg(target_arch = "bpf")]
-    unsafe { sol_log_compute_units_() }
-}
-
 const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
 
 /// `a * b` for a 64-bit count and a 128-bit value; `None` past 2^127 (so sums of
@@ -321,7 +313,6 @@ pub fn compute_health<A: AccountRead>(
     }
     let mut sums = [Sums::default(); 3];
     for (position, pair) in positions.iter().zip(accounts.chunks_exact(2)) {
-        trace();
         let (pool_account, oracle_account) = (&pair[0], &pair[1]);
         if !fixed::key_eq(pool_account.key(), &position.pool) {
             return Err(MarginError::HealthAccountMismatch);
@@ -335,7 +326,6 @@ pub fn compute_health<A: AccountRead>(
             continue;
         }
         with_pool(pool_account.data(), |pool| {
-            trace();
             let price = read_oracle(
                 &pool.config.oracle,
                 oracle_account.key(),
@@ -343,10 +333,7 @@ pub fn compute_health<A: AccountRead>(
                 oracle_account.data(),
                 now,
             )?;
-            trace();
-            let r = add_position(&mut sums, pool, position, &price, kind, levels);
-            trace();
-            r
+            add_position(&mut sums, pool, position, &price, kind, levels)
         })?;
     }
     Ok(Health {
