@@ -119,6 +119,38 @@ fn bincode_size(tx: &Transaction) -> usize {
     1 + 64 * signatures + tx.message.serialize().len()
 }
 
+/// A liquidation of an account with `positions` positions (one debt, the rest
+/// collateral) after its collateral prices fall 30%.
+fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
+    let mut env = Env::new();
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let lender = env.user();
+    let lender_margin = env.open_cross(&lender, 0);
+    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
+    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    let user = env.user();
+    let collateral: Vec<_> = (0..positions - 1).map(|i| env.add_priced_pool(9, 100.0, if i % 2 == 0 { Feed::Pull } else { Feed::Legacy })).collect();
+    let margin = if isolated { env.open_isolated(&user, 0, &collateral[0], &usdc) } else { env.open_cross(&user, 0) };
+    for keys in &collateral {
+        let wallet = env.token_account(keys, &user.pubkey(), 10_000_000_000);
+        env.deposit(&user, &margin, keys, &wallet, 10_000_000_000).unwrap();
+    }
+    // Borrow close to the limit: $1,000 of collateral per pool at 0.8 / 1.1.
+    let limit = (collateral.len() as u64) * 727_000_000;
+    let wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdc, &wallet, limit).expect("borrow near the limit");
+    for keys in &collateral {
+        env.set_usd(keys, 70.0);
+    }
+    let liquidator = env.user();
+    let liquidator_margin = env.open_cross(&liquidator, 0);
+    let source = env.token_account(&usdc, &liquidator.pubkey(), 1_000_000_000_000);
+    let metas = env.health_metas_after(&margin, None);
+    let ix = instructions::liquidate(&liquidator.pubkey(), &liquidator_margin, &margin, &collateral[0], &usdc, &source, u64::MAX, &metas, &[]);
+    let landed = env.svm.process(&[ix], &[&liquidator]).expect("liquidation");
+    Case { positions: Some(positions), ..case(name, landed.compute_units) }
+}
+
 /// Every case, in a stable order, plus the health slope.
 pub fn run_all() -> Vec<Case> {
     let mut out = Vec::new();
@@ -133,6 +165,8 @@ pub fn run_all() -> Vec<Case> {
     let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
     out.extend(cross);
     out.push(case("health_cu_per_position", slope.round() as u64));
+    out.push(liquidation("liquidate_isolated_tx", true, 2));
+    out.push(liquidation("liquidate_cross_8_tx", false, 8));
     out
 }
 

@@ -62,6 +62,8 @@ pub struct Env {
     pub fee_owner: Keypair,
     /// Oracle of each priced pool.
     pub oracles: HashMap<Pubkey, OracleSetup>,
+    /// Every token account created through [`Env::token_account`], by mint.
+    pub wallets: HashMap<Pubkey, Vec<Pubkey>>,
 }
 
 impl Env {
@@ -73,7 +75,7 @@ impl Env {
         let ix = instructions::init_group(&svm.payer().pubkey(), &admin.pubkey(), 7, &fee_owner.pubkey());
         svm.process(&[ix], &[&admin]).expect("init_group");
         let group = pda::group(&admin.pubkey(), 7);
-        Self { svm, admin, group, fee_owner, oracles: HashMap::new() }
+        Self { svm, admin, group, fee_owner, oracles: HashMap::new(), wallets: HashMap::new() }
     }
 
     /// Creates an SPL Token mint with `decimals` and its pool with `config`.
@@ -98,7 +100,14 @@ impl Env {
 
     /// A token account of the pool's mint owned by `owner` with `amount`.
     pub fn token_account(&mut self, keys: &PoolKeys, owner: &Pubkey, amount: u64) -> Pubkey {
-        self.svm.create_token_account(&keys.mint, owner, amount, &keys.token_program)
+        let account = self.svm.create_token_account(&keys.mint, owner, amount, &keys.token_program);
+        self.wallets.entry(keys.mint).or_default().push(account);
+        account
+    }
+
+    /// Token accounts of `mint` created through the fixture.
+    pub fn token_accounts_of(&self, mint: &Pubkey) -> Vec<Pubkey> {
+        self.wallets.get(mint).cloned().unwrap_or_default()
     }
 
     /// Opens a cross account for `owner` at `index`.

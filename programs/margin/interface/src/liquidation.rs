@@ -119,7 +119,7 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     let mut repay = units_for(value_to_target, input.liability_price)?;
 
     // Close factor, unless the debt is dust.
-    let debt_value = fixed::mul_q64_ceil(input.debt, input.liability_price).ok_or(OVERFLOW)?;
+    let debt_value = mul_wide(input.debt, input.liability_price)?;
     let dust = (input.liability_config.dust_threshold_micro_usd as u128) * ((1u128 << 64) / 1_000_000);
     let close_limit = if debt_value < dust {
         input.debt
@@ -131,17 +131,30 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     // Collateral available: collateral_value / (1 + b).
     let collateral_value = mul_wide(input.collateral, input.asset_price)?;
     let value_for_collateral = mul_div_floor(collateral_value, BPS, BPS + bonus).ok_or(OVERFLOW)?;
-    repay = repay.min(units_for(value_for_collateral, input.liability_price)?);
+    let repay_for_all_collateral = units_for(value_for_collateral, input.liability_price)?;
+    let takes_all_collateral = repay_for_all_collateral <= repay;
+    repay = repay.min(repay_for_all_collateral);
     if repay == 0 {
         return Err(MarginError::NothingToLiquidate);
+    }
+    let insurance_share = input.asset_config.liquidation_insurance_share_bps as u64;
+    let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
+    if takes_all_collateral {
+        // The collateral is the binding limit: take all of it (no dust left behind
+        // to block the bad-debt write-off) and split it in the bonus proportions.
+        let to_liquidator = mul_div_floor(input.collateral as u128, BPS + liquidator_bonus, BPS + bonus).ok_or(OVERFLOW)?;
+        return Ok(LiquidationPlan {
+            repay,
+            seized: input.collateral,
+            to_liquidator: (to_liquidator as u64).min(input.collateral),
+            bonus_bps: bonus,
+        });
     }
 
     // Value repaid (rounded down: the liatee is credited no more than paid), then
     // collateral at the asset price (rounded down: the liquidator gets no more).
     let value = mul_wide(repay, input.liability_price)?;
     let seized_value = mul_div_floor(value, BPS + bonus, BPS).ok_or(OVERFLOW)?;
-    let insurance_share = input.asset_config.liquidation_insurance_share_bps as u64;
-    let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
     let liquidator_value = mul_div_floor(value, BPS + liquidator_bonus, BPS).ok_or(OVERFLOW)?;
     let seized = units_for(seized_value, input.asset_price)?.min(input.collateral);
     let to_liquidator = units_for(liquidator_value, input.asset_price)?.min(seized);

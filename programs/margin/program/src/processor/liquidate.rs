@@ -120,7 +120,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     // Collateral: shares seized round up against the liatee, shares credited to the
     // liquidator round down; the difference is the insurance fund's.
     let deposit_value = asset_snapshot.deposit_share_value();
-    let seized_shares = fixed::div_q64_ceil(settled.seized, deposit_value).ok_or(overflow)?.min(held_shares);
+    let seized_shares = if settled.seized as u128 >= collateral {
+        held_shares
+    } else {
+        fixed::div_q64_ceil(settled.seized, deposit_value).ok_or(overflow)?.min(held_shares)
+    };
     let liquidator_shares = fixed::div_q64_floor(settled.to_liquidator, deposit_value).ok_or(overflow)?.min(seized_shares);
     let insurance_shares = seized_shares - liquidator_shares;
 
