@@ -1,0 +1,84 @@
+//! Admin risk levers on every path: weight changes apply to existing positions,
+//! isolated-only collateral, reduce-only, and isolation on the liquidator's side.
+
+use margin_client::instructions::{self, WithdrawAmount};
+use margin_interface::{
+    error::MarginError,
+    state::{PoolStatus, POOL_FLAG_ISOLATED_ONLY},
+};
+use margin_tests::{Env, Feed};
+use solana_sdk::signature::Signer;
+
+#[test]
+fn weight_changes_apply_to_existing_positions() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let lender = env.user();
+    let lender_margin = env.open_cross(&lender, 0);
+    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
+    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 10_000_000_000).unwrap();
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    let wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
+    env.deposit(&user, &margin, &sol, &wallet, 10_000_000_000).unwrap();
+    let out = env.token_account(&usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdc, &out, 700_000_000).unwrap();
+    assert!(env.health(&margin).unwrap().maintenance > 0);
+
+    // The admin halves SOL's collateral weights: the same position is now liquidatable.
+    let admin = env.admin.insecure_clone();
+    let group = env.group;
+    let mut config = env.pool(&sol).config;
+    config.init_asset_weight_bps = 4_000;
+    config.maint_asset_weight_bps = 4_500;
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &sol.pool, config)], &[&admin]).unwrap();
+    assert!(env.health(&margin).unwrap().maintenance < 0);
+
+    // Reduce-only pools still liquidate.
+    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &sol.pool, PoolStatus::ReduceOnly)], &[&admin]).unwrap();
+    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)], &[&admin]).unwrap();
+    let liquidator = env.user();
+    let liquidator_margin = env.open_cross(&liquidator, 0);
+    let source = env.token_account(&usdc, &liquidator.pubkey(), 1_000_000_000);
+    // A liquidator using an isolated account can only take its own collateral pool.
+    let btc = env.add_priced_pool(8, 50_000.0, Feed::Legacy);
+    let isolated = env.open_isolated(&liquidator, 1, &btc, &usdc);
+    let metas = env.health_metas_after(&margin, None);
+    let ix = instructions::liquidate(&liquidator.pubkey(), &isolated, &margin, &sol, &usdc, &source, u64::MAX, &metas, &[]);
+    env.expect_error(&[ix], &[&liquidator], MarginError::IsolatedPoolMismatch, &[margin, isolated, sol.pool, usdc.pool, source]);
+
+    let ix = instructions::liquidate(&liquidator.pubkey(), &liquidator_margin, &margin, &sol, &usdc, &source, u64::MAX, &metas, &[]);
+    env.svm.process(&[ix], &[&liquidator]).expect("liquidation in reduce-only pools");
+
+}
+
+#[test]
+fn isolated_only_collateral_counts_only_in_isolated_accounts() {
+    let mut env = Env::new();
+    let meme = env.add_priced_pool(6, 1.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let admin = env.admin.insecure_clone();
+    let group = env.group;
+    let mut config = env.pool(&meme).config;
+    config.flags = POOL_FLAG_ISOLATED_ONLY;
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &meme.pool, config)], &[&admin]).unwrap();
+    let lender = env.user();
+    let lender_margin = env.open_cross(&lender, 0);
+    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
+    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 10_000_000_000).unwrap();
+
+    let user = env.user();
+    let cross = env.open_cross(&user, 0);
+    let isolated = env.open_isolated(&user, 1, &meme, &usdc);
+    let wallet = env.token_account(&meme, &user.pubkey(), 2_000_000_000);
+    env.deposit(&user, &cross, &meme, &wallet, 1_000_000_000).unwrap();
+    env.deposit(&user, &isolated, &meme, &wallet, 1_000_000_000).unwrap();
+    let out = env.token_account(&usdc, &user.pubkey(), 0);
+    let ix = env.borrow_ix(&user, &cross, &usdc, &out, 1_000_000);
+    env.expect_error(&[ix], &[&user], MarginError::InsufficientHealth, &[cross, usdc.pool]);
+    env.borrow(&user, &isolated, &usdc, &out, 100_000_000).expect("isolated-only collateral works in isolation");
+    // Moving it into the cross account is allowed but adds no borrowing power there.
+    let ix = instructions::withdraw(&user.pubkey(), &cross, &meme, &wallet, WithdrawAmount::All);
+    env.svm.process(&[ix], &[&user]).unwrap();
+}
