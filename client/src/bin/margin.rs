@@ -15,7 +15,7 @@ fn parse_demo(args: &[String]) -> Result<DemoConfig, String> {
         let number: usize = value.parse().map_err(|_| format!("{flag}: '{value}' is not a number"))?;
         match flag.as_str() {
             "--users" => config.users = number.max(2),
-            "--days" => config.days = number as u32,
+            "--days" => config.days = (number as u32).max(2),
             other => return Err(format!("unknown flag {other}")),
         }
     }
