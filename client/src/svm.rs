@@ -130,9 +130,11 @@ impl Svm {
     /// Sends one transaction paid by the payer and signed by `signers` too.
     pub fn process(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<Landed, Failed> {
         let payer = self.context.payer.insecure_clone();
-        let mut all: Vec<&Keypair> = vec![&payer];
-        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
         let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
+        // Sign with the payer and whichever given keys the message requires.
+        let required = &tx.message.account_keys[..tx.message.header.num_required_signatures as usize];
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey() && required.contains(&k.pubkey())));
         tx.sign(&all, self.context.last_blockhash);
         if !self.seen.insert(tx.signatures[0]) {
             // Same bytes as an earlier transaction: move to a new blockhash.

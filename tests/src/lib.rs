@@ -3,6 +3,7 @@
 //! "a failed instruction changes nothing" check.
 
 pub mod bench;
+pub mod fuzz;
 
 use margin_client::{
     accounts::{self, MarginAccountData},
