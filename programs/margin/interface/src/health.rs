@@ -203,6 +203,25 @@ impl Banded {
     }
 }
 
+/// USD value (Q64.64) of `amount` native units at `mantissa_x100` (price x 100 in
+/// units of 10^expo per whole token, `index = decimals - expo + 2`) times an
+/// optional weight in bps. The weight is folded into the mantissa with one native
+/// multiply and four more powers of ten, so it costs no 128-bit work and no
+/// precision; very large mantissas or indices fall back to a 16.48 binary weight.
+#[inline(always)]
+fn weighted_value(amount: u64, mantissa_x100: u64, index: usize, weight_bps: Option<u16>, round_up: bool) -> Option<u128> {
+    match weight_bps {
+        None => mul_wide(amount, unit_price(mantissa_x100, index, round_up)?),
+        Some(bps) if mantissa_x100 <= u64::MAX / u16::MAX as u64 && index + 4 < POW10_RECIPROCALS.len() => {
+            mul_wide(amount, unit_price(mantissa_x100 * bps as u64, index + 4, round_up)?)
+        }
+        Some(bps) => {
+            let value = mul_wide(amount, unit_price(mantissa_x100, index, round_up)?)?;
+            apply_weight(value, weight_fraction(bps, round_up), round_up)
+        }
+    }
+}
+
 /// Maintenance-level unit prices of a pool (USD per native unit, Q64.64):
 /// collateral at `P - k*conf` rounded down, debt at `P + k*conf` rounded up. The
 /// same prices decide liquidation eligibility and settlement.
@@ -242,11 +261,7 @@ fn add_position(
         let amount = fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value()).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
-            let value = mul_wide(amount, unit_price(mantissa, index, false).ok_or(OVERFLOW)?).ok_or(OVERFLOW)?;
-            let value = match weight_bps {
-                Some(bps) => apply_weight(value, weight_fraction(bps, false), false).ok_or(OVERFLOW)?,
-                None => value,
-            };
+            let value = weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)?;
             sums[slot].assets = sums[slot].assets.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
             Ok(())
         };
@@ -264,11 +279,7 @@ fn add_position(
         let amount = fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value()).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
-            let value = mul_wide(amount, unit_price(mantissa, index, true).ok_or(OVERFLOW)?).ok_or(OVERFLOW)?;
-            let value = match weight_bps {
-                Some(bps) => apply_weight(value, weight_fraction(bps, true), true).ok_or(OVERFLOW)?,
-                None => value,
-            };
+            let value = weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)?;
             sums[slot].liabilities =
                 sums[slot].liabilities.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
             Ok(())
