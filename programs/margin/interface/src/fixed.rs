@@ -44,9 +44,16 @@ pub fn mul_64x64(a: u64, b: u64) -> u128 {
 /// product on the host).
 #[inline(always)]
 pub fn mul_64x64_by_halves(a: u64, b: u64) -> u128 {
-    // Common case on the hot path: both factors fit 32 bits, one native multiply.
+    // Common cases on the hot path: both factors fit 32 bits (one native
+    // multiply), or one does (two).
     if (a | b) >> 32 == 0 {
         return (a * b) as u128;
+    }
+    if b >> 32 == 0 {
+        return mul_by_u32(a, b);
+    }
+    if a >> 32 == 0 {
+        return mul_by_u32(b, a);
     }
     {
         const MASK: u64 = 0xffff_ffff;
@@ -60,6 +67,14 @@ pub fn mul_64x64_by_halves(a: u64, b: u64) -> u128 {
         let high = a_hi * b_hi + (low_high >> 32) + (high_low >> 32) + (middle >> 32);
         ((high as u128) << 64) | low as u128
     }
+}
+
+/// `wide * narrow` for `narrow < 2^32`: two 32x32 products.
+#[inline(always)]
+fn mul_by_u32(wide: u64, narrow: u64) -> u128 {
+    let low = (wide & 0xffff_ffff) * narrow;
+    let high = (wide >> 32) * narrow;
+    ((high as u128) << 32) + low as u128
 }
 
 /// Equality of two 32-byte keys. Keys in account data and in the runtime's

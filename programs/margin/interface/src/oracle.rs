@@ -24,6 +24,10 @@ pub const PYTH_RECEIVER_PROGRAM_ID: [u8; 32] = [
 /// Anchor discriminator of `PriceUpdateV2`: `sha256("account:PriceUpdateV2")[..8]`.
 pub const PRICE_UPDATE_V2_DISCRIMINATOR: [u8; 8] = [34, 241, 35, 99, 157, 126, 244, 205];
 
+/// Bytes up to and including `posted_slot` in the longer (Partial) layout, which
+/// is also what the receiver allocates.
+pub const PRICE_UPDATE_V2_MIN_LEN: usize = 8 + 32 + 2 + 84 + 8;
+
 /// Legacy price account magic, version and account type.
 pub const LEGACY_MAGIC: u32 = 0xa1b2_c3d4;
 pub const LEGACY_VERSION: u32 = 2;
@@ -120,7 +124,9 @@ pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
 /// The parts of a `PriceUpdateV2` the health check needs, read in place:
 /// verification level, feed id and price.
 pub fn read_price_update(data: &[u8]) -> Result<(Verification, [u8; 32], OraclePrice), MarginError> {
-    if u64_at(data, 0)? != u64::from_le_bytes(PRICE_UPDATE_V2_DISCRIMINATOR) {
+    // Every field read below lies within the Partial layout's 134 bytes; one length
+    // check up front lets the compiler drop the per-field checks.
+    if data.len() < PRICE_UPDATE_V2_MIN_LEN || u64_at(data, 0)? != u64::from_le_bytes(PRICE_UPDATE_V2_DISCRIMINATOR) {
         return Err(MarginError::OracleInvalidData);
     }
     let (verification, message) = match read::<2>(data, 40)? {
