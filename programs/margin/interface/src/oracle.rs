@@ -123,7 +123,7 @@ pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
 
 /// The parts of a `PriceUpdateV2` the health check needs, read in place:
 /// verification level, feed id and price.
-pub fn read_price_update(data: &[u8]) -> Result<(Verification, [u8; 32], OraclePrice), MarginError> {
+pub fn read_price_update(data: &[u8]) -> Result<(Verification, &[u8; 32], OraclePrice), MarginError> {
     // Every field read below lies within the Partial layout's 134 bytes; one length
     // check up front lets the compiler drop the per-field checks.
     if data.len() < PRICE_UPDATE_V2_MIN_LEN || u64_at(data, 0)? != u64::from_le_bytes(PRICE_UPDATE_V2_DISCRIMINATOR) {
@@ -136,7 +136,7 @@ pub fn read_price_update(data: &[u8]) -> Result<(Verification, [u8; 32], OracleP
     };
     // PriceFeedMessage: feed_id, price, conf, exponent, publish_time,
     // prev_publish_time, ema_price, ema_conf; then posted_slot.
-    let feed_id = read::<32>(data, message)?;
+    let feed_id: &[u8; 32] = bytes_at(data, message, 32)?.try_into().map_err(|_| MarginError::OracleInvalidData)?;
     let price = OraclePrice {
         price: i64_at(data, message + 32)?,
         conf: u64_at(data, message + 40)?,
@@ -160,7 +160,7 @@ pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
     Ok(PriceUpdate {
         write_authority: read::<32>(data, 8)?,
         verification,
-        feed_id,
+        feed_id: *feed_id,
         price,
         prev_publish_time: i64_at(data, message + 60)?,
         posted_slot: u64_at(data, message + 84)?,
@@ -196,7 +196,7 @@ pub fn read_oracle(
                 return Err(MarginError::OracleWrongOwner);
             }
             let (verification, feed_id, price) = read_price_update(data)?;
-            if !key_eq(&feed_id, &config.address) {
+            if !key_eq(feed_id, &config.address) {
                 return Err(MarginError::OracleWrongAccount);
             }
             if config.require_full_verification != 0 && verification != Verification::Full {
