@@ -2,6 +2,8 @@
 //! the pull receiver's `PriceUpdateV2`. The conformance crates prove these readers
 //! against pyth-sdk-solana and pyth-solana-receiver-sdk.
 
+use bytemuck::{Pod, Zeroable};
+
 use crate::{
     error::MarginError,
     fixed::{key_eq, mul_64x64},
@@ -73,97 +75,140 @@ pub struct PriceUpdate {
     pub posted_slot: u64,
 }
 
-fn bytes_at(data: &[u8], offset: usize, len: usize) -> Result<&[u8], MarginError> {
-    data.get(offset..offset + len).ok_or(MarginError::OracleInvalidData)
+/// The first 240 bytes of a legacy `SolanaPriceAccount` (pyth-sdk-solana's
+/// `GenericPriceAccount` up to the aggregate price info). Packed, so it overlays
+/// any buffer; SBF reads each field with one (possibly misaligned) load.
+#[repr(C, packed)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct LegacyHead {
+    magic: u32,
+    version: u32,
+    account_type: u32,
+    size: u32,
+    price_type: u32,
+    expo: i32,
+    num: u32,
+    num_qt: u32,
+    last_slot: u64,
+    valid_slot: u64,
+    ema_price: [i64; 3], // val, numer, denom
+    ema_conf: [i64; 3],
+    timestamp: i64,
+    min_pub: u8,
+    drv2: u8,
+    drv3: u16,
+    drv4: u32,
+    product: [u8; 32],
+    next: [u8; 32],
+    prev_slot: u64,
+    prev_price: i64,
+    prev_conf: u64,
+    prev_timestamp: i64,
+    agg_price: i64,
+    agg_conf: u64,
+    /// `PriceStatus` is `repr(u8)` in the SDK, followed by the corporate action byte.
+    agg_status: u8,
+    agg_corp_act: u8,
+    agg_padding: [u8; 6],
+    agg_pub_slot: u64,
 }
-fn read<const N: usize>(data: &[u8], offset: usize) -> Result<[u8; N], MarginError> {
-    bytes_at(data, offset, N).map(|bytes| bytes.try_into().unwrap_or([0; N]))
+const _: () = assert!(core::mem::size_of::<LegacyHead>() == 240);
+
+/// A `PriceFeedMessage` as borsh lays it out (84 bytes, packed).
+#[repr(C, packed)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct FeedMessage {
+    feed_id: [u8; 32],
+    price: i64,
+    conf: u64,
+    exponent: i32,
+    publish_time: i64,
+    prev_publish_time: i64,
+    ema_price: i64,
+    ema_conf: u64,
 }
-/// A little-endian u64 field (the pull format's fields sit at odd offsets; SBF
-/// loads them in one instruction since misaligned access is allowed there).
-fn u64_at(data: &[u8], offset: usize) -> Result<u64, MarginError> {
-    read::<8>(data, offset).map(u64::from_le_bytes)
-}
-fn i64_at(data: &[u8], offset: usize) -> Result<i64, MarginError> {
-    u64_at(data, offset).map(|v| v as i64)
-}
-fn u32_at(data: &[u8], offset: usize) -> Result<u32, MarginError> {
-    read::<4>(data, offset).map(u32::from_le_bytes)
-}
-fn i32_at(data: &[u8], offset: usize) -> Result<i32, MarginError> {
-    u32_at(data, offset).map(|v| v as i32)
+const _: () = assert!(core::mem::size_of::<FeedMessage>() == 84);
+
+impl FeedMessage {
+    fn price(&self) -> OraclePrice {
+        OraclePrice {
+            price: self.price,
+            conf: self.conf,
+            expo: self.exponent,
+            publish_time: self.publish_time,
+            ema_price: self.ema_price,
+            ema_conf: self.ema_conf,
+        }
+    }
 }
 
-/// Reads a legacy `SolanaPriceAccount` (layout of pyth-sdk-solana's
-/// `GenericPriceAccount`): header checks, then the aggregate price, conf and
-/// status, the EMA price and conf, and the publish timestamp.
-///
-/// Offsets: magic 0, version 4, type 8, expo 20, ema_price.val 48, ema_conf.val 72,
-/// timestamp 96, agg.price 208, agg.conf 216, agg.status 224 (one byte: the SDK's
-/// `PriceStatus` is `repr(u8)`, followed by the corporate-action byte).
+/// Reads a legacy `SolanaPriceAccount`: header checks (magic, version, price
+/// account type, the SDK's full size), then the aggregate price, conf and status,
+/// the EMA price and conf, the exponent and the publish timestamp.
 /// Returns the price and whether the aggregate status is Trading.
 pub fn parse_legacy(data: &[u8]) -> Result<(OraclePrice, bool), MarginError> {
-    if data.len() < LEGACY_MIN_LEN
-        || u32_at(data, 0)? != LEGACY_MAGIC
-        || u32_at(data, 4)? != LEGACY_VERSION
-        || u32_at(data, 8)? != LEGACY_ACCOUNT_TYPE_PRICE
-    {
+    if data.len() < LEGACY_MIN_LEN {
+        return Err(MarginError::OracleInvalidData);
+    }
+    let head: &LegacyHead = bytemuck::from_bytes(&data[..core::mem::size_of::<LegacyHead>()]);
+    if head.magic != LEGACY_MAGIC || head.version != LEGACY_VERSION || head.account_type != LEGACY_ACCOUNT_TYPE_PRICE {
         return Err(MarginError::OracleInvalidData);
     }
     let price = OraclePrice {
-        price: i64_at(data, 208)?,
-        conf: u64_at(data, 216)?,
-        expo: i32_at(data, 20)?,
-        publish_time: i64_at(data, 96)?,
-        ema_price: i64_at(data, 48)?,
-        ema_conf: u64_at(data, 72)?,
+        price: head.agg_price,
+        conf: head.agg_conf,
+        expo: head.expo,
+        publish_time: head.timestamp,
+        ema_price: head.ema_price[0],
+        ema_conf: head.ema_conf[0] as u64,
     };
-    Ok((price, read::<1>(data, 224)?[0] == LEGACY_STATUS_TRADING))
+    Ok((price, head.agg_status == LEGACY_STATUS_TRADING))
+}
+
+/// Bytes before the price feed message for each verification layout.
+const PULL_FULL_MESSAGE: usize = 8 + 32 + 1;
+const PULL_PARTIAL_MESSAGE: usize = 8 + 32 + 2;
+
+/// Verification level, message and posted slot of a `PriceUpdateV2`, in place.
+fn pull_fields(data: &[u8]) -> Result<(Verification, &FeedMessage, u64), MarginError> {
+    // The receiver allocates the Partial layout's size for both layouts; one length
+    // check covers every read below.
+    if data.len() < PRICE_UPDATE_V2_MIN_LEN || data[..8] != PRICE_UPDATE_V2_DISCRIMINATOR {
+        return Err(MarginError::OracleInvalidData);
+    }
+    let (verification, at) = match (data[40], data[41]) {
+        (0, num_signatures) => (Verification::Partial { num_signatures }, PULL_PARTIAL_MESSAGE),
+        (1, _) => (Verification::Full, PULL_FULL_MESSAGE),
+        _ => return Err(MarginError::OracleInvalidData),
+    };
+    let end = at + core::mem::size_of::<FeedMessage>();
+    let message: &FeedMessage = bytemuck::from_bytes(&data[at..end]);
+    let mut slot = [0u8; 8];
+    slot.copy_from_slice(&data[end..end + 8]);
+    Ok((verification, message, u64::from_le_bytes(slot)))
 }
 
 /// The parts of a `PriceUpdateV2` the health check needs, read in place:
 /// verification level, feed id and price.
 pub fn read_price_update(data: &[u8]) -> Result<(Verification, &[u8; 32], OraclePrice), MarginError> {
-    // Every field read below lies within the Partial layout's 134 bytes; one length
-    // check up front lets the compiler drop the per-field checks.
-    if data.len() < PRICE_UPDATE_V2_MIN_LEN || u64_at(data, 0)? != u64::from_le_bytes(PRICE_UPDATE_V2_DISCRIMINATOR) {
-        return Err(MarginError::OracleInvalidData);
-    }
-    let (verification, message) = match read::<2>(data, 40)? {
-        [0, num_signatures] => (Verification::Partial { num_signatures }, 42),
-        [1, _] => (Verification::Full, 41),
-        _ => return Err(MarginError::OracleInvalidData),
-    };
-    // PriceFeedMessage: feed_id, price, conf, exponent, publish_time,
-    // prev_publish_time, ema_price, ema_conf; then posted_slot.
-    let feed_id: &[u8; 32] = bytes_at(data, message, 32)?.try_into().map_err(|_| MarginError::OracleInvalidData)?;
-    let price = OraclePrice {
-        price: i64_at(data, message + 32)?,
-        conf: u64_at(data, message + 40)?,
-        expo: i32_at(data, message + 48)?,
-        publish_time: i64_at(data, message + 52)?,
-        ema_price: i64_at(data, message + 68)?,
-        ema_conf: u64_at(data, message + 76)?,
-    };
-    Ok((verification, feed_id, price))
+    let (verification, message, _) = pull_fields(data)?;
+    Ok((verification, &message.feed_id, message.price()))
 }
 
 /// Reads a whole pull-oracle `PriceUpdateV2` (Anchor account, borsh):
 /// discriminator, write authority, verification level (1 or 2 bytes), price feed
 /// message, posted slot.
 pub fn parse_price_update(data: &[u8]) -> Result<PriceUpdate, MarginError> {
-    let (verification, feed_id, price) = read_price_update(data)?;
-    let message = match verification {
-        Verification::Partial { .. } => 42,
-        Verification::Full => 41,
-    };
+    let (verification, message, posted_slot) = pull_fields(data)?;
+    let mut write_authority = [0u8; 32];
+    write_authority.copy_from_slice(&data[8..40]);
     Ok(PriceUpdate {
-        write_authority: read::<32>(data, 8)?,
+        write_authority,
         verification,
-        feed_id: *feed_id,
-        price,
-        prev_publish_time: i64_at(data, message + 60)?,
-        posted_slot: u64_at(data, message + 84)?,
+        feed_id: message.feed_id,
+        price: message.price(),
+        prev_publish_time: message.prev_publish_time,
+        posted_slot,
     })
 }
 
