@@ -11,6 +11,7 @@ fn compute_units_stay_under_ceilings() {
         ("repay_tx", 9_000),
         ("withdraw_with_debt_tx", 14_000),
         ("borrow_cross_16", 40_000),
+        ("health_cu_per_position", 600),
         ("liquidate_isolated_tx", 25_000),
         ("liquidate_cross_8_tx", 40_000),
     ];
