@@ -13,6 +13,7 @@ pub mod health;
 pub mod instructions;
 pub mod oracle;
 pub mod pda;
+pub mod risk;
 pub mod svm;
 
 pub use margin_interface as interface;
