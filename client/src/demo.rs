@@ -21,6 +21,7 @@ use solana_sdk::{
 
 use crate::{
     accounts::{self, MarginAccountData},
+    bots::{self, Embedded},
     config::default_pool_config,
     health::{health_account_metas, offchain_health, to_usd},
     instructions::{self, OpenKind, WithdrawAmount},
@@ -39,11 +40,13 @@ pub struct DemoConfig {
     pub days: u32,
     /// Where to write the plot (None: no plot).
     pub plot: Option<&'static str>,
+    /// Print every keeper and liquidator action.
+    pub bot_logs: bool,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { users: 24, days: 30, plot: Some("target/demo/market.svg") }
+        Self { users: 24, days: 30, plot: Some("target/demo/market.svg"), bot_logs: false }
     }
 }
 
@@ -259,6 +262,17 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         })
         .collect();
 
+    let book = bots::OracleBook { feeds: market.assets.iter().map(|a| (a.feed, a.oracle)).collect() };
+    let bots_config: Vec<bots::Liquidator> = liquidators
+        .iter()
+        .map(|l| bots::Liquidator {
+            signer: &l.key,
+            margin_account: l.margin,
+            wallets: HashMap::from([(market.assets[2].keys.mint, l.wallets[2])]),
+            oracles: book.clone(),
+            min_profit_usd: 0.01,
+        })
+        .collect();
     let mut summary = DemoSummary::default();
     let mut liquidated = std::collections::HashSet::new();
     let total_days = config.days * 2;
@@ -269,55 +283,50 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         market.assets[1].usd = 60_000.0 * if day > config.days { 0.85 } else { 1.0 };
         market.svm.advance_time(86_400);
         market.publish_all();
-        // Keeper: crank every pool's interest.
-        for a in 0..market.assets.len() {
-            let ix = instructions::accrue_interest(&market.assets[a].keys.pool);
-            market.send(ix, &[])?;
-        }
-        // Liquidators: scan borrowers with the shared engine; both race for each target.
+        // Keeper: crank every pool's interest (the keeper bot's code path).
+        let keeper = liquidators[0].key.insecure_clone();
+        let mut bot_log = |line: &str| {
+            if config.bot_logs {
+                log(line)
+            }
+        };
+        let cranked = bots::keeper_once(&mut Embedded(&mut market.svm), &keeper, 3_600, &mut bot_log)?;
+        market.transactions += cranked.len();
+        // Liquidators: both scan the same state, then both send; the slower one
+        // loses the race on accounts the faster one already fixed.
         let mut today = 0;
-        for (borrower, collateral) in &borrowers {
-            for round in 0..4 {
-                let Ok(health) = market.health(&borrower.margin) else { break };
-                if health.maintenance >= 0 {
-                    break;
-                }
-                let account = market.account(&borrower.margin);
-                let asset = *collateral;
-                if account.active().iter().all(|p| p.deposit_shares == 0) {
-                    break;
-                }
-                let metas = market.health_metas(&borrower.margin, None);
-                for (i, liquidator) in liquidators.iter().enumerate() {
-                    let ix = instructions::liquidate(
-                        &liquidator.key.pubkey(), &liquidator.margin, &borrower.margin,
-                        &market.assets[asset].keys, &market.assets[2].keys, &liquidator.wallets[2], u64::MAX, &metas, &[],
-                    );
-                    let before = market.svm.token_balance(&liquidator.wallets[2]);
-                    match market.send(ix, &[&liquidator.key]) {
-                        Ok(()) => {
-                            let paid = (before - market.svm.token_balance(&liquidator.wallets[2])) as f64 / 1e6;
-                            let bonus_bps = margin_interface::liquidation::bonus_bps(&market.pool(asset).config, health.maintenance, health.maintenance_liabilities);
-                            summary.bonus_usd += paid * bonus_bps as f64 / 1e4;
+        for _round in 0..4 {
+            let mut planned = Vec::new();
+            for bot in &bots_config {
+                planned.push(bots::find_liquidations(&mut Embedded(&mut market.svm), bot, &mut bot_log)?);
+            }
+            if planned.iter().all(|p| p.is_empty()) {
+                break;
+            }
+            for (bot, plans) in bots_config.iter().zip(planned) {
+                market.transactions += plans.len();
+                for attempt in bots::execute(&mut Embedded(&mut market.svm), bot, plans, &mut bot_log)? {
+                    match attempt {
+                        bots::Attempt::Liquidated { account, bonus_usd, .. } => {
+                            summary.bonus_usd += bonus_usd;
                             summary.liquidations += 1;
                             today += 1;
-                            liquidated.insert(borrower.margin);
+                            liquidated.insert(account);
                         }
-                        Err(failure) => {
-                            if i > 0 || round > 0 {
-                                summary.races_lost += 1;
-                            }
-                            let _ = failure;
-                        }
+                        bots::Attempt::LostRace { .. } => summary.races_lost += 1,
                     }
                 }
             }
-            // Bankrupt accounts get their debt written off.
+        }
+        // Bankrupt accounts get their debt written off.
+        for (borrower, _) in &borrowers {
             let account = market.account(&borrower.margin);
             if account.active().iter().all(|p| p.deposit_shares == 0) && account.active().iter().any(|p| p.borrow_shares > 0) {
-                let ix = instructions::resolve_bad_debt(&borrower.margin, &group, &market.assets[2].keys.pool);
-                if market.send(ix, &[]).is_ok() {
-                    summary.bad_debt_resolutions += 1;
+                for position in account.active().to_vec() {
+                    let ix = instructions::resolve_bad_debt(&borrower.margin, &group, &Pubkey::new_from_array(position.pool));
+                    if market.send(ix, &[]).is_ok() {
+                        summary.bad_debt_resolutions += 1;
+                    }
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! crate the program compiles, so the client can never drift from the chain.
 
 pub mod accounts;
+pub mod bots;
 pub mod config;
 pub mod demo;
 pub mod errors;

@@ -69,6 +69,9 @@ pub struct Svm {
     context: ProgramTestContext,
     now: i64,
     seen: HashSet<Signature>,
+    /// Every account address a transaction has named (the embedded SVM has no
+    /// `getProgramAccounts`; bots enumerate these instead).
+    known: std::collections::BTreeSet<Pubkey>,
 }
 
 impl Svm {
@@ -94,7 +97,7 @@ impl Svm {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let context = runtime.block_on(program_test.start_with_context());
         let clock: Clock = runtime.block_on(context.banks_client.get_sysvar()).expect("clock sysvar");
-        Self { runtime, context, now: clock.unix_timestamp, seen: HashSet::new() }
+        Self { runtime, context, now: clock.unix_timestamp, seen: HashSet::new(), known: Default::default() }
     }
 
     /// The funded fee payer.
@@ -131,6 +134,7 @@ impl Svm {
     pub fn process(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> Result<Landed, Failed> {
         let payer = self.context.payer.insecure_clone();
         let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
+        self.known.extend(tx.message.account_keys.iter().copied());
         // Sign with the payer and whichever given keys the message requires.
         let required = &tx.message.account_keys[..tx.message.header.num_required_signatures as usize];
         let mut all: Vec<&Keypair> = vec![&payer];
@@ -154,6 +158,12 @@ impl Svm {
             Ok(()) => Ok(Landed { compute_units, logs, return_data }),
             Err(error) => Err(Failed { error, logs }),
         }
+    }
+
+    /// Accounts owned by `owner` among every address transactions have named.
+    pub fn program_accounts(&mut self, owner: &Pubkey) -> Vec<(Pubkey, Account)> {
+        let keys: Vec<Pubkey> = self.known.iter().copied().collect();
+        keys.into_iter().filter_map(|k| self.account(&k).filter(|a| &a.owner == owner).map(|a| (k, a))).collect()
     }
 
     /// Fetches an account.

@@ -5,7 +5,7 @@ use margin_client::demo::{self, DemoConfig};
 
 #[test]
 fn small_demo_conserves_tokens() {
-    let summary = demo::run(DemoConfig { users: 9, days: 4, plot: None }, |_| {}).expect("demo runs");
+    let summary = demo::run(DemoConfig { users: 9, days: 4, plot: None, bot_logs: false }, |_| {}).expect("demo runs");
     assert_eq!(summary.accounts_opened, 9 + 2, "users plus two liquidators");
     assert_eq!(summary.pools.len(), 3);
     for pool in &summary.pools {

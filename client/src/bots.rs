@@ -1,0 +1,352 @@
+//! The keeper (interest crank) and the liquidator, written once against [`Chain`]
+//! and run either on the embedded SVM or on a real cluster over JSON-RPC.
+
+use std::collections::HashMap;
+
+use margin_interface::{
+    error::MarginError,
+    health::{maintenance_unit_prices, MAINTENANCE},
+    liquidation::{plan, LiquidationInput},
+    oracle::{parse_legacy, parse_price_update},
+    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool},
+};
+use solana_rpc_client::rpc_client::RpcClient;
+use solana_sdk::{
+    account::Account,
+    instruction::Instruction,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+    transaction::Transaction,
+};
+
+use crate::{
+    accounts::{self, MarginAccountData},
+    errors::margin_error,
+    health::{health_account_metas, offchain_health, to_usd},
+    instructions, program_id,
+    pda::PoolKeys,
+    svm::Svm,
+};
+
+/// Why a bot step failed.
+#[derive(Debug)]
+pub enum BotError {
+    /// The cluster could not be reached or answered with an error.
+    Rpc(String),
+    /// A transaction was refused; with the program's error when it gave one.
+    Rejected { error: String, margin: Option<MarginError> },
+    /// An account did not decode.
+    Decode(String),
+}
+
+impl std::fmt::Display for BotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rpc(message) => write!(f, "RPC failure: {message}"),
+            Self::Rejected { error, .. } => write!(f, "transaction rejected: {error}"),
+            Self::Decode(message) => write!(f, "undecodable account: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for BotError {}
+
+/// What the bots need from a chain.
+pub trait Chain {
+    /// Cluster unix time.
+    fn now(&mut self) -> Result<i64, BotError>;
+    /// Every account owned by the margin program.
+    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError>;
+    /// One account.
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError>;
+    /// Sends one transaction signed (and paid for, on a cluster) by `signer`.
+    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError>;
+}
+
+/// The embedded SVM as a chain.
+pub struct Embedded<'a>(pub &'a mut Svm);
+
+impl Chain for Embedded<'_> {
+    fn now(&mut self) -> Result<i64, BotError> {
+        Ok(self.0.now())
+    }
+    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError> {
+        Ok(self.0.program_accounts(&program_id()))
+    }
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
+        Ok(self.0.account(key))
+    }
+    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError> {
+        self.0.process(instructions, &[signer]).map(|_| ()).map_err(|failure| BotError::Rejected {
+            error: failure.to_string(),
+            margin: failure.margin_error(),
+        })
+    }
+}
+
+/// A real cluster over JSON-RPC.
+pub struct Rpc(pub RpcClient);
+
+impl Rpc {
+    /// Client for `url` at confirmed commitment.
+    pub fn new(url: &str) -> Self {
+        Self(RpcClient::new_with_commitment(url.to_string(), solana_commitment_config::CommitmentConfig::confirmed()))
+    }
+}
+
+fn rpc_error(error: impl std::fmt::Display) -> BotError {
+    BotError::Rpc(error.to_string())
+}
+
+impl Chain for Rpc {
+    fn now(&mut self) -> Result<i64, BotError> {
+        // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
+        let clock = self.0.get_account(&solana_sdk::sysvar::clock::id()).map_err(rpc_error)?;
+        let bytes: [u8; 8] = clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
+        Ok(i64::from_le_bytes(bytes))
+    }
+    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError> {
+        self.0.get_program_accounts(&program_id()).map_err(rpc_error)
+    }
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
+        self.0.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
+    }
+    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError> {
+        let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
+        let tx = Transaction::new_signed_with_payer(instructions, Some(&signer.pubkey()), &[signer], blockhash);
+        self.0.send_and_confirm_transaction(&tx).map(|_| ()).map_err(|error| {
+            let margin = error.get_transaction_error().as_ref().and_then(margin_error);
+            BotError::Rejected { error: error.to_string(), margin }
+        })
+    }
+}
+
+/// Pools and margin accounts of the program, decoded.
+pub struct Snapshot {
+    pub pools: HashMap<Pubkey, Pool>,
+    pub margin_accounts: Vec<(Pubkey, MarginAccountData)>,
+}
+
+/// Loads every pool and margin account.
+pub fn snapshot(chain: &mut impl Chain) -> Result<Snapshot, BotError> {
+    let mut pools = HashMap::new();
+    let mut margin_accounts = Vec::new();
+    for (key, account) in chain.program_accounts()? {
+        if has_tag(&account.data, &Pool::DISCRIMINATOR) {
+            pools.insert(key, accounts::pool(&account.data).map_err(|e| BotError::Decode(e.to_string()))?);
+        } else if has_tag(&account.data, &MarginAccountHeader::DISCRIMINATOR) {
+            margin_accounts.push((key, accounts::margin_account(&account.data).map_err(|e| BotError::Decode(e.to_string()))?));
+        }
+    }
+    Ok(Snapshot { pools, margin_accounts })
+}
+
+/// The keeper: cranks `accrue_interest` on every pool last accrued at least
+/// `max_age_secs` ago. Returns the pools it cranked.
+pub fn keeper_once(chain: &mut impl Chain, signer: &Keypair, max_age_secs: i64, log: &mut impl FnMut(&str)) -> Result<Vec<Pubkey>, BotError> {
+    let now = chain.now()?;
+    let mut cranked = Vec::new();
+    for (key, pool) in snapshot(chain)?.pools {
+        let age = now - pool.last_accrual_ts;
+        if age >= max_age_secs {
+            chain.send(&[instructions::accrue_interest(&key)], signer)?;
+            log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
+            cranked.push(key);
+        }
+    }
+    Ok(cranked)
+}
+
+/// Where the liquidator finds each pool's oracle account: legacy pools name it in
+/// their config; pull pools name a feed id, mapped to an update account here.
+#[derive(Clone, Debug, Default)]
+pub struct OracleBook {
+    pub feeds: HashMap<[u8; 32], Pubkey>,
+}
+
+impl OracleBook {
+    /// The oracle account to pass for `pool`.
+    pub fn oracle_for(&self, pool: &Pool) -> Option<Pubkey> {
+        match pool.config.oracle.kind {
+            k if k == OracleKind::PythLegacy as u8 => Some(Pubkey::new_from_array(pool.config.oracle.address)),
+            k if k == OracleKind::PythPull as u8 => self.feeds.get(&pool.config.oracle.address).copied(),
+            _ => None,
+        }
+    }
+}
+
+/// The liquidator's setup.
+pub struct Liquidator<'a> {
+    pub signer: &'a Keypair,
+    /// Margin account that receives seized collateral.
+    pub margin_account: Pubkey,
+    /// Token account to repay from, per mint.
+    pub wallets: HashMap<Pubkey, Pubkey>,
+    pub oracles: OracleBook,
+    /// Skip liquidations whose bonus is worth less than this (USD).
+    pub min_profit_usd: f64,
+}
+
+/// What one liquidation attempt did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Attempt {
+    Liquidated { account: Pubkey, repaid: u64, bonus_usd: f64 },
+    /// Another liquidator got there first (or health recovered): nothing changed.
+    LostRace { account: Pubkey, reason: String },
+}
+
+/// A liquidation the bot decided to send.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub account: Pubkey,
+    pub instruction: Instruction,
+    pub repay: u64,
+    pub repaid_usd: f64,
+    pub bonus_usd: f64,
+    pub health_usd: f64,
+}
+
+/// One pass: find, then send.
+pub fn liquidator_once(chain: &mut impl Chain, bot: &Liquidator, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
+    let planned = find_liquidations(chain, bot, log)?;
+    execute(chain, bot, planned, log)
+}
+
+/// Sends planned liquidations; a refusal (someone else was first, or health
+/// recovered) is logged and skipped, never fatal.
+pub fn execute(chain: &mut impl Chain, bot: &Liquidator, planned: Vec<Planned>, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
+    let mut attempts = Vec::new();
+    for plan in planned {
+        match chain.send(&[plan.instruction], bot.signer) {
+            Ok(()) => {
+                log(&format!(
+                    "liquidator {}: liquidated {}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2}",
+                    bot.signer.pubkey(), plan.account, plan.repay, plan.repaid_usd, plan.bonus_usd, plan.health_usd
+                ));
+                attempts.push(Attempt::Liquidated { account: plan.account, repaid: plan.repay, bonus_usd: plan.bonus_usd });
+            }
+            Err(BotError::Rejected { error, .. }) => {
+                log(&format!("liquidator {}: {} not liquidated ({error}); moving on", bot.signer.pubkey(), plan.account));
+                attempts.push(Attempt::LostRace { account: plan.account, reason: error });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(attempts)
+}
+
+/// Every account with Maintenance health below zero, most underwater first, each
+/// planned on its largest debt against its largest collateral, if the bonus pays.
+pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut impl FnMut(&str)) -> Result<Vec<Planned>, BotError> {
+    let now = chain.now()?;
+    let snapshot = snapshot(chain)?;
+    let oracle_of = |pool: &Pubkey| snapshot.pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
+    let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
+    let mut candidates = Vec::new();
+    for (key, account) in &snapshot.margin_accounts {
+        if key == &bot.margin_account || account.active().iter().all(|p| p.borrow_shares == 0) {
+            continue;
+        }
+        for position in account.active() {
+            let pool = Pubkey::new_from_array(position.pool);
+            for address in [pool, oracle_of(&pool)] {
+                if !fetched.contains_key(&address) {
+                    if let Some(found) = chain.account(&address)? {
+                        fetched.insert(address, found);
+                    }
+                }
+            }
+        }
+        let Ok(health) = offchain_health(account, &fetched, oracle_of, now, MAINTENANCE) else { continue };
+        if health.maintenance < 0 {
+            candidates.push((*key, account.clone(), health));
+        }
+    }
+    candidates.sort_by_key(|(_, _, health)| health.maintenance);
+
+    let mut planned = Vec::new();
+    for (key, account, health) in candidates {
+        // Largest debt and largest collateral by value at maintenance prices.
+        let value_of = |position: &margin_interface::state::Position, debt: bool| -> Option<(f64, u64, u128)> {
+            let pool_key = Pubkey::new_from_array(position.pool);
+            let pool = snapshot.pools.get(&pool_key)?;
+            let oracle = fetched.get(&oracle_of(&pool_key))?;
+            let price = if pool.config.oracle.kind == OracleKind::PythLegacy as u8 {
+                parse_legacy(&oracle.data).ok()?.0
+            } else {
+                parse_price_update(&oracle.data).ok()?.price
+            };
+            let (asset_price, liability_price) = maintenance_unit_prices(pool, &price).ok()?;
+            let (amount, unit) = if debt {
+                (margin_interface::fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value())?, liability_price)
+            } else {
+                (margin_interface::fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value())?, asset_price)
+            };
+            Some((amount as f64 * unit as f64 / 18_446_744_073_709_551_616.0, amount as u64, unit))
+        };
+        let best = |debt: bool| {
+            account
+                .active()
+                .iter()
+                .filter(|p| if debt { p.borrow_shares > 0 } else { p.deposit_shares > 0 })
+                .filter_map(|p| value_of(p, debt).map(|v| (Pubkey::new_from_array(p.pool), v)))
+                .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+        };
+        let (Some((liability, (_, debt, liability_price))), Some((asset, (_, collateral, asset_price)))) = (best(true), best(false)) else {
+            continue;
+        };
+        let (liability_pool, asset_pool) = (snapshot.pools[&liability], snapshot.pools[&asset]);
+        let Some(&source) = bot.wallets.get(&Pubkey::new_from_array(liability_pool.mint)) else {
+            log(&format!("liquidator: no wallet for mint of pool {liability}; skipping {key}"));
+            continue;
+        };
+        let Ok(sized) = plan(&LiquidationInput {
+            maintenance_health: health.maintenance,
+            maintenance_liabilities: health.maintenance_liabilities,
+            asset_config: &asset_pool.config,
+            liability_config: &liability_pool.config,
+            asset_price,
+            liability_price,
+            collateral,
+            debt,
+            max_repay: u64::MAX,
+        }) else {
+            continue;
+        };
+        let repaid_usd = sized.repay as f64 * liability_price as f64 / 18_446_744_073_709_551_616.0;
+        let bonus_usd = repaid_usd * sized.bonus_bps as f64 / 1e4;
+        if bonus_usd < bot.min_profit_usd {
+            log(&format!("liquidator: {key} bonus ${bonus_usd:.2} below the minimum"));
+            continue;
+        }
+        let keys_of = |pool_key: Pubkey, pool: &Pool| PoolKeys {
+            group: Pubkey::new_from_array(pool.group),
+            pool: pool_key,
+            mint: Pubkey::new_from_array(pool.mint),
+            vault: Pubkey::new_from_array(pool.vault),
+            vault_authority: Pubkey::new_from_array(pool.vault_authority),
+            token_program: Pubkey::new_from_array(pool.token_program),
+        };
+        let metas = health_account_metas(account.active(), oracle_of);
+        let ix = instructions::liquidate(
+            &bot.signer.pubkey(),
+            &bot.margin_account,
+            &key,
+            &keys_of(asset, &asset_pool),
+            &keys_of(liability, &liability_pool),
+            &source,
+            sized.repay,
+            &metas,
+            &[],
+        );
+        planned.push(Planned {
+            account: key,
+            instruction: ix,
+            repay: sized.repay,
+            repaid_usd,
+            bonus_usd,
+            health_usd: to_usd(health.maintenance),
+        });
+    }
+    Ok(planned)
+}
