@@ -26,7 +26,9 @@ pub fn pool(data: &[u8]) -> Result<Pool, DecodeError> {
 /// An owned copy of a margin account.
 #[derive(Clone, Debug)]
 pub struct MarginAccountData {
+    /// The fixed part.
     pub header: MarginAccountHeader,
+    /// Every slot (used ones first, see [`MarginAccountData::active`]).
     pub positions: Vec<Position>,
 }
 

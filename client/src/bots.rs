@@ -34,7 +34,12 @@ pub enum BotError {
     /// The cluster could not be reached or answered with an error.
     Rpc(String),
     /// A transaction was refused; with the program's error when it gave one.
-    Rejected { error: String, margin: Option<MarginError> },
+    Rejected {
+        /// The runtime's description.
+        error: String,
+        /// The program's error, when it returned one.
+        margin: Option<MarginError>,
+    },
     /// An account did not decode.
     Decode(String),
 }
@@ -123,7 +128,9 @@ impl Chain for Rpc {
 
 /// Pools and margin accounts of the program, decoded.
 pub struct Snapshot {
+    /// Pools by address.
     pub pools: HashMap<Pubkey, Pool>,
+    /// Margin accounts with their addresses.
     pub margin_accounts: Vec<(Pubkey, MarginAccountData)>,
 }
 
@@ -161,6 +168,7 @@ pub fn keeper_once(chain: &mut impl Chain, signer: &Keypair, max_age_secs: i64, 
 /// their config; pull pools name a feed id, mapped to an update account here.
 #[derive(Clone, Debug, Default)]
 pub struct OracleBook {
+    /// Pull feed id -> `PriceUpdateV2` account to pass.
     pub feeds: HashMap<[u8; 32], Pubkey>,
 }
 
@@ -177,11 +185,13 @@ impl OracleBook {
 
 /// The liquidator's setup.
 pub struct Liquidator<'a> {
+    /// Signs and (on a cluster) pays.
     pub signer: &'a Keypair,
     /// Margin account that receives seized collateral.
     pub margin_account: Pubkey,
     /// Token account to repay from, per mint.
     pub wallets: HashMap<Pubkey, Pubkey>,
+    /// Oracle accounts to pass per pool.
     pub oracles: OracleBook,
     /// Skip liquidations whose bonus is worth less than this (USD).
     pub min_profit_usd: f64,
@@ -190,19 +200,38 @@ pub struct Liquidator<'a> {
 /// What one liquidation attempt did.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attempt {
-    Liquidated { account: Pubkey, repaid: u64, bonus_usd: f64 },
+    /// The liquidation landed.
+    Liquidated {
+        /// Liquidated margin account.
+        account: Pubkey,
+        /// Debt repaid, native units.
+        repaid: u64,
+        /// Estimated bonus, USD.
+        bonus_usd: f64,
+    },
     /// Another liquidator got there first (or health recovered): nothing changed.
-    LostRace { account: Pubkey, reason: String },
+    LostRace {
+        /// Targeted margin account.
+        account: Pubkey,
+        /// Why the program refused.
+        reason: String,
+    },
 }
 
 /// A liquidation the bot decided to send.
 #[derive(Clone, Debug)]
 pub struct Planned {
+    /// Targeted margin account.
     pub account: Pubkey,
+    /// The `liquidate` instruction to send.
     pub instruction: Instruction,
+    /// Debt to repay, native units.
     pub repay: u64,
+    /// Same in USD.
     pub repaid_usd: f64,
+    /// Expected bonus, USD.
     pub bonus_usd: f64,
+    /// Maintenance health when planned, USD.
     pub health_usd: f64,
 }
 

@@ -53,13 +53,21 @@ impl Default for DemoConfig {
 /// One pool's line in the summary.
 #[derive(Clone, Debug)]
 pub struct PoolSummary {
+    /// Asset symbol.
     pub symbol: &'static str,
+    /// Debt / deposits (0..=1).
     pub utilization: f64,
+    /// Current borrow APR (1.0 = 100%).
     pub borrow_apr: f64,
+    /// Native units.
     pub total_deposits: u128,
+    /// Native units.
     pub total_debt: u128,
+    /// Native units.
     pub insurance_fund: u64,
+    /// Uncollected protocol fees, native units.
     pub protocol_fees: u64,
+    /// Vault token balance.
     pub vault_balance: u64,
     /// Tokens created for participants at the start.
     pub minted: u64,
@@ -70,15 +78,21 @@ pub struct PoolSummary {
 /// What the demo did.
 #[derive(Clone, Debug, Default)]
 pub struct DemoSummary {
+    /// One line per pool.
     pub pools: Vec<PoolSummary>,
+    /// Margin accounts opened (users and liquidators).
     pub accounts_opened: usize,
+    /// Distinct accounts liquidated at least once.
     pub accounts_liquidated: usize,
+    /// Liquidations that landed.
     pub liquidations: usize,
     /// Liquidations that lost the race (clean failures).
     pub races_lost: usize,
     /// Bonus paid to liquidators, USD at the prices of the moment.
     pub bonus_usd: f64,
+    /// `resolve_bad_debt` calls that landed.
     pub bad_debt_resolutions: usize,
+    /// Transactions sent.
     pub transactions: usize,
     /// (day, SOL price, aggregate maintenance health USD, liquidations that day).
     pub timeline: Vec<(f64, f64, f64, usize)>,

@@ -15,7 +15,9 @@ use crate::{accounts::MarginAccountData, program_id};
 /// A fetched account, readable by the shared engine.
 #[derive(Clone, Debug)]
 pub struct FetchedAccount {
+    /// Address.
     pub key: Pubkey,
+    /// Contents as fetched.
     pub account: Account,
 }
 

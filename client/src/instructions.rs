@@ -87,7 +87,12 @@ pub enum OpenKind {
     /// Up to 16 pools netted together.
     Cross,
     /// One collateral pool and one debt pool, fixed for the account's life.
-    Isolated { collateral_pool: Pubkey, debt_pool: Pubkey },
+    Isolated {
+        /// Pool whose deposits back the debt.
+        collateral_pool: Pubkey,
+        /// Pool the account borrows from.
+        debt_pool: Pubkey,
+    },
 }
 
 /// Opens margin account `pda::margin_account(group, owner, index)`.

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Rust SDK for the margin lending program: PDAs, instruction builders, account
 //! decoders, error decoding, and an embedded SVM (the real `.so` in
 //! solana-program-test) used by the demo, the bots and the test suite.

@@ -37,11 +37,17 @@ pub fn margin_account(group: &Pubkey, owner: &Pubkey, index: u16) -> Pubkey {
 /// Every address a pool instruction needs, derived once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolKeys {
+    /// Group the pool belongs to.
     pub group: Pubkey,
+    /// Pool PDA.
     pub pool: Pubkey,
+    /// Token mint.
     pub mint: Pubkey,
+    /// Vault token account PDA.
     pub vault: Pubkey,
+    /// Vault authority PDA.
     pub vault_authority: Pubkey,
+    /// SPL Token or Token-2022.
     pub token_program: Pubkey,
 }
 

@@ -21,6 +21,7 @@ use crate::{
 /// One asset's sensitivities.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AssetRisk {
+    /// The asset's pool.
     pub pool: Pubkey,
     /// Maintenance health change (USD) for a +1% move of this asset's price.
     pub delta_per_percent: f64,
@@ -34,7 +35,9 @@ pub struct AssetRisk {
 /// Health now, per asset, and under uniform shocks of every price.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RiskReport {
+    /// Health now (all levels).
     pub health: Health,
+    /// One entry per position.
     pub assets: Vec<AssetRisk>,
     /// (shock, e.g. -0.3 for -30%, Maintenance health USD after it).
     pub shocks: Vec<(f64, f64)>,

@@ -32,7 +32,9 @@ pub struct Landed {
 /// A transaction that failed, with what the runtime said.
 #[derive(Clone, Debug)]
 pub struct Failed {
+    /// What the runtime returned.
     pub error: TransactionError,
+    /// Program logs.
     pub logs: Vec<String>,
 }
 
