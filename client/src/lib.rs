@@ -17,6 +17,7 @@ pub mod oracle;
 pub mod pda;
 pub mod risk;
 pub mod svm;
+pub mod transaction;
 
 pub use margin_interface as interface;
 use solana_sdk::pubkey::Pubkey;

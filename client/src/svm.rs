@@ -168,6 +168,33 @@ impl Svm {
         keys.into_iter().filter_map(|k| self.account(&k).filter(|a| &a.owner == owner).map(|a| (k, a))).collect()
     }
 
+    /// Sends a transaction that may use address lookup tables (assembled by
+    /// [`crate::transaction::assemble`]: legacy when it fits, v0 otherwise).
+    pub fn process_with_tables(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_sdk::message::AddressLookupTableAccount],
+    ) -> Result<(Landed, usize), Failed> {
+        let payer = self.context.payer.insecure_clone();
+        self.next_slot(); // tables are usable from the slot after they were extended
+        let tx = crate::transaction::assemble(&payer, instructions, signers, tables, self.context.last_blockhash)
+            .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
+        let size = bincode_size(&tx);
+        let outcome = self
+            .runtime
+            .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
+            .expect("banks client transport");
+        let (compute_units, logs, return_data) = outcome
+            .metadata
+            .map(|m| (m.compute_units_consumed, m.log_messages, m.return_data.map(|r| r.data).unwrap_or_default()))
+            .unwrap_or_default();
+        match outcome.result {
+            Ok(()) => Ok((Landed { compute_units, logs, return_data }, size)),
+            Err(error) => Err(Failed { error, logs }),
+        }
+    }
+
     /// Fetches an account.
     pub fn account(&mut self, address: &Pubkey) -> Option<Account> {
         self.runtime.block_on(self.context.banks_client.get_account(*address)).expect("banks client transport")
@@ -241,4 +268,10 @@ impl Default for Svm {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Wire size of a versioned transaction: signatures (short-vec count + 64 bytes
+/// each) plus the serialized message.
+fn bincode_size(tx: &solana_sdk::transaction::VersionedTransaction) -> usize {
+    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
 }

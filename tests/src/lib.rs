@@ -233,6 +233,15 @@ impl Env {
         Ok(Health::from_bytes(&landed.return_data).expect("48 bytes of health"))
     }
 
+    /// An active address lookup table holding `addresses`.
+    pub fn lookup_table(&mut self, addresses: Vec<Pubkey>) -> solana_sdk::message::AddressLookupTableAccount {
+        let key = Pubkey::new_unique();
+        let data = margin_client::transaction::lookup_table_data(&self.admin.pubkey(), &addresses);
+        let owner = margin_client::transaction::lookup_table_program_id();
+        self.svm.set_account(&key, Account { lamports: 1_000_000_000, data, owner, ..Account::default() });
+        solana_sdk::message::AddressLookupTableAccount { key, addresses }
+    }
+
     /// Decoded pool.
     pub fn pool(&mut self, keys: &PoolKeys) -> Pool {
         accounts::pool(&self.svm.data(&keys.pool)).expect("pool account")

@@ -19,5 +19,11 @@ fn compute_units_stay_under_ceilings() {
         let case = cases.iter().find(|c| c.name == name).expect("case measured");
         assert!(case.compute_units <= ceiling, "{name}: {} CU exceeds the ceiling of {ceiling}", case.compute_units);
     }
+    // Every measured transaction fits a packet (v0 + lookup table where needed).
+    for case in &cases {
+        if let Some(bytes) = case.tx_bytes {
+            assert!(bytes <= margin_tests::bench::PACKET_LIMIT, "{}: {bytes} bytes", case.name);
+        }
+    }
     print!("{}", margin_tests::bench::table(&cases));
 }
