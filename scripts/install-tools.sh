@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building the SBF program needs, only when missing:
-# the pinned nightly toolchain (with rust-src) and the pinned sbpf-linker.
+# Installs what building and testing need, only when missing:
+# the pinned nightly toolchain (with rust-src), the pinned sbpf-linker, libclang-dev.
 set -euo pipefail
 
 NIGHTLY="nightly-2026-08-21"
@@ -19,4 +19,14 @@ linker_version="$(sbpf-linker --version 2>/dev/null || true)"
 if ! grep -q "$SBPF_LINKER_VERSION" <<<"$linker_version"; then
     echo ">> installing sbpf-linker ${SBPF_LINKER_VERSION} (takes a few minutes)"
     cargo +"$NIGHTLY" install sbpf-linker --locked --version "$SBPF_LINKER_VERSION"
+fi
+
+# The in-process test validator (client/tests/validator.rs) builds RocksDB, whose
+# bindings need libclang.
+if ! dpkg -s libclang-dev >/dev/null 2>&1; then
+    echo ">> installing libclang-dev"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q libclang-dev
 fi

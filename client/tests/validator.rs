@@ -1,0 +1,174 @@
+//! The real path: a local validator started in-process (same Agave as the rest),
+//! the `.so` deployed to it, a market set up over JSON-RPC, and the `margin keeper`
+//! and `margin liquidator` binaries run against its `--rpc-url` end to end.
+
+use std::process::Command;
+
+use margin_client::{
+    config::default_pool_config,
+    instructions::{self, OpenKind},
+    oracle::legacy_trading,
+    pda::{self, PoolKeys},
+    program_id, spl_token_id,
+    svm::program_dir,
+};
+use margin_interface::{
+    oracle::{OraclePrice, PYTH_LEGACY_PROGRAM_ID},
+    state::OracleKind,
+};
+use solana_sdk::{
+    account::{Account, AccountSharedData},
+    instruction::Instruction,
+    program_pack::Pack,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+    transaction::Transaction,
+};
+use solana_test_validator::TestValidatorGenesis;
+use spl_token_interface::{instruction as token_ix, state::{Account as TokenAccount, Mint}};
+
+fn send(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, ixs: &[Instruction], signers: &[&Keypair]) {
+    let blockhash = rpc.get_latest_blockhash().expect("blockhash");
+    let mut all = vec![payer];
+    all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
+    let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash);
+    rpc.send_and_confirm_transaction(&tx).unwrap_or_else(|e| panic!("transaction failed: {e}"));
+}
+
+fn create_account_ix(payer: &Pubkey, new: &Pubkey, lamports: u64, space: u64, owner: &Pubkey) -> Instruction {
+    // System program CreateAccount (instruction 0), built by hand.
+    let mut data = vec![0, 0, 0, 0];
+    data.extend_from_slice(&lamports.to_le_bytes());
+    data.extend_from_slice(&space.to_le_bytes());
+    data.extend_from_slice(owner.as_ref());
+    Instruction {
+        program_id: margin_client::system_program_id(),
+        accounts: vec![solana_sdk::instruction::AccountMeta::new(*payer, true), solana_sdk::instruction::AccountMeta::new(*new, true)],
+        data,
+    }
+}
+
+fn mint(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, decimals: u8) -> Pubkey {
+    let mint = Keypair::new();
+    let rent = rpc.get_minimum_balance_for_rent_exemption(Mint::LEN).unwrap();
+    send(rpc, payer, &[
+        create_account_ix(&payer.pubkey(), &mint.pubkey(), rent, Mint::LEN as u64, &spl_token_id()),
+        token_ix::initialize_mint2(&spl_token_id(), &mint.pubkey(), &payer.pubkey(), None, decimals).unwrap(),
+    ], &[&mint]);
+    mint.pubkey()
+}
+
+fn token_account(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+    let account = Keypair::new();
+    let rent = rpc.get_minimum_balance_for_rent_exemption(TokenAccount::LEN).unwrap();
+    let mut ixs = vec![
+        create_account_ix(&payer.pubkey(), &account.pubkey(), rent, TokenAccount::LEN as u64, &spl_token_id()),
+        token_ix::initialize_account3(&spl_token_id(), &account.pubkey(), mint, owner).unwrap(),
+    ];
+    if amount > 0 {
+        ixs.push(token_ix::mint_to(&spl_token_id(), mint, &account.pubkey(), &payer.pubkey(), &[], amount).unwrap());
+    }
+    send(rpc, payer, &ixs, &[&account]);
+    account.pubkey()
+}
+
+fn margin_cli(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn keeper_and_liquidator_binaries_work_over_json_rpc() {
+    std::env::set_var("SBF_OUT_DIR", program_dir());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    // Legacy Pyth accounts are created at genesis (the validator has no Pyth).
+    let (sol_oracle, usdc_oracle) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let price = |usd: i64| OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: now, ema_price: usd * 100_000_000, ema_conf: 0 };
+    let mut genesis = TestValidatorGenesis::default();
+    genesis.add_program("margin", program_id());
+    for (key, usd) in [(sol_oracle, 100), (usdc_oracle, 1)] {
+        let account = Account { lamports: 1_000_000_000, data: legacy_trading(&price(usd)), owner: Pubkey::new_from_array(PYTH_LEGACY_PROGRAM_ID), ..Account::default() };
+        genesis.add_account(key, AccountSharedData::from(account));
+    }
+    let (validator, payer) = genesis.start();
+    let rpc = validator.get_rpc_client();
+    let url = validator.rpc_url();
+
+    // Group and two pools over RPC; oracle ages generous (genesis-time prices).
+    send(&rpc, &payer, &[instructions::init_group(&payer.pubkey(), &payer.pubkey(), 0, &payer.pubkey())], &[]);
+    let group = pda::group(&payer.pubkey(), 0);
+    let mut pools = Vec::new();
+    for (decimals, oracle) in [(9u8, sol_oracle), (6, usdc_oracle)] {
+        let mint = mint(&rpc, &payer, decimals);
+        let keys = PoolKeys::derive(&group, &mint, &spl_token_id());
+        let mut config = default_pool_config();
+        config.oracle.kind = OracleKind::PythLegacy as u8;
+        config.oracle.address = oracle.to_bytes();
+        config.oracle.max_age_secs = 3_600;
+        send(&rpc, &payer, &[instructions::create_pool(&payer.pubkey(), &payer.pubkey(), &keys, config)], &[]);
+        pools.push(keys);
+    }
+    let (sol, usdc) = (pools[0], pools[1]);
+
+    // A lender, and a borrower close to its limit: 10 SOL ($1,000) against 700 USDC.
+    let lender_margin = pda::margin_account(&group, &payer.pubkey(), 0);
+    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &payer.pubkey(), &group, 0, OpenKind::Cross)], &[]);
+    let lender_usdc = token_account(&rpc, &payer, &usdc.mint, &payer.pubkey(), 10_000_000_000);
+    send(&rpc, &payer, &[instructions::deposit(&payer.pubkey(), &lender_margin, &usdc, &lender_usdc, 10_000_000_000)], &[]);
+    let borrower = Keypair::new();
+    let victim = pda::margin_account(&group, &borrower.pubkey(), 0);
+    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &borrower.pubkey(), &group, 0, OpenKind::Cross)], &[&borrower]);
+    let sol_wallet = token_account(&rpc, &payer, &sol.mint, &borrower.pubkey(), 10_000_000_000);
+    let usdc_out = token_account(&rpc, &payer, &usdc.mint, &borrower.pubkey(), 0);
+    send(&rpc, &payer, &[instructions::deposit(&borrower.pubkey(), &victim, &sol, &sol_wallet, 10_000_000_000)], &[&borrower]);
+    let health = |pools: &[(PoolKeys, Pubkey)]| pools.iter().flat_map(|(k, o)| [solana_sdk::instruction::AccountMeta::new_readonly(k.pool, false), solana_sdk::instruction::AccountMeta::new_readonly(*o, false)]).collect::<Vec<_>>();
+    let metas = health(&[(sol, sol_oracle), (usdc, usdc_oracle)]);
+    send(&rpc, &payer, &[instructions::borrow(&borrower.pubkey(), &victim, &usdc, &usdc_out, 700_000_000, &metas)], &[&borrower]);
+
+    // The admin halves SOL's weights: the borrower is now liquidatable.
+    let mut config = default_pool_config();
+    config.oracle.kind = OracleKind::PythLegacy as u8;
+    config.oracle.address = sol_oracle.to_bytes();
+    config.oracle.max_age_secs = 3_600;
+    config.init_asset_weight_bps = 4_000;
+    config.maint_asset_weight_bps = 4_500;
+    send(&rpc, &payer, &[instructions::update_pool_config(&payer.pubkey(), &group, &sol.pool, config)], &[]);
+
+    // The liquidator: a funded key file, a margin account, a USDC account.
+    let liquidator = Keypair::new();
+    send(&rpc, &payer, &[margin_tests_transfer(&payer.pubkey(), &liquidator.pubkey(), 2_000_000_000)], &[]);
+    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &liquidator.pubkey(), &group, 0, OpenKind::Cross)], &[&liquidator]);
+    let liquidator_margin = pda::margin_account(&group, &liquidator.pubkey(), 0);
+    let liquidator_usdc = token_account(&rpc, &payer, &usdc.mint, &liquidator.pubkey(), 5_000_000_000);
+    let dir = std::env::temp_dir().join(format!("margin-validator-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_path = dir.join("liquidator.json");
+    std::fs::write(&key_path, format!("{:?}", liquidator.to_bytes().to_vec())).unwrap();
+    let key = key_path.to_str().unwrap();
+
+    // Keeper over JSON-RPC.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let (ok, output) = margin_cli(&["keeper", "--rpc-url", &url, "--keypair", key, "--max-age", "0", "--once"]);
+    assert!(ok, "{output}");
+    assert!(output.contains("keeper: accrued pool"), "{output}");
+
+    // Liquidator over JSON-RPC.
+    let wallet = format!("{}={}", usdc.mint, liquidator_usdc);
+    let (ok, output) = margin_cli(&["liquidator", "--rpc-url", &url, "--keypair", key, "--margin-account", &liquidator_margin.to_string(), "--wallet", &wallet, "--min-profit", "0", "--once"]);
+    assert!(ok, "{output}");
+    assert!(output.contains(&format!("liquidated {victim}")), "{output}");
+    let seized = margin_client::accounts::margin_account(&rpc.get_account(&liquidator_margin).unwrap().data).unwrap();
+    assert!(seized.active()[0].deposit_shares > 0, "the liquidator holds the seized SOL");
+    assert!(rpc.get_token_account_balance(&liquidator_usdc).is_ok());
+}
+
+/// System transfer (instruction 2), built by hand.
+fn margin_tests_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction {
+    let mut data = vec![2, 0, 0, 0];
+    data.extend_from_slice(&lamports.to_le_bytes());
+    Instruction {
+        program_id: margin_client::system_program_id(),
+        accounts: vec![solana_sdk::instruction::AccountMeta::new(*from, true), solana_sdk::instruction::AccountMeta::new(*to, false)],
+        data,
+    }
+}
