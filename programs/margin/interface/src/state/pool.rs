@@ -300,6 +300,16 @@ impl Pool {
         (fixed::load(&self.insurance_fund) >> 64) as u64
     }
 
+    /// Refuses unless the pool is Active (actions that add exposure: deposits,
+    /// borrows, collateral moves).
+    pub fn require_active(&self) -> Result<(), MarginError> {
+        match self.status() {
+            PoolStatus::Active => Ok(()),
+            PoolStatus::ReduceOnly => Err(MarginError::PoolReduceOnly),
+            PoolStatus::Paused => Err(MarginError::PoolPaused),
+        }
+    }
+
     /// Decoded status; an unknown byte reads as paused (fail closed).
     pub fn status(&self) -> PoolStatus {
         PoolStatus::from_u8(self.status).unwrap_or(PoolStatus::Paused)

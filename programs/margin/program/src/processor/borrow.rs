@@ -6,17 +6,17 @@ use margin_interface::{
     fixed::key_eq,
     error::MarginError,
     fixed,
-    state::{AccountKind, OracleKind, PoolStatus, ISOLATED_DEBT_SLOT},
+    state::{AccountKind, OracleKind, ISOLATED_DEBT_SLOT},
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     health::require_initial_health,
     now,
-    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_out},
+    token::{check_token_accounts, transfer_out},
     user::{load_user_context, PauseRule},
 };
-use crate::validate::{key, require_distinct};
+use crate::validate::key;
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) -> ProgramResult {
     let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, health_accounts @ ..] =
@@ -30,16 +30,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     let pool_key = *key(pool);
     let timestamp = now()?;
     let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Refuse)?;
-    match context.pool.status() {
-        PoolStatus::Active => {}
-        PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),
-        PoolStatus::Paused => return Err(MarginError::PoolPaused.into()),
-    }
-    check_vault(&context.pool, vault)?;
-    check_mint(&context.pool, mint)?;
-    check_token_program(&context.pool, token_program)?;
-    check_user_token_account(&context.pool, destination)?;
-    require_distinct(vault, destination)?;
+    context.pool.require_active()?;
+    check_token_accounts(&context.pool, vault, mint, token_program, destination)?;
     if context.pool.config.oracle.kind == OracleKind::None as u8 {
         return Err(MarginError::OracleNotConfigured.into());
     }

@@ -5,16 +5,16 @@ use margin_interface::{
     fixed::key_eq,
     error::MarginError,
     fixed,
-    state::{AccountKind, PoolStatus, ISOLATED_COLLATERAL_SLOT},
+    state::{AccountKind, ISOLATED_COLLATERAL_SLOT},
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     now,
-    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_in},
+    token::{check_token_accounts, transfer_in},
     user::{load_user_context, PauseRule},
 };
-use crate::validate::{key, require_distinct};
+use crate::validate::key;
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) -> ProgramResult {
     let [owner, margin, group, pool, vault, source, mint, token_program, ..] = accounts else {
@@ -25,16 +25,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     }
     let pool_key = *key(pool);
     let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Refuse)?;
-    match context.pool.status() {
-        PoolStatus::Active => {}
-        PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),
-        PoolStatus::Paused => return Err(MarginError::PoolPaused.into()),
-    }
-    check_vault(&context.pool, vault)?;
-    check_mint(&context.pool, mint)?;
-    check_token_program(&context.pool, token_program)?;
-    check_user_token_account(&context.pool, source)?;
-    require_distinct(vault, source)?;
+    context.pool.require_active()?;
+    check_token_accounts(&context.pool, vault, mint, token_program, source)?;
 
     let pool_state = &mut *context.pool;
     pool_state.accrue(now()?)?;

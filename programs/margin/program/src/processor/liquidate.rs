@@ -15,7 +15,7 @@ use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 use super::shared::{
     health::{account_health, has_debt},
     now,
-    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_in},
+    token::{check_token_accounts, transfer_in},
 };
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
@@ -38,11 +38,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         if !key_eq(&pool.group, key(group)) {
             return Err(MarginError::WrongGroup.into());
         }
-        check_vault(&pool, vault)?;
-        check_mint(&pool, mint)?;
-        check_token_program(&pool, token_program)?;
-        check_user_token_account(&pool, source)?;
-        require_distinct(vault, source)?;
+        check_token_accounts(&pool, vault, mint, token_program, source)?;
         pool.accrue(timestamp)?;
         *pool
     };

@@ -6,10 +6,10 @@ use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     now,
-    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_in},
+    token::{check_token_accounts, transfer_in},
     user::{load_user_context, PauseRule},
 };
-use crate::validate::{key, require_distinct};
+use crate::validate::key;
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
     let [owner, margin, group, pool, vault, source, mint, token_program, ..] = accounts else {
@@ -17,11 +17,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     };
     let pool_key = *key(pool);
     let mut context = load_user_context(program_id, owner, margin, group, pool, PauseRule::Allow)?;
-    check_vault(&context.pool, vault)?;
-    check_mint(&context.pool, mint)?;
-    check_token_program(&context.pool, token_program)?;
-    check_user_token_account(&context.pool, source)?;
-    require_distinct(vault, source)?;
+    check_token_accounts(&context.pool, vault, mint, token_program, source)?;
 
     let overflow = MarginError::MathOverflow;
     let pool_state = &mut *context.pool;

@@ -5,7 +5,7 @@ use margin_interface::{
     fixed::key_eq,
     error::MarginError,
     fixed,
-    state::{AccountKind, Group, MarginAccountMut, Pool, PoolStatus, ISOLATED_COLLATERAL_SLOT},
+    state::{AccountKind, Group, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT},
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
@@ -33,11 +33,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
             return Err(MarginError::WrongGroup.into());
         }
         // Moving collateral adds borrowing power to the destination.
-        match pool.status() {
-            PoolStatus::Active => {}
-            PoolStatus::ReduceOnly => return Err(MarginError::PoolReduceOnly.into()),
-            PoolStatus::Paused => return Err(MarginError::PoolPaused.into()),
-        }
+        pool.require_active()?;
         pool.accrue(timestamp)?;
         let share_value = pool.deposit_share_value();
 

@@ -11,10 +11,10 @@ use pinocchio::{AccountView, Address, ProgramResult};
 use super::shared::{
     health::{has_debt, require_initial_health},
     now,
-    token::{check_mint, check_token_program, check_user_token_account, check_vault, transfer_out},
+    token::{check_token_accounts, transfer_out},
     user::{load_user_context, PauseRule},
 };
-use crate::validate::{key, require_distinct};
+use crate::validate::key;
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
     let [owner, margin, group, pool, vault, vault_authority, destination, mint, token_program, health_accounts @ ..] =
@@ -27,11 +27,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     if context.pool.status() == PoolStatus::Paused {
         return Err(MarginError::PoolPaused.into());
     }
-    check_vault(&context.pool, vault)?;
-    check_mint(&context.pool, mint)?;
-    check_token_program(&context.pool, token_program)?;
-    check_user_token_account(&context.pool, destination)?;
-    require_distinct(vault, destination)?;
+    check_token_accounts(&context.pool, vault, mint, token_program, destination)?;
 
     let pool_state = &mut *context.pool;
     let timestamp = now()?;

@@ -56,6 +56,22 @@ pub fn check_user_token_account(pool: &Pool, account: &AccountView) -> Result<[u
     Ok(owner)
 }
 
+/// The token accounts of a user action on one pool: the pool's vault, mint and
+/// token program, and a user token account of the mint that is not the vault.
+pub fn check_token_accounts(
+    pool: &Pool,
+    vault: &AccountView,
+    mint: &AccountView,
+    token_program: &AccountView,
+    user_account: &AccountView,
+) -> Result<(), ProgramError> {
+    check_vault(pool, vault)?;
+    check_mint(pool, mint)?;
+    check_token_program(pool, token_program)?;
+    check_user_token_account(pool, user_account)?;
+    crate::validate::require_distinct(vault, user_account)
+}
+
 /// Token amount held by a token account (validated by the caller).
 pub fn token_amount(account: &AccountView) -> Result<u64, ProgramError> {
     let data = account.try_borrow()?;
