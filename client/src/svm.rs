@@ -148,9 +148,14 @@ impl Svm {
             tx.sign(&all, self.context.last_blockhash);
             self.seen.insert(tx.signatures[0]);
         }
+        self.submit(tx)
+    }
+
+    /// Runs a signed transaction and reports what the runtime said.
+    fn submit(&mut self, tx: impl Into<solana_sdk::transaction::VersionedTransaction>) -> Result<Landed, Failed> {
         let outcome = self
             .runtime
-            .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
+            .block_on(self.context.banks_client.process_transaction_with_metadata(tx.into()))
             .expect("banks client transport");
         let (compute_units, logs, return_data) = outcome
             .metadata
@@ -181,18 +186,7 @@ impl Svm {
         let tx = crate::transaction::assemble(&payer, instructions, signers, tables, self.context.last_blockhash)
             .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
         let size = bincode_size(&tx);
-        let outcome = self
-            .runtime
-            .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
-            .expect("banks client transport");
-        let (compute_units, logs, return_data) = outcome
-            .metadata
-            .map(|m| (m.compute_units_consumed, m.log_messages, m.return_data.map(|r| r.data).unwrap_or_default()))
-            .unwrap_or_default();
-        match outcome.result {
-            Ok(()) => Ok((Landed { compute_units, logs, return_data }, size)),
-            Err(error) => Err(Failed { error, logs }),
-        }
+        self.submit(tx).map(|landed| (landed, size))
     }
 
     /// Fetches an account.
