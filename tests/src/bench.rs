@@ -125,10 +125,7 @@ fn bincode_size(tx: &Transaction) -> usize {
 fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
     let mut env = Env::new();
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    env.lend(&usdc, 1_000_000_000_000);
     let user = env.user();
     let collateral: Vec<_> = (0..positions - 1).map(|i| env.add_priced_pool(9, 100.0, if i % 2 == 0 { Feed::Pull } else { Feed::Legacy })).collect();
     let margin = if isolated { env.open_isolated(&user, 0, &collateral[0], &usdc) } else { env.open_cross(&user, 0) };

@@ -94,6 +94,16 @@ impl Env {
         self.add_pool_with(decimals, default_pool_config())
     }
 
+    /// A lender supplying `amount` of the pool's token through a cross account
+    /// (liquidity for borrowers).
+    pub fn lend(&mut self, keys: &PoolKeys, amount: u64) -> (Keypair, Pubkey) {
+        let lender = self.user();
+        let margin = self.open_cross(&lender, 0);
+        let wallet = self.token_account(keys, &lender.pubkey(), amount);
+        self.deposit(&lender, &margin, keys, &wallet, amount).expect("lender deposit");
+        (lender, margin)
+    }
+
     /// A funded wallet.
     pub fn user(&mut self) -> Keypair {
         self.svm.create_user(10_000_000_000)

@@ -51,10 +51,7 @@ fn crashed(debt_usdc: u64, crash_usd: f64, dust_micro_usd: u64) -> (Env, margin_
     let mut config = env.pool(&usdc).config;
     config.dust_threshold_micro_usd = dust_micro_usd;
     env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).unwrap();
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 100_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 100_000_000_000).unwrap();
+    env.lend(&usdc, 100_000_000_000);
     let user = env.user();
     let victim = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);

@@ -12,10 +12,7 @@ fn setup(feed: Feed) -> (Env, margin_client::pda::PoolKeys, margin_client::pda::
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, feed);
     let usdc = env.add_priced_pool(6, 1.0, feed);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
 
     let borrower = env.user();
     let margin = env.open_cross(&borrower, 0);
@@ -159,10 +156,7 @@ fn pool_without_oracle_cannot_be_borrowed() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
     let plain = env.add_pool(6);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_wallet = env.token_account(&plain, &lender.pubkey(), 1_000_000);
-    env.deposit(&lender, &lender_margin, &plain, &lender_wallet, 1_000_000).unwrap();
+    env.lend(&plain, 1_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 1_000_000_000);

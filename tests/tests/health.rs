@@ -29,10 +29,7 @@ fn cross() -> Cross {
     let sol = env.add_priced_pool(9, 150.0, Feed::Pull);
     let btc = env.add_priced_pool(8, 60_000.0, Feed::Legacy);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    env.lend(&usdc, 1_000_000_000_000);
     let owner = env.user();
     let margin = env.open_cross(&owner, 0);
     let sol_wallet = env.token_account(&sol, &owner.pubkey(), 20_000_000_000);

@@ -65,19 +65,12 @@ fn expected_plan(h: f64, l: f64, asset: &PoolConfig, liability: &PoolConfig, p_a
     (v / p_l, v * (1.0 + b) / p_a, v * (1.0 + liquidator_bonus_bps as f64 / 1e4) / p_a, b)
 }
 
-fn lender(env: &mut Env, keys: &PoolKeys, amount: u64) {
-    let user = env.user();
-    let margin = env.open_cross(&user, 0);
-    let wallet = env.token_account(keys, &user.pubkey(), amount);
-    env.deposit(&user, &margin, keys, &wallet, amount).unwrap();
-}
-
 #[test]
 fn isolated_crash_liquidated_by_competing_liquidators() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    lender(&mut env, &usdc, 100_000_000_000);
+    env.lend(&usdc, 100_000_000_000);
     let user = env.user();
     let victim = env.open_isolated(&user, 0, &sol, &usdc);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 100_000_000_000);
@@ -160,8 +153,8 @@ fn cross_account_with_three_collaterals_and_two_debts() {
     let eth = env.add_priced_pool(8, 3_000.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
     let usdt = env.add_priced_pool(6, 1.0, Feed::Pull);
-    lender(&mut env, &usdc, 1_000_000_000_000);
-    lender(&mut env, &usdt, 1_000_000_000_000);
+    env.lend(&usdc, 1_000_000_000_000);
+    env.lend(&usdt, 1_000_000_000_000);
     let user = env.user();
     let victim = env.open_cross(&user, 0);
     for (keys, amount) in [(&sol, 50_000_000_000u64), (&btc, 10_000_000), (&eth, 100_000_000)] {
@@ -225,7 +218,7 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    lender(&mut env, &usdc, 20_000_000_000);
+    env.lend(&usdc, 20_000_000_000);
     let user = env.user();
     let victim = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
@@ -286,7 +279,7 @@ fn liquidation_rejections_change_nothing() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    lender(&mut env, &usdc, 100_000_000_000);
+    env.lend(&usdc, 100_000_000_000);
     let user = env.user();
     let victim = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);

@@ -26,10 +26,7 @@ fn scene(feed: Feed) -> Scene {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, feed);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
     let borrower = env.user();
     let margin = env.open_cross(&borrower, 0);
     let sol_wallet = env.token_account(&sol, &borrower.pubkey(), 10_000_000_000);

@@ -13,10 +13,7 @@ fn repay_partial_then_all_leaves_no_debt() {
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
     let admin = env.admin.insecure_clone();
     let group = env.group;
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);

@@ -12,10 +12,7 @@ fn risk_report_predicts_the_programs_health() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 150.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 100_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 100_000_000_000).unwrap();
+    env.lend(&usdc, 100_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let wallet = env.token_account(&sol, &user.pubkey(), 20_000_000_000);

@@ -14,10 +14,7 @@ fn weight_changes_apply_to_existing_positions() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
@@ -63,10 +60,7 @@ fn isolated_only_collateral_counts_only_in_isolated_accounts() {
     let mut config = env.pool(&meme).config;
     config.flags = POOL_FLAG_ISOLATED_ONLY;
     env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &meme.pool, config)], &[&admin]).unwrap();
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_wallet, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
 
     let user = env.user();
     let cross = env.open_cross(&user, 0);

@@ -11,10 +11,7 @@ fn move_collateral_between_isolated_and_cross() {
     let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
     let btc = env.add_priced_pool(8, 50_000.0, Feed::Legacy);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 10_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 10_000_000_000).unwrap();
+    env.lend(&usdc, 10_000_000_000);
 
     let user = env.user();
     let group = env.group;
