@@ -60,8 +60,8 @@ impl std::error::Error for BotError {}
 pub trait Chain {
     /// Cluster unix time.
     fn now(&mut self) -> Result<i64, BotError>;
-    /// Every account owned by the margin program.
-    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError>;
+    /// Every account of the margin program whose data starts with `tag`.
+    fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError>;
     /// One account.
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError>;
     /// Sends one transaction signed (and paid for, on a cluster) by `signer`.
@@ -75,8 +75,10 @@ impl Chain for Embedded<'_> {
     fn now(&mut self) -> Result<i64, BotError> {
         Ok(self.0.now())
     }
-    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError> {
-        Ok(self.0.program_accounts(&program_id()))
+    fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
+        let mut accounts = self.0.program_accounts(&program_id());
+        accounts.retain(|(_, account)| has_tag(&account.data, tag));
+        Ok(accounts)
     }
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
         Ok(self.0.account(key))
@@ -110,8 +112,23 @@ impl Chain for Rpc {
         let bytes: [u8; 8] = clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
         Ok(i64::from_le_bytes(bytes))
     }
-    fn program_accounts(&mut self) -> Result<Vec<(Pubkey, Account)>, BotError> {
-        self.0.get_program_accounts(&program_id()).map_err(rpc_error)
+    fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
+        use solana_account_decoder_client_types::UiAccountEncoding;
+        use solana_rpc_client_types::{
+            config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+            filter::{Memcmp, RpcFilterType},
+        };
+        // The type tag filters server side: only pools or only margin accounts travel.
+        let config = RpcProgramAccountsConfig {
+            filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, tag.to_vec()))]),
+            account_config: RpcAccountInfoConfig { encoding: Some(UiAccountEncoding::Base64), ..RpcAccountInfoConfig::default() },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let found = self.0.get_program_ui_accounts_with_config(&program_id(), config).map_err(rpc_error)?;
+        found
+            .into_iter()
+            .map(|(key, ui)| ui.to_account().map(|account| (key, account)).ok_or_else(|| BotError::Decode(format!("{key}"))))
+            .collect()
     }
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
         self.0.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
@@ -136,14 +153,14 @@ pub struct Snapshot {
 
 /// Loads every pool and margin account.
 pub fn snapshot(chain: &mut impl Chain) -> Result<Snapshot, BotError> {
+    let decode = |e: margin_interface::state::LayoutError| BotError::Decode(e.to_string());
     let mut pools = HashMap::new();
+    for (key, account) in chain.program_accounts(&Pool::DISCRIMINATOR)? {
+        pools.insert(key, accounts::pool(&account.data).map_err(decode)?);
+    }
     let mut margin_accounts = Vec::new();
-    for (key, account) in chain.program_accounts()? {
-        if has_tag(&account.data, &Pool::DISCRIMINATOR) {
-            pools.insert(key, accounts::pool(&account.data).map_err(|e| BotError::Decode(e.to_string()))?);
-        } else if has_tag(&account.data, &MarginAccountHeader::DISCRIMINATOR) {
-            margin_accounts.push((key, accounts::margin_account(&account.data).map_err(|e| BotError::Decode(e.to_string()))?));
-        }
+    for (key, account) in chain.program_accounts(&MarginAccountHeader::DISCRIMINATOR)? {
+        margin_accounts.push((key, accounts::margin_account(&account.data).map_err(decode)?));
     }
     Ok(Snapshot { pools, margin_accounts })
 }
