@@ -30,6 +30,36 @@ fn rs(key: Pubkey) -> AccountMeta {
     AccountMeta::new_readonly(key, true)
 }
 
+/// Accounts of an instruction moving tokens from a user into a pool's vault
+/// (deposit, repay).
+fn inflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey) -> Vec<AccountMeta> {
+    vec![
+        rs(*owner),
+        w(*margin_account),
+        r(keys.group),
+        w(keys.pool),
+        w(keys.vault),
+        w(*source),
+        r(keys.mint),
+        r(keys.token_program),
+    ]
+}
+
+/// Accounts of an instruction paying out of a pool's vault (withdraw, borrow).
+fn outflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, destination: &Pubkey) -> Vec<AccountMeta> {
+    vec![
+        rs(*owner),
+        w(*margin_account),
+        r(keys.group),
+        w(keys.pool),
+        w(keys.vault),
+        r(keys.vault_authority),
+        w(*destination),
+        r(keys.mint),
+        r(keys.token_program),
+    ]
+}
+
 /// Creates group `pda::group(admin, seed)` with `admin` as admin.
 pub fn init_group(payer: &Pubkey, admin: &Pubkey, seed: u64, fee_destination: &Pubkey) -> Instruction {
     build(
@@ -122,16 +152,7 @@ pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, destination
 /// Deposits `amount` from `source` (a token account of `owner`).
 pub fn deposit(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Instruction {
     build(
-        vec![
-            rs(*owner),
-            w(*margin_account),
-            r(keys.group),
-            w(keys.pool),
-            w(keys.vault),
-            w(*source),
-            r(keys.mint),
-            r(keys.token_program),
-        ],
+        inflow_accounts(owner, margin_account, keys, source),
         MarginInstruction::Deposit { amount },
     )
 }
@@ -158,17 +179,7 @@ pub fn withdraw(
         WithdrawAmount::All => (0, true),
     };
     build(
-        vec![
-            rs(*owner),
-            w(*margin_account),
-            r(keys.group),
-            w(keys.pool),
-            w(keys.vault),
-            r(keys.vault_authority),
-            w(*destination),
-            r(keys.mint),
-            r(keys.token_program),
-        ],
+        outflow_accounts(owner, margin_account, keys, destination),
         MarginInstruction::Withdraw { amount, all },
     )
 }
@@ -205,17 +216,7 @@ pub fn borrow(
     amount: u64,
     health_accounts: &[AccountMeta],
 ) -> Instruction {
-    let mut accounts = vec![
-        rs(*owner),
-        w(*margin_account),
-        r(keys.group),
-        w(keys.pool),
-        w(keys.vault),
-        r(keys.vault_authority),
-        w(*destination),
-        r(keys.mint),
-        r(keys.token_program),
-    ];
+    let mut accounts = outflow_accounts(owner, margin_account, keys, destination);
     accounts.extend_from_slice(health_accounts);
     build(accounts, MarginInstruction::Borrow { amount })
 }
@@ -236,16 +237,7 @@ pub fn repay(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &
         RepayAmount::All => (0, true),
     };
     build(
-        vec![
-            rs(*owner),
-            w(*margin_account),
-            r(keys.group),
-            w(keys.pool),
-            w(keys.vault),
-            w(*source),
-            r(keys.mint),
-            r(keys.token_program),
-        ],
+        inflow_accounts(owner, margin_account, keys, source),
         MarginInstruction::Repay { amount, all },
     )
 }

@@ -59,10 +59,7 @@ fn isolated_cases(out: &mut Vec<Case>) {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    env.lend(&usdc, 1_000_000_000_000);
     let user = env.user();
     let margin = env.open_isolated(&user, 0, &sol, &usdc);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 100_000_000_000);
@@ -90,10 +87,7 @@ fn cross_borrow(positions: usize) -> Case {
     let mut env = Env::new();
     let collateral_count = positions.saturating_sub(1).max(1);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
-    let lender = env.user();
-    let lender_margin = env.open_cross(&lender, 0);
-    let lender_usdc = env.token_account(&usdc, &lender.pubkey(), 1_000_000_000_000);
-    env.deposit(&lender, &lender_margin, &usdc, &lender_usdc, 1_000_000_000_000).unwrap();
+    env.lend(&usdc, 1_000_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     for i in 0..collateral_count {
