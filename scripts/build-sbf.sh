@@ -21,7 +21,7 @@ cargo +"$NIGHTLY" build \
     --lib --locked 2>&1 | grep -v "unable to open LLVM shared lib\|linker_messages\|^  |$\|^  = note\|generated 1 warning"
 status=${PIPESTATUS[0]}
 set -e
-SO="target/bpfel-unknown-none/release/libmargin.so"
+SO="${CARGO_TARGET_DIR:-target}/bpfel-unknown-none/release/libmargin.so"
 if [ "$status" -ne 0 ] || [ ! -f "$SO" ]; then
     echo "SBF build failed (cargo exit $status)" >&2
     exit 1
