@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Builds the on-chain program as SBF (v0) and puts it at target/deploy/margin.so.
+# Builds the on-chain program as SBPF v3 and puts it at target/deploy/margin.so.
+# v3, not v0: upstream LLVM passes a sixth argument above the caller's stack frame,
+# which v0 only tolerates with SIMD-0460 (off on mainnet-beta); v3 frames are
+# contiguous and v3 is live on mainnet-beta (docs/architecture.md, "SBPF version").
 # Idempotent: installs the pinned nightly toolchain and sbpf-linker only when missing.
 # (Users with the Solana CLI can instead run `cargo build-sbf --manifest-path
 # programs/margin/program/Cargo.toml`; the crate builds there unchanged.)
@@ -11,7 +14,7 @@ cd "$ROOT"
 scripts/install-tools.sh
 
 export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
-export RUSTFLAGS="-C link-arg=--arch=v0 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access"
+export RUSTFLAGS="-C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access"
 set +e
 cargo +"$NIGHTLY" build \
     --release \

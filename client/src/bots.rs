@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use margin_interface::{
     error::MarginError,
-    health::{maintenance_unit_prices, MAINTENANCE},
-    liquidation::{plan, LiquidationInput},
+    health::{settlement_unit_prices, Unpriced, MAINTENANCE},
+    liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
     oracle::{parse_legacy, parse_price_update},
     state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool},
 };
@@ -22,7 +22,7 @@ use solana_sdk::{
 use crate::{
     accounts::{self, MarginAccountData},
     errors::margin_error,
-    health::{health_account_metas, offchain_health, to_usd},
+    health::{health_account_metas, offchain_health_with, to_usd},
     instructions, program_id,
     pda::PoolKeys,
     svm::Svm,
@@ -303,7 +303,7 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
                 }
             }
         }
-        let Ok(health) = offchain_health(account, &fetched, oracle_of, now, MAINTENANCE) else { continue };
+        let Ok(health) = offchain_health_with(account, &fetched, oracle_of, now, MAINTENANCE, Unpriced::ZeroAll) else { continue };
         if health.maintenance < 0 {
             candidates.push((*key, account.clone(), health));
         }
@@ -322,7 +322,7 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
             } else {
                 parse_price_update(&oracle.data).ok()?.price
             };
-            let (asset_price, liability_price) = maintenance_unit_prices(pool, &price).ok()?;
+            let (asset_price, liability_price) = settlement_unit_prices(pool, &price).ok()?;
             let (amount, unit) = if debt {
                 (margin_interface::fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value())?, liability_price)
             } else {
@@ -351,6 +351,7 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
             maintenance_liabilities: health.maintenance_liabilities,
             asset_config: &asset_pool.config,
             liability_config: &liability_pool.config,
+            asset_weight_bps: seized_asset_weight_bps(&asset_pool.config, account.header.kind()),
             asset_price,
             liability_price,
             collateral,

@@ -23,7 +23,7 @@ use crate::{
     accounts::{self, MarginAccountData},
     bots::{self, Embedded},
     config::default_pool_config,
-    health::{health_account_metas, offchain_health, to_usd},
+    health::{health_account_metas, offchain_health, sweep_account_metas, to_usd},
     instructions::{self, OpenKind, WithdrawAmount},
     oracle::price_update_v2,
     pda::{self, PoolKeys},
@@ -333,15 +333,18 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             }
         }
         // Bankrupt accounts get their debt written off.
+        // (Dust collateral left behind is swept to insurance by the write-off.)
         for (borrower, _) in &borrowers {
-            let account = market.account(&borrower.margin);
-            if account.active().iter().all(|p| p.deposit_shares == 0) && account.active().iter().any(|p| p.borrow_shares > 0) {
-                for position in account.active().to_vec() {
-                    let ix = instructions::resolve_bad_debt(&borrower.margin, &group, &Pubkey::new_from_array(position.pool));
-                    if market.send(ix, &[]).is_ok() {
-                        summary.bad_debt_resolutions += 1;
-                    }
+            loop {
+                let account = market.account(&borrower.margin);
+                let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { break };
+                let oracles = market.oracle_of();
+                let metas = sweep_account_metas(account.active(), |p| oracles[p]);
+                let ix = instructions::resolve_bad_debt(&borrower.margin, &group, &Pubkey::new_from_array(debt.pool), &metas);
+                if market.send(ix, &[]).is_err() {
+                    break;
                 }
+                summary.bad_debt_resolutions += 1;
             }
         }
         let aggregate: f64 = borrowers.iter().filter_map(|(b, _)| market.health(&b.margin).ok()).map(|h| to_usd(h.maintenance)).sum();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health, AccountRead, Health, Levels},
+    health::{compute_health, AccountRead, Health, Levels, Unpriced},
     state::{AccountKind, Position},
 };
 use solana_sdk::{account::Account, instruction::AccountMeta, pubkey::Pubkey};
@@ -58,14 +58,38 @@ pub fn health_account_metas(positions: &[Position], oracle_of: impl Fn(&Pubkey) 
         .collect()
 }
 
+/// Health accounts for `resolve_bad_debt`: as [`health_account_metas`], with the
+/// pools still holding (dust) deposits writable, since their dust is swept.
+pub fn sweep_account_metas(positions: &[Position], oracle_of: impl Fn(&Pubkey) -> Pubkey) -> Vec<AccountMeta> {
+    let mut metas = health_account_metas(positions, oracle_of);
+    for (position, pair) in positions.iter().zip(metas.chunks_exact_mut(2)) {
+        pair[0].is_writable = position.deposit_shares != 0;
+    }
+    metas
+}
+
 /// Health computed off chain from fetched accounts (`accounts` keyed by address),
-/// bit for bit what the program's `health` instruction returns.
+/// bit for bit what the program's `health` instruction returns (unpriced deposits
+/// count zero, an unpriced debt is an error).
 pub fn offchain_health(
     account: &MarginAccountData,
     accounts: &HashMap<Pubkey, Account>,
     oracle_of: impl Fn(&Pubkey) -> Pubkey,
     now: i64,
     levels: Levels,
+) -> Result<Health, MarginError> {
+    offchain_health_with(account, accounts, oracle_of, now, levels, Unpriced::ZeroDeposits)
+}
+
+/// [`offchain_health`] with an explicit policy for unpriced positions;
+/// `Unpriced::ZeroAll` is what `liquidate` judges eligibility by.
+pub fn offchain_health_with(
+    account: &MarginAccountData,
+    accounts: &HashMap<Pubkey, Account>,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    now: i64,
+    levels: Levels,
+    unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
     let positions = account.active();
     let mut fetched = Vec::with_capacity(positions.len() * 2);
@@ -74,7 +98,7 @@ pub fn offchain_health(
         fetched.push(FetchedAccount { key: meta.pubkey, account });
     }
     let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
-    compute_health(program_id().as_array(), kind, positions, &fetched, now, levels)
+    compute_health(program_id().as_array(), kind, positions, &fetched, now, levels, unpriced)
 }
 
 /// Converts a Q64.64 USD health value to dollars (for display).

@@ -62,9 +62,24 @@ fn outflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, de
 
 /// Creates group `pda::group(admin, seed)` with `admin` as admin.
 pub fn init_group(payer: &Pubkey, admin: &Pubkey, seed: u64, fee_destination: &Pubkey) -> Instruction {
+    init_group_with_delay(payer, admin, seed, fee_destination, DEFAULT_CONFIG_DELAY_SECS)
+}
+
+/// Default delay of risk-tightening pool config changes for new groups: two days.
+pub const DEFAULT_CONFIG_DELAY_SECS: u32 = 2 * 86_400;
+
+/// [`init_group`] with an explicit config delay (one to thirty days).
+pub fn init_group_with_delay(
+    payer: &Pubkey,
+    admin: &Pubkey,
+    seed: u64,
+    fee_destination: &Pubkey,
+    config_delay_secs: u32,
+) -> Instruction {
+    let (group, bump) = pda::group_with_bump(admin, seed);
     build(
-        vec![ws(*payer), rs(*admin), w(pda::group(admin, seed)), r(system_program_id())],
-        MarginInstruction::InitGroup { seed, fee_destination: fee_destination.to_bytes() },
+        vec![ws(*payer), rs(*admin), w(group), r(system_program_id())],
+        MarginInstruction::InitGroup { seed, fee_destination: fee_destination.to_bytes(), bump, config_delay_secs },
     )
 }
 
@@ -82,13 +97,35 @@ pub fn create_pool(payer: &Pubkey, admin: &Pubkey, keys: &PoolKeys, config: Pool
             r(keys.token_program),
             r(system_program_id()),
         ],
-        MarginInstruction::CreatePool { config },
+        MarginInstruction::CreatePool {
+            config,
+            bumps: [
+                pda::pool_with_bump(&keys.group, &keys.mint).1,
+                pda::vault_with_bump(&keys.pool).1,
+                pda::vault_authority_with_bump(&keys.pool).1,
+            ],
+        },
     )
 }
 
-/// Replaces a pool's configuration.
+/// Replaces a pool's configuration: at once when it only loosens risk, otherwise
+/// queued in [`pda::pending_config`] for the group's delay (then
+/// [`apply_pool_config`]). The admin pays the pending account's rent.
 pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
-    build(vec![rs(*admin), r(*group), w(*pool)], MarginInstruction::UpdatePoolConfig { config })
+    let (pending, pending_bump) = pda::pending_config_with_bump(pool);
+    build(
+        vec![ws(*admin), r(*group), w(*pool), w(pending), r(system_program_id())],
+        MarginInstruction::UpdatePoolConfig { config, pending_bump },
+    )
+}
+
+/// Applies `pool`'s queued config change once its delay has passed (anyone may
+/// send it); the pending account's rent goes back to `rent_payer`.
+pub fn apply_pool_config(group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
+    build(
+        vec![r(*group), w(*pool), w(pda::pending_config(pool)), w(*rent_payer)],
+        MarginInstruction::ApplyPoolConfig,
+    )
 }
 
 /// Sets a pool's status.
@@ -127,13 +164,8 @@ pub enum OpenKind {
 
 /// Opens margin account `pda::margin_account(group, owner, index)`.
 pub fn open_margin_account(payer: &Pubkey, owner: &Pubkey, group: &Pubkey, index: u16, kind: OpenKind) -> Instruction {
-    let mut accounts = vec![
-        ws(*payer),
-        rs(*owner),
-        r(*group),
-        w(pda::margin_account(group, owner, index)),
-        r(system_program_id()),
-    ];
+    let (margin_account, bump) = pda::margin_account_with_bump(group, owner, index);
+    let mut accounts = vec![ws(*payer), rs(*owner), r(*group), w(margin_account), r(system_program_id())];
     let kind = match kind {
         OpenKind::Cross => AccountKind::Cross,
         OpenKind::Isolated { collateral_pool, debt_pool } => {
@@ -141,7 +173,7 @@ pub fn open_margin_account(payer: &Pubkey, owner: &Pubkey, group: &Pubkey, index
             AccountKind::Isolated
         }
     };
-    build(accounts, MarginInstruction::OpenMarginAccount { index, kind: kind as u8 })
+    build(accounts, MarginInstruction::OpenMarginAccount { index, kind: kind as u8, bump })
 }
 
 /// Closes an empty margin account, sending its lamports to `destination`.
@@ -318,6 +350,8 @@ pub fn liquidate(
 }
 
 /// Writes off the debt of a margin account that has no collateral left.
-pub fn resolve_bad_debt(margin_account: &Pubkey, group: &Pubkey, pool: &Pubkey) -> Instruction {
-    build(vec![w(*margin_account), r(*group), w(*pool)], MarginInstruction::ResolveBadDebt)
+pub fn resolve_bad_debt(margin_account: &Pubkey, group: &Pubkey, pool: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
+    let mut accounts = vec![w(*margin_account), r(*group), w(*pool)];
+    accounts.extend_from_slice(health_accounts);
+    build(accounts, MarginInstruction::ResolveBadDebt)
 }

@@ -11,6 +11,7 @@ pub mod bots;
 pub mod config;
 pub mod demo;
 pub mod errors;
+pub mod features;
 pub mod health;
 pub mod instructions;
 pub mod oracle;
@@ -22,7 +23,7 @@ pub mod transaction;
 pub use margin_interface as interface;
 use solana_sdk::pubkey::Pubkey;
 
-/// The margin program's address.
+/// The margin program's address, `Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh`.
 pub fn program_id() -> Pubkey {
     Pubkey::new_from_array(margin_interface::PROGRAM_ID)
 }
@@ -40,4 +41,12 @@ pub fn token_2022_id() -> Pubkey {
 /// System program id.
 pub fn system_program_id() -> Pubkey {
     Pubkey::new_from_array(margin_interface::SYSTEM_PROGRAM_ID)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn program_id_in_base58_is_the_one_the_docs_give() {
+        assert_eq!(super::program_id().to_string(), "Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh");
+    }
 }

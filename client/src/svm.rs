@@ -16,7 +16,7 @@ use solana_sdk::{
 };
 use spl_token_interface::state::{Account as TokenAccount, AccountState, Mint};
 
-use crate::program_id;
+use crate::{features::FeatureSet, program_id};
 
 /// A transaction that landed.
 #[derive(Clone, Debug)]
@@ -77,10 +77,17 @@ pub struct Svm {
 }
 
 impl Svm {
-    /// Starts a fresh SVM with `margin.so` loaded at [`program_id`].
+    /// Starts a fresh SVM with `margin.so` loaded at [`program_id`], under the
+    /// features of [`FeatureSet::from_env`] (mainnet-beta's unless
+    /// `MARGIN_FEATURES=all`).
     ///
     /// Panics with a clear message when the `.so` has not been built.
     pub fn new() -> Self {
+        Self::with_features(FeatureSet::from_env())
+    }
+
+    /// Starts a fresh SVM under the runtime features of `features`.
+    pub fn with_features(features: FeatureSet) -> Self {
         let dir = program_dir();
         assert!(
             dir.join("margin.so").exists(),
@@ -95,6 +102,9 @@ impl Svm {
         }
         let mut program_test = ProgramTest::default();
         program_test.prefer_bpf(true);
+        for feature in features.inactive() {
+            program_test.deactivate_feature(feature);
+        }
         program_test.add_program("margin", program_id(), None);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let context = runtime.block_on(program_test.start_with_context());
@@ -206,14 +216,23 @@ impl Svm {
 
     /// A new keypair holding `lamports`.
     pub fn create_user(&mut self, lamports: u64) -> Keypair {
-        let user = Keypair::new();
+        self.fund(Keypair::new(), lamports)
+    }
+
+    /// `user` as a system account holding `lamports` (fixed keys make addresses,
+    /// and so PDA bumps and their compute units, reproducible).
+    pub fn fund(&mut self, user: Keypair, lamports: u64) -> Keypair {
         self.set_account(&user.pubkey(), Account { lamports, owner: crate::system_program_id(), ..Account::default() });
         user
     }
 
     /// A new initialized mint of `token_program` (SPL Token or Token-2022).
     pub fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
-        let mint = Pubkey::new_unique();
+        self.create_mint_at(Pubkey::new_unique(), decimals, token_program)
+    }
+
+    /// An initialized mint of `token_program` at `mint`.
+    pub fn create_mint_at(&mut self, mint: Pubkey, decimals: u8, token_program: &Pubkey) -> Pubkey {
         let state = Mint {
             mint_authority: Some(self.context.payer.pubkey()).into(),
             supply: u64::MAX / 2,

@@ -7,13 +7,13 @@ use std::process::Command;
 use margin_client::{
     config::default_pool_config,
     instructions::{self, OpenKind},
-    oracle::legacy_trading,
+    oracle::{legacy_trading, price_update_v2},
     pda::{self, PoolKeys},
     program_id, spl_token_id,
     svm::program_dir,
 };
 use margin_interface::{
-    oracle::{OraclePrice, PYTH_LEGACY_PROGRAM_ID},
+    oracle::{OraclePrice, Verification, PYTH_LEGACY_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID},
     state::OracleKind,
 };
 use solana_sdk::{
@@ -24,6 +24,7 @@ use solana_sdk::{
     signature::{Keypair, Signer},
     transaction::Transaction,
 };
+use margin_client::features::FeatureSet;
 use solana_test_validator::TestValidatorGenesis;
 use spl_token_interface::{instruction as token_ix, state::{Account as TokenAccount, Mint}};
 
@@ -74,20 +75,30 @@ fn token_account(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair
 
 fn margin_cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (out.status.success(), format!("{}{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr), if out.status.success() { String::new() } else { format!(" [{}]", out.status) }))
 }
 
 #[test]
 fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     std::env::set_var("SBF_OUT_DIR", program_dir());
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    // Legacy Pyth accounts are created at genesis (the validator has no Pyth).
-    let (sol_oracle, usdc_oracle) = (Pubkey::new_unique(), Pubkey::new_unique());
-    let price = |usd: i64| OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: now, ema_price: usd * 100_000_000, ema_conf: 0 };
+    // Pyth accounts are created at genesis (the validator has no Pyth): USDC's legacy
+    // price account, and two posted pull updates of SOL's feed, $100 and a newer $55
+    // (the market moved; both within max age).
+    let (sol_update, sol_crash, usdc_oracle) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+    let sol_feed = [5u8; 32];
+    let price = |usd: i64, at: i64| OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: at, ema_price: usd * 100_000_000, ema_conf: 0 };
     let mut genesis = TestValidatorGenesis::default();
     genesis.add_program("margin", program_id());
-    for (key, usd) in [(sol_oracle, 100), (usdc_oracle, 1)] {
-        let account = Account { lamports: 1_000_000_000, data: legacy_trading(&price(usd)), owner: Pubkey::new_from_array(PYTH_LEGACY_PROGRAM_ID), ..Account::default() };
+    // Mainnet-beta's runtime, not every feature the validator knows.
+    genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
+    let accounts = [
+        (usdc_oracle, legacy_trading(&price(1, now)), PYTH_LEGACY_PROGRAM_ID),
+        (sol_update, price_update_v2(&sol_feed, Verification::Full, &price(100, now), 1), PYTH_RECEIVER_PROGRAM_ID),
+        (sol_crash, price_update_v2(&sol_feed, Verification::Full, &price(55, now + 1), 2), PYTH_RECEIVER_PROGRAM_ID),
+    ];
+    for (key, data, owner) in accounts {
+        let account = Account { lamports: 1_000_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() };
         genesis.add_account(key, AccountSharedData::from(account));
     }
     let (validator, payer) = genesis.start();
@@ -98,12 +109,12 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     send(&rpc, &payer, &[instructions::init_group(&payer.pubkey(), &payer.pubkey(), 0, &payer.pubkey())], &[]);
     let group = pda::group(&payer.pubkey(), 0);
     let mut pools = Vec::new();
-    for (decimals, oracle) in [(9u8, sol_oracle), (6, usdc_oracle)] {
+    for (decimals, kind, address) in [(9u8, OracleKind::PythPull, sol_feed), (6, OracleKind::PythLegacy, usdc_oracle.to_bytes())] {
         let mint = mint(&rpc, &payer, decimals);
         let keys = PoolKeys::derive(&group, &mint, &spl_token_id());
         let mut config = default_pool_config();
-        config.oracle.kind = OracleKind::PythLegacy as u8;
-        config.oracle.address = oracle.to_bytes();
+        config.oracle.kind = kind as u8;
+        config.oracle.address = address;
         config.oracle.max_age_secs = 3_600;
         send(&rpc, &payer, &[instructions::create_pool(&payer.pubkey(), &payer.pubkey(), &keys, config)], &[]);
         pools.push(keys);
@@ -122,18 +133,10 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     let usdc_out = token_account(&rpc, &payer, &usdc.mint, &borrower.pubkey(), 0);
     send(&rpc, &payer, &[instructions::deposit(&borrower.pubkey(), &victim, &sol, &sol_wallet, 10_000_000_000)], &[&borrower]);
     let health = |pools: &[(PoolKeys, Pubkey)]| pools.iter().flat_map(|(k, o)| [solana_sdk::instruction::AccountMeta::new_readonly(k.pool, false), solana_sdk::instruction::AccountMeta::new_readonly(*o, false)]).collect::<Vec<_>>();
-    let metas = health(&[(sol, sol_oracle), (usdc, usdc_oracle)]);
+    let metas = health(&[(sol, sol_update), (usdc, usdc_oracle)]);
     send(&rpc, &payer, &[instructions::borrow(&borrower.pubkey(), &victim, &usdc, &usdc_out, 700_000_000, &metas)], &[&borrower]);
 
-    // The admin halves SOL's weights: the borrower is now liquidatable.
-    let mut config = default_pool_config();
-    config.oracle.kind = OracleKind::PythLegacy as u8;
-    config.oracle.address = sol_oracle.to_bytes();
-    config.oracle.max_age_secs = 3_600;
-    config.init_asset_weight_bps = 4_000;
-    config.maint_asset_weight_bps = 4_500;
-    send(&rpc, &payer, &[instructions::update_pool_config(&payer.pubkey(), &group, &sol.pool, config)], &[]);
-
+    // SOL at $55 (the newer update): the borrower is liquidatable.
     // The liquidator: a funded key file, a margin account, a USDC account.
     let liquidator = Keypair::new();
     send(&rpc, &payer, &[margin_tests_transfer(&payer.pubkey(), &liquidator.pubkey(), 2_000_000_000)], &[]);
@@ -154,12 +157,24 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
 
     // Liquidator over JSON-RPC.
     let wallet = format!("{}={}", usdc.mint, liquidator_usdc);
-    let (ok, output) = margin_cli(&["liquidator", "--rpc-url", &url, "--keypair", key, "--margin-account", &liquidator_margin.to_string(), "--wallet", &wallet, "--min-profit", "0", "--once"]);
+    let oracle = format!("{}={}", sol_feed.iter().map(|b| format!("{b:02x}")).collect::<String>(), sol_crash);
+    let (ok, output) = margin_cli(&[
+        "liquidator", "--rpc-url", &url, "--keypair", key, "--margin-account", &liquidator_margin.to_string(),
+        "--wallet", &wallet, "--oracle", &oracle, "--min-profit", "0", "--once",
+    ]);
     assert!(ok, "{output}");
     assert!(output.contains(&format!("liquidated {victim}")), "{output}");
+    // The bot reports the units it repaid; exactly those left the liquidator's wallet.
+    let repaid: u64 = output
+        .split("repaid ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|units| units.parse().ok())
+        .unwrap_or_else(|| panic!("no repaid amount in: {output}"));
     let seized = margin_client::accounts::margin_account(&rpc.get_account(&liquidator_margin).unwrap().data).unwrap();
     assert!(seized.active()[0].deposit_shares > 0, "the liquidator holds the seized SOL");
-    assert!(rpc.get_token_account_balance(&liquidator_usdc).is_ok());
+    let balance: u64 = rpc.get_token_account_balance(&liquidator_usdc).unwrap().amount.parse().unwrap();
+    assert_eq!(balance, 5_000_000_000 - repaid);
 }
 
 /// System transfer (instruction 2), built by hand.

@@ -26,6 +26,31 @@ fn case(name: &str, compute_units: u64) -> Case {
     Case { name: name.to_string(), compute_units, positions: None, tx_bytes: None }
 }
 
+/// Account creation with a client-supplied bump (one hash per bump at or above it):
+/// a group, a pool (three PDAs) and a cross margin account. Fixed keys, so the
+/// addresses, their bumps and the units are the same every run.
+fn creation_cases(out: &mut Vec<Case>) {
+    use solana_sdk::{pubkey::Pubkey, signature::Keypair};
+    let mut env = Env::new();
+    let payer = env.svm.payer().pubkey();
+    let admin = env.svm.fund(Keypair::new_from_array([11; 32]), 10_000_000_000);
+    let ix = instructions::init_group(&payer, &admin.pubkey(), 1, &admin.pubkey());
+    let landed = env.svm.process(&[ix], &[&admin]).expect("init_group");
+    out.push(case("init_group", landed.compute_units));
+
+    let group = margin_client::pda::group(&admin.pubkey(), 1);
+    let mint = env.svm.create_mint_at(Pubkey::new_from_array([12; 32]), 6, &margin_client::spl_token_id());
+    let keys = margin_client::pda::PoolKeys::derive(&group, &mint, &margin_client::spl_token_id());
+    let ix = instructions::create_pool(&payer, &admin.pubkey(), &keys, margin_client::config::default_pool_config());
+    let landed = env.svm.process(&[ix], &[&admin]).expect("create_pool");
+    out.push(case("create_pool", landed.compute_units));
+
+    let owner = env.svm.fund(Keypair::new_from_array([13; 32]), 10_000_000_000);
+    let ix = instructions::open_margin_account(&payer, &owner.pubkey(), &group, 0, instructions::OpenKind::Cross);
+    let landed = env.svm.process(&[ix], &[&owner]).expect("open_margin_account");
+    out.push(case("open_margin_account", landed.compute_units));
+}
+
 /// Deposit, accrue and withdraw on a pool with staged debt (no prices needed).
 fn lending_cases(out: &mut Vec<Case>) {
     let mut env = Env::new();
@@ -146,6 +171,7 @@ fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
 /// Every case, in a stable order, plus the health slope.
 pub fn run_all() -> Vec<Case> {
     let mut out = Vec::new();
+    creation_cases(&mut out);
     lending_cases(&mut out);
     isolated_cases(&mut out);
     let cross: Vec<Case> = [1, 2, 4, 8, 16].into_iter().map(cross_borrow).collect();

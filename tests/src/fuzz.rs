@@ -1,23 +1,40 @@
 //! Stateful invariant fuzzer: random sequences of user, keeper, liquidator and
-//! admin actions plus price and clock moves, run against the real program in the
-//! SVM through the client crate, with the protocol's invariants checked after
-//! every step. Deterministic from a seed; a failure reports the seed, the step and
-//! the action log so it replays exactly (`cargo run -p margin-tests --bin fuzz --
-//! --seed S --steps N`).
+//! admin actions plus price, oracle-outage and clock moves, run against the real
+//! program in the SVM through the client crate, with the protocol's invariants
+//! checked after every step. Deterministic from a seed; a failure reports the
+//! seed, the step and the action log so it replays exactly (`cargo run -p
+//! margin-tests --bin fuzz -- --seed S --steps N`).
+//!
+//! Besides the users' own actions, a keeper acts after every step the way the
+//! protocol promises someone can: it liquidates every account whose Maintenance
+//! health (off chain, `Unpriced::ZeroAll`, as `liquidate` judges it) is below zero,
+//! with no interest crank first, and writes off the debt of every bankrupt account
+//! it cannot liquidate. Its refusals are invariant violations unless listed as
+//! legitimate (an oracle outage, a liquidation that rounds to nothing).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use margin_client::{
-    health::{health_account_metas, offchain_health, positions_after},
+    health::{health_account_metas, offchain_health_with, positions_after, to_usd},
     instructions::{self, RepayAmount, WithdrawAmount},
+    oracle as pyth,
     pda::PoolKeys,
+    svm::Failed,
 };
 use margin_interface::{
+    error::MarginError,
     fixed,
-    health::{ALL_LEVELS},
-    state::PoolStatus,
+    health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS},
+    liquidation::{bonus_bps, plan, seized_asset_weight_bps, LiquidationInput},
+    oracle::{read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
+    state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
 };
-use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::{Keypair, Signer}};
+use solana_sdk::{
+    account::Account,
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
 
 use crate::{usd_price, Env, Feed};
 
@@ -36,12 +53,53 @@ impl Rng {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
+
+/// The pools: mint decimals and, when priced, the starting USD price and the Pyth
+/// format. The last one has no oracle: only isolated accounts may hold it.
+const POOLS: [(u8, Option<(f64, Feed)>); 4] =
+    [(9, Some((100.0, Feed::Pull))), (8, Some((50_000.0, Feed::Legacy))), (6, Some((1.0, Feed::Pull))), (6, None)];
+/// Index of the pool without an oracle.
+const UNPRICED: usize = 3;
+/// Number of priced pools (indices `0..PRICED`).
+const PRICED: usize = 3;
+/// Each user's starting balance of each mint.
+const USER_WALLET: [u64; 4] = [1_000_000_000_000, 100_000_000_000, 10_000_000_000_000, 1_000_000_000_000];
+/// The keeper's balance of each mint: more than any debt can grow to, so a
+/// liquidation is never refused for want of tokens.
+const KEEPER_WALLET: u64 = 1 << 60;
+/// Q64.64 one, as a float (for the f64 estimates only).
+const Q64: f64 = 18_446_744_073_709_551_616.0;
 
 struct User {
     key: Keypair,
+    /// Cross account first, then isolated ones.
     accounts: Vec<Pubkey>,
+    /// One token account per pool.
     wallets: Vec<Pubkey>,
+}
+
+/// The fuzzer's own liquidator: a cross account that never borrows (so it needs no
+/// health accounts of its own) and a wallet of every mint.
+struct Keeper {
+    key: Keypair,
+    margin: Pubkey,
+    wallets: Vec<Pubkey>,
+}
+
+/// Why a priced pool's oracle has no usable price.
+#[derive(Clone, Copy, Debug)]
+enum Outage {
+    /// The feed stopped publishing: this last price ages past `max_age_secs`.
+    Stale(OraclePrice),
+    /// Legacy aggregate status not Trading.
+    Halted,
+    /// Confidence wider than the pool's limit, in bps of the price.
+    Wide(u64),
 }
 
 /// A failed invariant with what is needed to replay it.
@@ -57,7 +115,7 @@ impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "invariant broken at step {} (seed {}): {}", self.step, self.seed, self.message)?;
         writeln!(f, "replay: cargo run -p margin-tests --bin fuzz -- --seed {} --steps {}", self.seed, self.step + 1)?;
-        for line in self.log.iter().rev().take(25).rev() {
+        for line in self.log.iter().rev().take(40).rev() {
             writeln!(f, "  {line}")?;
         }
         Ok(())
@@ -68,81 +126,248 @@ impl std::fmt::Display for Violation {
 #[derive(Debug, Default)]
 pub struct Report {
     pub steps: usize,
+    /// Transactions that landed / were refused (every sender: users, keeper, admin).
     pub landed: usize,
     pub failed: usize,
+    /// Liquidations that landed (users' and the keeper's).
     pub liquidations: usize,
+    /// Bad-debt write-offs that landed.
     pub bad_debt: usize,
-    pub by_action: HashMap<&'static str, (usize, usize)>,
+    /// Per action: (landed, refused).
+    pub by_action: BTreeMap<&'static str, (usize, usize)>,
+    /// Per action and program error (or runtime error): refusals.
+    pub refusals: BTreeMap<(&'static str, String), usize>,
+    /// Every step's actions and outcomes.
+    pub log: Vec<String>,
 }
 
 struct World {
     env: Env,
     pools: Vec<PoolKeys>,
+    feeds: Vec<Option<Feed>>,
+    /// Market price of each pool (what its oracle publishes when it can).
     usd: Vec<f64>,
+    /// Starting prices: moves stay within 1/100x..100x of them.
+    base_usd: Vec<f64>,
+    /// Current outage of each pool and the step it ends at.
+    outages: Vec<Option<(Outage, usize)>>,
+    /// The step the group's pause ends at.
+    paused_until: Option<usize>,
     users: Vec<User>,
-    /// Every margin account, for share sums.
+    keeper: Keeper,
+    /// Every margin account (users' and the keeper's), for share sums.
     margins: Vec<Pubkey>,
+    /// Every account whose bytes must survive a failed transaction unchanged.
+    watched: Vec<Pubkey>,
+    /// Landed transactions that wrote each pool (one unit of rounding slack each).
+    touched: Vec<u128>,
+    /// Whether a write-off landed this step (deposit share values may then fall).
+    wrote_off: bool,
+    /// Readable names of the margin accounts for logs ("u2.cross", "u2.iso1", "keeper"):
+    /// addresses change from run to run, names do not.
+    names: HashMap<Pubkey, String>,
 }
 
 impl World {
     fn new(rng: &mut Rng) -> Self {
         let mut env = Env::new();
-        let specs = [(9u8, 100.0, Feed::Pull), (8, 50_000.0, Feed::Legacy), (6, 1.0, Feed::Pull)];
-        let mut pools = Vec::new();
-        let mut usd = Vec::new();
-        for (decimals, price, feed) in specs {
-            pools.push(env.add_priced_pool(decimals, price, feed));
-            usd.push(price);
+        let (mut pools, mut feeds, mut usd) = (Vec::new(), Vec::new(), Vec::new());
+        for (decimals, priced) in POOLS {
+            match priced {
+                Some((price, feed)) => {
+                    pools.push(env.add_priced_pool(decimals, price, feed));
+                    usd.push(price);
+                }
+                None => {
+                    pools.push(env.add_unpriced_pool(decimals));
+                    usd.push(0.0);
+                }
+            }
+            feeds.push(priced.map(|(_, feed)| feed));
         }
         let mut users = Vec::new();
         let mut margins = Vec::new();
         for u in 0..6 {
             let key = env.user();
-            let wallets: Vec<Pubkey> = pools
-                .iter()
-                .enumerate()
-                .map(|(i, p)| env.token_account(p, &key.pubkey(), [1_000_000_000_000u64, 100_000_000_000, 10_000_000_000_000][i]))
-                .collect();
-            let cross = env.open_cross(&key, 0);
-            let c = rng.below(3) as usize;
-            let d = (c + 1 + rng.below(2) as usize) % 3;
-            let (collateral, debt) = (pools[c], pools[d]);
-            let isolated = env.open_isolated(&key, 1, &collateral, &debt);
-            margins.extend([cross, isolated]);
-            let _ = u;
-            users.push(User { key, accounts: vec![cross, isolated], wallets });
+            let wallets: Vec<Pubkey> =
+                pools.iter().zip(USER_WALLET).map(|(p, amount)| env.token_account(p, &key.pubkey(), amount)).collect();
+            let mut accounts = vec![env.open_cross(&key, 0)];
+            let c = rng.below(PRICED as u64) as usize;
+            let d = (c + 1 + rng.below(2) as usize) % PRICED;
+            accounts.push(env.open_isolated(&key, 1, &pools[c], &pools[d]));
+            if u < 2 {
+                // Collateral without an oracle: it may be deposited but never backs debt.
+                let d = rng.below(PRICED as u64) as usize;
+                accounts.push(env.open_isolated(&key, 2, &pools[UNPRICED], &pools[d]));
+            }
+            margins.extend(accounts.iter().copied());
+            users.push(User { key, accounts, wallets });
         }
-        Self { env, pools, usd, users, margins }
+        let keeper_key = env.user();
+        let keeper_margin = env.open_cross(&keeper_key, 0);
+        let keeper_wallets = pools.iter().map(|p| env.token_account(p, &keeper_key.pubkey(), KEEPER_WALLET)).collect();
+        margins.push(keeper_margin);
+        let keeper = Keeper { key: keeper_key, margin: keeper_margin, wallets: keeper_wallets };
+
+        let mut watched: Vec<Pubkey> = pools.iter().flat_map(|p| [p.pool, p.vault]).collect();
+        watched.extend(margins.iter().copied());
+        watched.extend(users.iter().flat_map(|u| u.wallets.iter().copied()));
+        watched.extend(keeper.wallets.iter().copied());
+        let n = pools.len();
+        let mut names: HashMap<Pubkey, String> = users
+            .iter()
+            .enumerate()
+            .flat_map(|(u, user)| user.accounts.iter().enumerate().map(move |(a, m)| (*m, if a == 0 { format!("u{u}.cross") } else { format!("u{u}.iso{a}") })))
+            .collect();
+        names.insert(keeper.margin, "keeper".into());
+        Self {
+            env,
+            pools,
+            feeds,
+            base_usd: usd.clone(),
+            usd,
+            outages: vec![None; n],
+            paused_until: None,
+            users,
+            keeper,
+            margins,
+            watched,
+            touched: vec![0; n],
+            wrote_off: false,
+            names,
+        }
     }
 
-    /// Every account whose bytes must survive a failed transaction unchanged.
-    fn watched(&self) -> Vec<Pubkey> {
-        let mut keys: Vec<Pubkey> = self.pools.iter().flat_map(|p| [p.pool, p.vault]).collect();
-        keys.extend(self.margins.iter().copied());
-        for user in &self.users {
-            keys.extend(user.wallets.iter().copied());
-        }
-        keys
+    /// The account's name in logs.
+    fn name(&self, margin: &Pubkey) -> String {
+        self.names.get(margin).cloned().unwrap_or_else(|| margin.to_string())
     }
 
-    fn health_metas(&mut self, margin: &Pubkey, extra: Option<&Pubkey>) -> Vec<solana_sdk::instruction::AccountMeta> {
+    fn pool_index(&self, pool: &[u8; 32]) -> usize {
+        self.pools.iter().position(|k| k.pool.to_bytes() == *pool).expect("a pool of the world")
+    }
+
+    /// The account passed as `pool`'s oracle (any account for the unpriced pool:
+    /// the program reports `OracleNotConfigured` whatever it is).
+    fn oracle_of(&self, pool: &Pubkey) -> Pubkey {
+        self.env.oracles.get(pool).map(|o| o.account).unwrap_or_default()
+    }
+
+    fn health_metas(&mut self, margin: &Pubkey, extra: Option<&Pubkey>) -> Vec<AccountMeta> {
         let account = self.env.margin(margin);
         let positions = positions_after(&account, extra);
-        health_account_metas(&positions, |pool| self.env.oracles[pool].account)
+        let oracles: HashMap<Pubkey, Pubkey> = self.pools.iter().map(|k| (k.pool, self.oracle_of(&k.pool))).collect();
+        health_account_metas(&positions, |pool| oracles[pool])
     }
 
-    fn health(&mut self, margin: &Pubkey) -> Option<margin_interface::health::Health> {
+    /// Health accounts for a withdrawal (or collateral move) from `pool`: taking
+    /// all of a cross deposit frees its slot before the health check.
+    fn health_metas_after_withdraw(&mut self, margin: &Pubkey, pool: &Pubkey, all: bool) -> Vec<AccountMeta> {
         let account = self.env.margin(margin);
+        let cross = account.header.kind == AccountKind::Cross as u8;
+        let positions: Vec<_> =
+            account.active().iter().copied().filter(|p| !(all && cross && p.pool == pool.to_bytes() && p.borrow_shares == 0)).collect();
+        let oracles: HashMap<Pubkey, Pubkey> = self.pools.iter().map(|k| (k.pool, self.oracle_of(&k.pool))).collect();
+        health_account_metas(&positions, |pool| oracles[pool])
+    }
+
+    /// Health of `margin` computed off chain at the SVM's clock (interest
+    /// projected to now, as the program does), with the given unpriced policy.
+    fn health(&mut self, margin: &Pubkey, unpriced: Unpriced) -> Result<Health, MarginError> {
+        let account = self.env.margin(margin);
+        let oracles: HashMap<Pubkey, Pubkey> = self.pools.iter().map(|k| (k.pool, self.oracle_of(&k.pool))).collect();
         let mut fetched = HashMap::new();
         for position in account.active() {
             let pool = Pubkey::new_from_array(position.pool);
-            let oracle = self.env.oracles[&pool].account;
-            for key in [pool, oracle] {
-                fetched.insert(key, self.env.svm.account(&key)?);
+            for key in [pool, oracles[&pool]] {
+                let data = self.env.svm.account(&key).unwrap_or_default();
+                fetched.insert(key, data);
             }
         }
-        let oracles = self.env.oracles.clone();
-        offchain_health(&account, &fetched, |p| oracles[p].account, self.env.svm.now(), ALL_LEVELS).ok()
+        offchain_health_with(&account, &fetched, |p| oracles[p], self.env.svm.now(), ALL_LEVELS, unpriced)
+    }
+
+    /// Equity (ZeroAll) of every account: what admin actions must leave unchanged.
+    fn equities(&mut self) -> Vec<Result<i128, MarginError>> {
+        self.margins.clone().iter().map(|m| self.health(m, Unpriced::ZeroAll).map(|h| h.equity)).collect()
+    }
+
+    /// The price of pool `p` as `resolve_bad_debt` and liquidation settlement read
+    /// it now: the configured oracle, validated, then not older than the newest
+    /// price the pool recorded.
+    fn read_price(&mut self, p: usize) -> Result<OraclePrice, MarginError> {
+        let keys = self.pools[p];
+        let pool = self.env.pool(&keys);
+        let oracle = self.oracle_of(&keys.pool);
+        let account = self.env.svm.account(&oracle).unwrap_or_default();
+        let price = read_oracle(&pool.config.oracle, oracle.as_array(), account.owner.as_array(), &account.data, self.env.svm.now())?;
+        if price.publish_time < pool.newest_publish_time {
+            return Err(MarginError::OracleOutdated);
+        }
+        Ok(price)
+    }
+
+    /// Every used position of `margin`, valued at spot as settlement would (an
+    /// accrual error would brick the pool: reported as a violation).
+    fn legs(&mut self, margin: &Pubkey) -> Result<Vec<Leg>, String> {
+        let now = self.env.svm.now();
+        let account = self.env.margin(margin);
+        let mut legs = Vec::new();
+        for position in account.active() {
+            if position.is_empty() {
+                continue;
+            }
+            let p = self.pool_index(&position.pool);
+            let mut pool = self.env.pool(&self.pools[p]);
+            pool.accrue(now).map_err(|e| format!("pool {p}: accrual to now fails: {e:?}"))?;
+            let price = self.read_price(p);
+            let deposit = position.deposit_shares != 0;
+            let amount = if deposit {
+                fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value())
+            } else {
+                fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value())
+            };
+            let amount = amount.map_or(u64::MAX, |a| u64::try_from(a).unwrap_or(u64::MAX));
+            let (unit, value, dust) = match &price {
+                Ok(price) => {
+                    let (asset, liability) = settlement_unit_prices(&pool, price).unwrap_or((0, 0));
+                    let unit = if deposit { asset } else { liability };
+                    let dust = deposit && deposit_is_dust(&pool, position.deposit_shares, price).unwrap_or(false);
+                    (unit, (amount as u128).saturating_mul(unit), dust)
+                }
+                Err(_) => (0, 0, false),
+            };
+            let share_value = if deposit { pool.deposit_share_value() } else { pool.borrow_share_value() };
+            legs.push(Leg { pool: p, deposit, amount, price: price.map(|_| ()), unit, value, dust, share_value });
+        }
+        Ok(legs)
+    }
+
+    /// Writes pool `p`'s oracle as the market and its outage say, published now.
+    fn publish(&mut self, p: usize) {
+        let Some(_) = self.feeds[p] else { return };
+        let keys = self.pools[p];
+        let price = usd_price(self.usd[p], self.env.svm.now());
+        match self.outages[p].map(|(outage, _)| outage) {
+            None => self.env.set_price(&keys, price),
+            Some(Outage::Stale(frozen)) => self.env.set_price(&keys, frozen),
+            Some(Outage::Halted) => {
+                self.env.set_price(&keys, price);
+                self.env.write_oracle_raw(&keys, pyth::legacy_price_account(&price, 0), PYTH_LEGACY_PROGRAM_ID);
+            }
+            Some(Outage::Wide(bps)) => {
+                let conf = (price.price as u128 * bps as u128 / 10_000) as u64;
+                self.env.set_price(&keys, OraclePrice { conf, ema_conf: conf, ..price });
+            }
+        }
+    }
+
+    /// Moves the clock on; every feed not in an outage publishes at the new time.
+    fn advance(&mut self, seconds: i64) {
+        self.env.svm.advance_time(seconds);
+        for p in 0..self.pools.len() {
+            self.publish(p);
+        }
     }
 
     fn supply(&mut self, pool: usize) -> u128 {
@@ -151,110 +376,532 @@ impl World {
         let wallets = self.env.token_accounts_of(&mint);
         wallets.iter().map(|w| self.env.svm.token_balance(w) as u128).sum::<u128>() + self.env.svm.token_balance(&vault) as u128
     }
+
+    /// Sends one transaction and books it under `name`. A refusal must leave every
+    /// watched account as it was (else the outer `Err`).
+    fn send(&mut self, report: &mut Report, name: &'static str, ix: Instruction, signers: &[&Keypair]) -> Result<Result<(), Failed>, String> {
+        let writes: Vec<usize> =
+            (0..self.pools.len()).filter(|&p| ix.accounts.iter().any(|m| m.pubkey == self.pools[p].pool && m.is_writable)).collect();
+        let watched = self.watched.clone();
+        let before: Vec<_> = watched.iter().map(|k| self.env.svm.account(k)).collect();
+        let outcome = self.env.svm.process(&[ix], signers);
+        let entry = report.by_action.entry(name).or_default();
+        match outcome {
+            Ok(_) => {
+                entry.0 += 1;
+                report.landed += 1;
+                for p in writes {
+                    self.touched[p] += 1;
+                }
+                Ok(Ok(()))
+            }
+            Err(failure) => {
+                entry.1 += 1;
+                report.failed += 1;
+                let error = failure.margin_error().map_or_else(|| format!("{:?}", failure.error), |e| format!("{e:?}"));
+                *report.refusals.entry((name, error)).or_default() += 1;
+                for (key, b) in watched.iter().zip(&before) {
+                    if &self.env.svm.account(key) != b {
+                        return Err(format!("refused {name} ({failure}) changed account {key}"));
+                    }
+                }
+                Ok(Err(failure))
+            }
+        }
+    }
 }
 
-/// One random action: a name, the instruction, its signer, and the account it
-/// targets (for per-action invariants).
+/// One used position valued at spot.
+#[derive(Clone, Copy, Debug)]
+struct Leg {
+    pool: usize,
+    deposit: bool,
+    /// Native units, interest projected to now.
+    amount: u64,
+    /// Whether the oracle reads (else the error).
+    price: Result<(), MarginError>,
+    /// Settlement USD (Q64.64) per native unit; 0 when unpriced.
+    unit: u128,
+    /// `amount * unit`.
+    value: u128,
+    /// A priced deposit worth less than its pool's dust threshold.
+    dust: bool,
+    /// Deposit or borrow share value (Q64.64).
+    share_value: u128,
+}
+
+/// What a random action expects of the program beyond the generic invariants.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Either outcome.
+    Any,
+    /// Must be refused, with one of these errors.
+    RefusedWith(&'static [MarginError]),
+}
+
+/// One random transaction: a name, the instruction, its signer, the account it
+/// targets (for per-action invariants) and what it must do.
 struct Action {
     name: &'static str,
-    ix: Option<Instruction>,
-    signer: Option<Keypair>,
-    subject: Option<Pubkey>,
+    ix: Instruction,
+    signer: Keypair,
+    subject: Pubkey,
+    expect: Expect,
 }
 
-fn pick(world: &mut World, rng: &mut Rng) -> Action {
+/// A cross account can never hold a pool without an oracle; these are the
+/// refusals a deposit there may meet (a status or cap check comes first).
+const UNPRICED_CROSS_DEPOSIT: &[MarginError] = &[
+    MarginError::OracleNotConfigured,
+    MarginError::PoolReduceOnly,
+    MarginError::PoolPaused,
+    MarginError::ZeroAmount,
+    MarginError::DepositCapExceeded,
+];
+
+/// A random user transaction, or `None` when the draw has nothing to act on.
+fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Action> {
     let u = rng.below(world.users.len() as u64) as usize;
     let owner = world.users[u].key.insecure_clone();
-    let use_isolated = rng.below(3) == 0;
-    let margin = world.users[u].accounts[use_isolated as usize];
-    let kind = rng.below(100);
-    // Isolated accounts mostly act on their own pools (collateral for deposits,
-    // debt for borrows); sometimes on a random one, to exercise the refusals.
-    let p = if use_isolated && rng.below(8) != 0 {
-        let account = world.env.margin(&margin);
-        let slot = if (32..=59).contains(&kind) { 1 } else { 0 };
-        world.pools.iter().position(|k| k.pool.to_bytes() == account.positions[slot].pool).unwrap()
-    } else {
-        rng.below(3) as usize
+    let accounts = world.users[u].accounts.clone();
+    let a = if rng.below(3) == 0 { 1 + rng.below(accounts.len() as u64 - 1) as usize } else { 0 };
+    let margin = accounts[a];
+    let isolated = a != 0;
+    let borrowing = (340..500).contains(&kind);
+    let dust = (180..230).contains(&kind);
+    let repaying = (500..590).contains(&kind);
+    let p = match preferred_pool(world, rng, &margin, borrowing, repaying) {
+        // Mostly a pool the action makes sense in; sometimes any, to exercise the
+        // refusals (dust goes anywhere; other actions rarely pick the unpriced pool).
+        Some(p) if !dust && rng.below(8) != 0 => p,
+        _ if dust || rng.below(20) == 0 => rng.below(world.pools.len() as u64) as usize,
+        _ => rng.below(PRICED as u64) as usize,
     };
     let keys = world.pools[p];
     let wallet = world.users[u].wallets[p];
-    let scale = [10_000_000_000u64, 1_000_000_000, 1_000_000_000][p];
-    let mut amount = 1 + rng.below(scale) >> rng.below(12);
-    if (32..=49).contains(&kind) {
+    let decimals = POOLS[p].0;
+    let scale = [10_000_000_000u64, 1_000_000_000, 1_000_000_000, 1_000_000_000][p];
+    let mut amount = (1 + rng.below(scale)) >> rng.below(12);
+    if borrowing {
+        amount = amount / 4 + 1;
         // Borrow around the Initial limit: 30%..120% of what health allows.
-        if let Some(health) = world.health(&margin) {
-            let decimals = [9, 8, 6][p];
-            let room_usd = margin_client::health::to_usd(health.initial).max(0.0);
-            let units = room_usd / (world.usd[p] * 1.1) * 10f64.powi(decimals);
-            amount = (units * (0.3 + rng.below(90) as f64 / 100.0)) as u64 + 1;
+        if let Ok(health) = world.health(&margin, Unpriced::ZeroDeposits) {
+            let room_usd = to_usd(health.initial).max(0.0);
+            let units = room_usd / (world.usd[p].max(1e-9) * 1.1) * 10f64.powi(decimals as i32);
+            // f64 -> u64 saturates (and NaN is 0): a huge room cannot overflow.
+            amount = ((units * (0.3 + rng.below(90) as f64 / 100.0)) as u64).saturating_add(1);
         }
     }
-    let (name, ix) = match kind {
-        0..=19 => ("deposit", Some(instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount))),
-        20..=31 => {
+    let user_ix = |name, ix| Some(Action { name, ix, signer: owner.insecure_clone(), subject: margin, expect: Expect::Any });
+    match kind {
+        0..=179 => user_ix("deposit", instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount)),
+        180..=229 => {
+            // Dust, into any pool: a cross account must not open the unpriced one.
+            let amount = 1 + rng.below(10);
+            let ix = instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount);
+            let expect = if !isolated && p == UNPRICED { Expect::RefusedWith(UNPRICED_CROSS_DEPOSIT) } else { Expect::Any };
+            Some(Action { name: "dust_deposit", ix, signer: owner.insecure_clone(), subject: margin, expect })
+        }
+        230..=339 => {
             let how = if rng.below(3) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
-            let metas = world.health_metas(&margin, None);
-            ("withdraw", Some(instructions::withdraw_with_health(&owner.pubkey(), &margin, &keys, &wallet, how, &metas)))
+            let metas = world.health_metas_after_withdraw(&margin, &keys.pool, how == WithdrawAmount::All);
+            user_ix("withdraw", instructions::withdraw_with_health(&owner.pubkey(), &margin, &keys, &wallet, how, &metas))
         }
-        32..=49 => {
+        340..=499 => {
             let metas = world.health_metas(&margin, Some(&keys.pool));
-            ("borrow", Some(instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount / 4 + 1, &metas)))
+            user_ix("borrow", instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount, &metas))
         }
-        50..=59 => {
+        500..=589 => {
             let how = if rng.below(2) == 0 { RepayAmount::All } else { RepayAmount::Exact(amount / 8 + 1) };
-            ("repay", Some(instructions::repay(&owner.pubkey(), &margin, &keys, &wallet, how)))
+            user_ix("repay", instructions::repay(&owner.pubkey(), &margin, &keys, &wallet, how))
         }
-        60..=64 => {
-            let other = world.users[u].accounts.iter().copied().find(|a| *a != margin).unwrap();
-            let metas = world.health_metas(&margin, None);
+        590..=639 => {
+            let others: Vec<Pubkey> = accounts.iter().copied().filter(|m| *m != margin).collect();
+            let other = others[rng.below(others.len() as u64) as usize];
             let how = if rng.below(2) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
-            ("transfer_collateral", Some(instructions::transfer_collateral(&owner.pubkey(), &margin, &other, &world.env.group, &keys.pool, how, &metas)))
+            let metas = world.health_metas_after_withdraw(&margin, &keys.pool, how == WithdrawAmount::All);
+            let ix = instructions::transfer_collateral(&owner.pubkey(), &margin, &other, &world.env.group, &keys.pool, how, &metas);
+            user_ix("transfer_collateral", ix)
         }
-        65..=76 => {
-            // A liquidator (another user, on its cross account) picks a victim,
-            // preferring unhealthy accounts.
-            let others: Vec<Pubkey> = world.users.iter().enumerate().filter(|(i, _)| *i != u).flat_map(|(_, user)| user.accounts.clone()).collect();
-            let unhealthy: Vec<Pubkey> = others.iter().copied().filter(|m| world.health(m).is_some_and(|h| h.maintenance < 0)).collect();
-            let pool_of = if unhealthy.is_empty() || rng.below(5) == 0 { &others } else { &unhealthy };
-            let victim = pool_of[rng.below(pool_of.len() as u64) as usize];
+        _ => {
+            // Another user liquidates from its cross account, preferring unhealthy
+            // victims (the keeper usually got there first).
+            let others: Vec<Pubkey> =
+                world.users.iter().enumerate().filter(|(i, _)| *i != u).flat_map(|(_, user)| user.accounts.clone()).collect();
+            let unhealthy: Vec<Pubkey> =
+                others.iter().copied().filter(|m| world.health(m, Unpriced::ZeroAll).is_ok_and(|h| h.maintenance < 0)).collect();
+            let candidates = if unhealthy.is_empty() || rng.below(5) == 0 { &others } else { &unhealthy };
+            let victim = candidates[rng.below(candidates.len() as u64) as usize];
             let account = world.env.margin(&victim);
-            let assets: Vec<usize> = account.active().iter().filter(|p| p.deposit_shares > 0).map(|p| world.pools.iter().position(|k| k.pool.to_bytes() == p.pool).unwrap()).collect();
-            let debts: Vec<usize> = account.active().iter().filter(|p| p.borrow_shares > 0).map(|p| world.pools.iter().position(|k| k.pool.to_bytes() == p.pool).unwrap()).collect();
+            let assets: Vec<usize> = account.active().iter().filter(|p| p.deposit_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
+            let debts: Vec<usize> = account.active().iter().filter(|p| p.borrow_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
             if assets.is_empty() || debts.is_empty() {
-                return Action { name: "liquidate", ix: None, signer: None, subject: None };
+                return None;
             }
             let asset = world.pools[assets[rng.below(assets.len() as u64) as usize]];
             let liability_index = debts[rng.below(debts.len() as u64) as usize];
             let liability = world.pools[liability_index];
             let metas = world.health_metas(&victim, None);
+            let liquidator_margin = accounts[0];
+            // The liquidator's own health accounts after receiving the collateral
+            // (checked only when it has debt).
+            let liquidator_metas = world.health_metas(&liquidator_margin, Some(&asset.pool));
             let source = world.users[u].wallets[liability_index];
             let max = if rng.below(2) == 0 { u64::MAX } else { amount };
-            let ix = instructions::liquidate(&owner.pubkey(), &world.users[u].accounts[0], &victim, &asset, &liability, &source, max, &metas, &[]);
-            return Action { name: "liquidate", ix: Some(ix), signer: Some(owner), subject: Some(victim) };
+            let ix = instructions::liquidate(&owner.pubkey(), &liquidator_margin, &victim, &asset, &liability, &source, max, &metas, &liquidator_metas);
+            Some(Action { name: "liquidate", ix, signer: owner, subject: victim, expect: Expect::Any })
         }
-        77..=82 => ("accrue_interest", Some(instructions::accrue_interest(&keys.pool))),
-        83..=90 => {
-            // Price move: -30% .. +20%.
-            let factor = 0.7 + rng.below(51) as f64 / 100.0;
-            world.usd[p] = (world.usd[p] * factor).max(1e-3);
-            let now = world.env.svm.now();
-            world.env.set_price(&keys, usd_price(world.usd[p], now));
-            ("price_move", None)
+    }
+}
+
+/// The pool a user action on `margin` most sensibly targets: an isolated
+/// account's own pool (debt for borrow and repay, else collateral); for a cross
+/// account a pool it owes (repay), a priced pool it holds no deposit in (borrow),
+/// or one it holds a deposit in (the rest).
+fn preferred_pool(world: &mut World, rng: &mut Rng, margin: &Pubkey, borrowing: bool, repaying: bool) -> Option<usize> {
+    let account = world.env.margin(margin);
+    if account.header.kind == AccountKind::Isolated as u8 {
+        return Some(world.pool_index(&account.positions[usize::from(borrowing || repaying)].pool));
+    }
+    let held = |p: usize, debt: bool| {
+        account.active().iter().any(|pos| pos.pool == world.pools[p].pool.to_bytes() && if debt { pos.borrow_shares > 0 } else { pos.deposit_shares > 0 })
+    };
+    let choices: Vec<usize> = if repaying {
+        (0..world.pools.len()).filter(|&p| held(p, true)).collect()
+    } else if borrowing {
+        (0..PRICED).filter(|&p| !held(p, false)).collect()
+    } else {
+        (0..world.pools.len()).filter(|&p| held(p, false)).collect()
+    };
+    (!choices.is_empty()).then(|| choices[rng.below(choices.len() as u64) as usize])
+}
+
+/// Sends a user action and checks what it must and must not do.
+fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], action: Action) -> Result<(), String> {
+    let paused = world.paused_until.is_some();
+    let liquidator_margin = action.ix.accounts.get(1).map(|m| m.pubkey);
+    let before = if action.name == "liquidate" { Some(world.health(&action.subject, Unpriced::ZeroAll)) } else { None };
+    let outcome = world.send(report, action.name, action.ix, &[&action.signer])?;
+    if let Err(failure) = &outcome {
+        log.last_mut().expect("logged").push_str(&format!(" -> refused: {failure}"));
+    }
+    let error = outcome.as_ref().err().and_then(|f| f.margin_error());
+    let margin = action.subject;
+    let who = world.name(&margin);
+    if let Expect::RefusedWith(allowed) = action.expect {
+        match error {
+            Some(e) if allowed.contains(&e) => {}
+            _ => return Err(format!("{} on {who} should be refused with one of {allowed:?}, got {outcome:?}", action.name)),
         }
-        91..=95 => {
-            world.env.svm.advance_time(1 + rng.below(30 * 86_400) as i64);
-            world.env.refresh_prices();
-            ("clock_move", None)
+    }
+    // Pausing the group stops what adds risk, never what lowers it.
+    match (action.name, paused, &outcome) {
+        ("deposit" | "dust_deposit" | "repay" | "transfer_collateral" | "liquidate", _, Err(_)) if error == Some(MarginError::GroupPaused) => {
+            return Err(format!("{} refused by the group pause", action.name));
+        }
+        ("borrow" | "withdraw", true, Ok(())) => return Err(format!("{} landed while the group is paused", action.name)),
+        _ => {}
+    }
+    if outcome.is_err() {
+        return Ok(());
+    }
+
+    // No user action that can lower health lands with Initial < 0 at that clock
+    // (interest projected): the off-chain engine must agree it is >= 0.
+    if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral") && has_debt(world, &margin) {
+        match world.health(&margin, Unpriced::ZeroDeposits) {
+            Ok(health) if health.initial >= 0 => {}
+            other => return Err(format!("{} landed leaving {who} with debt and Initial health {other:?}", action.name)),
+        }
+    }
+    if action.name == "liquidate" {
+        report.liquidations += 1;
+        // Only an unhealthy account can be liquidated, and only to its benefit.
+        let before = before.expect("measured");
+        let after = world.health(&margin, Unpriced::ZeroAll);
+        match (&before, &after) {
+            (Ok(b), Ok(a)) if b.maintenance < 0 && a.maintenance > b.maintenance => {}
+            _ => return Err(format!("liquidation of {who} landed: Maintenance before {before:?}, after {after:?}")),
+        }
+        // The liquidator's own account keeps Initial >= 0 when it has debt.
+        if let Some(liquidator) = liquidator_margin {
+            if has_debt(world, &liquidator) {
+                match world.health(&liquidator, Unpriced::ZeroDeposits) {
+                    Ok(health) if health.initial >= 0 => {}
+                    other => return Err(format!("liquidation left the liquidator {} with Initial health {other:?}", world.name(&liquidator))),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn has_debt(world: &mut World, margin: &Pubkey) -> bool {
+    world.env.margin(margin).active().iter().any(|p| p.borrow_shares > 0)
+}
+
+/// A price move of a priced pool: log-symmetric, -30%..+43%, within 1/100x..100x
+/// of the start (a -30%..+20% walk drifts to the floor over a long run).
+fn price_move(world: &mut World, rng: &mut Rng) -> String {
+    let p = rng.below(PRICED as u64) as usize;
+    let factor = (0.7f64.ln() * (2.0 * rng.unit() - 1.0)).exp();
+    world.usd[p] = (world.usd[p] * factor).clamp(world.base_usd[p] / 100.0, world.base_usd[p] * 100.0);
+    world.publish(p);
+    format!("price_move pool {p} x{factor:.3} -> ${:.6}", world.usd[p])
+}
+
+/// Starts an outage on a priced pool (stale, halted for the legacy feed, or too
+/// wide), lasting 5..60 steps.
+fn start_outage(world: &mut World, rng: &mut Rng, step: usize) -> String {
+    let p = rng.below(PRICED as u64) as usize;
+    if world.outages[p].is_some() {
+        return format!("oracle_outage pool {p}: already out");
+    }
+    let until = step + 5 + rng.below(56) as usize;
+    let legacy = world.feeds[p] == Some(Feed::Legacy);
+    let outage = match rng.below(3) {
+        0 => Outage::Stale(world.env.oracles[&world.pools[p].pool].price),
+        1 if legacy => Outage::Halted,
+        // Wider than the 5% set_oracle allows, up to 50%.
+        _ => Outage::Wide(501 + rng.below(4_500)),
+    };
+    world.outages[p] = Some((outage, until));
+    world.publish(p);
+    if let Outage::Stale(_) = outage {
+        // The last price ages past max_age (60 s) now; the other feeds keep publishing.
+        world.advance(61 + rng.below(900) as i64);
+    }
+    format!("oracle_outage pool {p}: {outage:?} until step {until}")
+}
+
+/// Ends the outages due at `step`.
+fn end_outages(world: &mut World, step: usize, log: &mut Vec<String>) {
+    for p in 0..world.pools.len() {
+        if world.outages[p].is_some_and(|(_, until)| until <= step) {
+            world.outages[p] = None;
+            world.publish(p);
+            log.push(format!("{step}: oracle_recovered pool {p}"));
+        }
+    }
+    if world.paused_until.is_some_and(|until| until <= step) {
+        let admin = world.env.admin.insecure_clone();
+        let ix = instructions::set_group_pause(&admin.pubkey(), &world.env.group, false);
+        world.env.svm.process(&[ix], &[&admin]).expect("unpause");
+        world.paused_until = None;
+        log.push(format!("{step}: group_unpaused"));
+    }
+}
+
+/// M-2: a pull update older than the newest price the pool recorded, still within
+/// max_age, passed instead of the current one. Refused (`OracleOutdated`) whether
+/// it prices a health report, a borrow or a liquidation.
+fn older_update_attack(world: &mut World, rng: &mut Rng, report: &mut Report) -> Result<String, String> {
+    let pulls: Vec<usize> = (0..PRICED).filter(|&p| world.feeds[p] == Some(Feed::Pull)).collect();
+    let p = pulls[rng.below(pulls.len() as u64) as usize];
+    let keys = world.pools[p];
+    // Any account with a balance in the pool (an empty slot's price is never read).
+    let holders: Vec<(usize, Pubkey)> =
+        world.users.iter().enumerate().flat_map(|(u, user)| user.accounts.iter().map(move |m| (u, *m))).collect();
+    let holders: Vec<(usize, Pubkey)> = holders
+        .into_iter()
+        .filter(|(_, m)| world.env.margin(m).active().iter().any(|pos| pos.pool == keys.pool.to_bytes() && !pos.is_empty()))
+        .collect();
+    if holders.is_empty() {
+        return Ok(format!("older_update pool {p}: no holder"));
+    }
+    let (u, margin) = holders[rng.below(holders.len() as u64) as usize];
+    // A keeper first reads the current prices with the pools writable, recording
+    // them (it may be refused, e.g. on an unpriced debt: then nothing is recorded).
+    let record = writable_pools(world.health_metas(&margin, None));
+    let payer = world.env.svm.payer().insecure_clone();
+    let _recorded = world.send(report, "record_prices", instructions::health(&margin, &record), &[&payer])?;
+    let newest = world.env.pool(&keys).newest_publish_time;
+    let now = world.env.svm.now();
+    // Older than the newest recorded, within max_age (60 s) of now.
+    let publish_time = newest - 1 - rng.below(30) as i64;
+    if newest <= 0 || now - publish_time > 60 {
+        return Ok(format!("older_update pool {p}: no recent recorded price"));
+    }
+    let factor = 0.5 + rng.unit();
+    let old = usd_price(world.usd[p] * factor, publish_time);
+    let setup = world.env.oracles[&keys.pool];
+    let old_account = Pubkey::new_unique();
+    let data = pyth::price_update_v2(&setup.address, margin_interface::oracle::Verification::Full, &old, 1);
+    let owner = Pubkey::new_from_array(margin_interface::oracle::PYTH_RECEIVER_PROGRAM_ID);
+    world.env.svm.set_account(&old_account, Account { lamports: 10_000_000, data, owner, ..Account::default() });
+    let swap = |ix: Instruction| crate::swap_account(ix, &setup.account, &old_account);
+
+    let account = world.env.margin(&margin);
+    let deposit = account.active().iter().find(|pos| pos.deposit_shares > 0).map(|pos| world.pool_index(&pos.pool));
+    let debt = account.active().iter().find(|pos| pos.borrow_shares > 0).map(|pos| world.pool_index(&pos.pool));
+    let (name, ix, signer, allowed): (&'static str, Instruction, Keypair, &[MarginError]) = match (rng.below(3), deposit, debt) {
+        (0, Some(asset), Some(liability)) => {
+            let metas = world.health_metas(&margin, None);
+            let keeper = &world.keeper;
+            let ix = instructions::liquidate(
+                &keeper.key.pubkey(), &keeper.margin, &margin, &world.pools[asset], &world.pools[liability],
+                &keeper.wallets[liability], u64::MAX, &metas, &[],
+            );
+            ("older_update_liquidate", swap(ix), world.keeper.key.insecure_clone(), &[MarginError::OracleOutdated])
+        }
+        (1, _, _) => {
+            // Borrow from the account's debt pool (isolated) or a random priced one.
+            let q = if account.header.kind == AccountKind::Isolated as u8 { world.pool_index(&account.positions[1].pool) } else { rng.below(PRICED as u64) as usize };
+            let borrowed = world.pools[q].pool;
+            let metas = world.health_metas(&margin, Some(&borrowed));
+            let owner = world.users[u].key.insecure_clone();
+            let ix = instructions::borrow(&owner.pubkey(), &margin, &world.pools[q], &world.users[u].wallets[q], 1 + rng.below(1_000), &metas);
+            // Checks before the health check may refuse first.
+            const BEFORE_HEALTH: &[MarginError] = &[
+                MarginError::OracleOutdated, MarginError::GroupPaused, MarginError::PoolReduceOnly, MarginError::PoolPaused,
+                MarginError::BorrowCapExceeded, MarginError::InsufficientLiquidity, MarginError::IsolatedPoolMismatch,
+                MarginError::DepositOutstanding, MarginError::PositionsFull,
+            ];
+            ("older_update_borrow", swap(ix), owner, BEFORE_HEALTH)
         }
         _ => {
-            let status = [PoolStatus::Active, PoolStatus::Active, PoolStatus::Active, PoolStatus::ReduceOnly, PoolStatus::Paused][rng.below(5) as usize];
-            let admin = world.env.admin.insecure_clone();
-            let ix = instructions::set_pool_status(&admin.pubkey(), &world.env.group, &keys.pool, status);
-            return Action { name: "admin_status", ix: Some(ix), signer: Some(admin), subject: None };
+            // The health report with the pools writable (a read that records prices).
+            let metas = writable_pools(world.health_metas(&margin, None));
+            ("older_update_health", swap(instructions::health(&margin, &metas)), payer, &[MarginError::OracleOutdated])
         }
     };
-    Action { name, ix, signer: Some(owner), subject: Some(margin) }
+    let outcome = world.send(report, name, ix, &[&signer])?;
+    match outcome.as_ref().err().and_then(|f| f.margin_error()) {
+        Some(e) if allowed.contains(&e) => Ok(format!("{name} pool {p} on {} (published {publish_time} < newest {newest}) -> refused: {e:?}", world.name(&margin))),
+        _ => Err(format!("{name}: an update published at {publish_time}, before pool {p}'s newest {newest}, was not refused with {allowed:?}: {outcome:?}")),
+    }
+}
+
+/// Health accounts with every pool writable (a read that records newer prices).
+fn writable_pools(metas: Vec<AccountMeta>) -> Vec<AccountMeta> {
+    metas.into_iter().enumerate().map(|(i, m)| if i % 2 == 0 { AccountMeta::new(m.pubkey, false) } else { m }).collect()
+}
+
+/// A random change of pool `p`'s config: one or two fields moved, sometimes out of
+/// bounds. The oracle's identity, age and confidence limits stay (they decide
+/// outages, which the outage action drives), so Equity must not move at all.
+fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt: u128) -> PoolConfig {
+    let mut c = *config;
+    let step = |rng: &mut Rng, value: u16, by: u64, max: u64| -> u16 {
+        let delta = rng.below(2 * by + 1) as i64 - by as i64;
+        (value as i64 + delta).clamp(0, max as i64) as u16
+    };
+    for _ in 0..1 + rng.below(2) {
+        match rng.below(10) {
+            0 => {
+                c.init_asset_weight_bps = step(rng, c.init_asset_weight_bps, 1_000, 10_000);
+                c.maint_asset_weight_bps = step(rng, c.maint_asset_weight_bps, 1_000, 10_000);
+            }
+            1 => {
+                c.init_liab_weight_bps = step(rng, c.init_liab_weight_bps, 1_000, 20_000);
+                c.maint_liab_weight_bps = step(rng, c.maint_liab_weight_bps, 1_000, 20_000);
+            }
+            2 => {
+                c.liquidation_penalty_min_bps = step(rng, c.liquidation_penalty_min_bps, 500, 2_100);
+                c.liquidation_penalty_max_bps = step(rng, c.liquidation_penalty_max_bps, 500, 2_100);
+            }
+            3 => c.close_factor_bps = rng.below(10_001) as u16,
+            4 => c.liquidation_target_bps = step(rng, c.liquidation_target_bps, 500, 10_000),
+            5 => c.dust_threshold_micro_usd = [0, 10_000, 100_000, 1_000_000, 10_000_000][rng.below(5) as usize],
+            6 => {
+                let curve = &mut c.rate_curve;
+                curve.max_rate_bps = (curve.max_rate_bps as i64 + rng.below(6_001) as i64 - 3_000).clamp(0, 16_000) as u32;
+                let scale = 0.5 + rng.unit();
+                for rate in curve.kink_rate_bps.iter_mut() {
+                    *rate = ((*rate as f64 * scale) as u32).min(curve.max_rate_bps);
+                }
+            }
+            7 => {
+                c.protocol_fee_bps = step(rng, c.protocol_fee_bps, 1_000, 10_000);
+                c.insurance_fee_bps = step(rng, c.insurance_fee_bps, 1_000, 10_000);
+            }
+            8 => {
+                c.oracle.confidence_multiplier_pct = step(rng, c.oracle.confidence_multiplier_pct, 100, 310);
+                c.liquidation_insurance_share_bps = step(rng, c.liquidation_insurance_share_bps, 2_000, 10_000);
+            }
+            _ => match rng.below(3) {
+                // Caps around the current totals (tightening blocks new risk only).
+                0 => c.deposit_cap = ((total_deposits as f64) * (0.5 + rng.unit() * 1.5)) as u64,
+                1 => c.borrow_cap = ((total_debt as f64) * (0.5 + rng.unit() * 1.5)) as u64,
+                _ => {
+                    (c.deposit_cap, c.borrow_cap) = (u64::MAX, u64::MAX);
+                    if rng.below(4) == 0 {
+                        c.flags ^= POOL_FLAG_ISOLATED_ONLY;
+                    }
+                }
+            },
+        }
+    }
+    c
+}
+
+/// An admin config change: out of bounds -> refused with `validate`'s own error;
+/// loosening -> applied at once (`Env::update_config` must not wait); tightening
+/// -> queued, refused before the delay, applied after it. Either way no account's
+/// Equity moves (compared at the instant the change applies).
+fn admin_config(world: &mut World, rng: &mut Rng, report: &mut Report) -> Result<String, String> {
+    let p = rng.below(world.pools.len() as u64) as usize;
+    let keys = world.pools[p];
+    let pool = world.env.pool(&keys);
+    let current = pool.config;
+    let candidate = perturb(&current, rng, pool.total_deposits().unwrap_or(0), pool.total_debt().unwrap_or(0));
+    let admin = world.env.admin.insecure_clone();
+    let update = instructions::update_pool_config(&admin.pubkey(), &world.env.group, &keys.pool, candidate);
+    if let Err(expected) = candidate.validate() {
+        let outcome = world.send(report, "admin_config_invalid", update, &[&admin])?;
+        return match outcome.as_ref().err().and_then(|f| f.margin_error()) {
+            Some(e) if e == expected => Ok(format!("admin_config pool {p}: out of bounds, refused {e:?}")),
+            _ => Err(format!("config out of bounds ({expected:?}) not refused with it: {outcome:?}")),
+        };
+    }
+    let (name, before) = if candidate.applies_immediately_over(&current) {
+        let before = world.equities();
+        if world.env.update_config(&keys, candidate) {
+            return Err(format!("a loosening change of pool {p} was queued instead of applied"));
+        }
+        report.by_action.entry("admin_config_loosen").or_default().0 += 1;
+        report.landed += 1;
+        world.touched[p] += 1;
+        // update_config did not touch the clock or the oracles: nothing to re-publish.
+        ("admin_config_loosen", before)
+    } else {
+        // Env::update_config's steps, split so Equity is compared at the instant
+        // the change applies (not across the delay's interest).
+        if let Err(failure) = world.send(report, "admin_config_queue", update, &[&admin])? {
+            return Err(format!("queueing a valid config change was refused: {failure}"));
+        }
+        if world.env.pool(&keys).config != current {
+            return Err(format!("a tightening change of pool {p} applied without the delay"));
+        }
+        let apply = instructions::apply_pool_config(&world.env.group, &keys.pool, &admin.pubkey());
+        let early = world.send(report, "admin_config_apply_early", apply.clone(), &[])?;
+        if early.as_ref().err().and_then(|f| f.margin_error()) != Some(MarginError::ConfigChangeNotReady) {
+            return Err(format!("applying before the delay was not refused with ConfigChangeNotReady: {early:?}"));
+        }
+        let delay = world.env.group_state().config_delay_secs as i64;
+        world.advance(delay);
+        let before = world.equities();
+        if let Err(failure) = world.send(report, "admin_config_apply", apply, &[])? {
+            return Err(format!("applying after the delay was refused: {failure}"));
+        }
+        ("admin_config_tighten", before)
+    };
+    if world.env.pool(&keys).config != candidate {
+        return Err(format!("{name}: pool {p}'s config is not the one sent"));
+    }
+    check_equities_unchanged(world, name, &before)?;
+    Ok(format!("{name} pool {p}"))
+}
+
+/// Admin actions never lower (here: never change) any account's Equity.
+fn check_equities_unchanged(world: &mut World, name: &str, before: &[Result<i128, MarginError>]) -> Result<(), String> {
+    let after = world.equities();
+    for ((margin, b), a) in world.margins.iter().zip(before).zip(&after) {
+        if b != a {
+            return Err(format!("{name} moved the Equity of {}: {b:?} -> {a:?}", world.name(margin)));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `steps` random steps from `seed`, checking every invariant after each.
@@ -263,99 +910,276 @@ pub fn run(seed: u64, steps: usize) -> Result<Report, Violation> {
     let mut world = World::new(&mut rng);
     let mut report = Report::default();
     let mut log = Vec::new();
-    let supply: Vec<u128> = (0..3).map(|p| world.supply(p)).collect();
-    let mut touched = [0u128; 3];
-    let mut previous_values: Vec<(u128, u128)> = (0..3).map(|p| { let pool = world.env.pool(&world.pools[p]); (pool.deposit_share_value(), pool.borrow_share_value()) }).collect();
+    let supply: Vec<u128> = (0..world.pools.len()).map(|p| world.supply(p)).collect();
+    let mut previous: Vec<(u128, u128)> = (0..world.pools.len())
+        .map(|p| {
+            let pool = world.env.pool(&world.pools[p]);
+            (pool.deposit_share_value(), pool.borrow_share_value())
+        })
+        .collect();
     let fail = |step: usize, message: String, log: &Vec<String>| Violation { seed, step, message, log: log.clone() };
 
     for step in 0..steps {
         report.steps += 1;
-        let action = pick(&mut world, &mut rng);
-        log.push(format!("{step}: {}{}", action.name, action.subject.map(|s| format!(" on {s}")).unwrap_or_default()));
-        let Some(ix) = action.ix.clone() else { continue };
-        let touches: Vec<usize> = (0..3)
-            .filter(|&p| ix.accounts.iter().any(|m| m.pubkey == world.pools[p].pool && m.is_writable))
-            .collect();
-        let health_before = match (action.name, action.subject) {
-            ("liquidate", Some(victim)) => {
-                // The keeper brings every pool up to date first, so "before" and
-                // "after" see the same interest (the program compares after accrual).
-                for p in 0..3 {
-                    let crank = instructions::accrue_interest(&world.pools[p].pool);
-                    world.env.svm.process(&[crank], &[]).map_err(|f| fail(step, format!("accrue failed: {f}"), &log))?;
+        world.wrote_off = false;
+        end_outages(&mut world, step, &mut log);
+        let kind = rng.below(1000);
+        let result = match kind {
+            0..=719 => match pick_user_action(&mut world, &mut rng, kind) {
+                Some(action) => {
+                    log.push(format!("{step}: {} on {}", action.name, world.name(&action.subject)));
+                    run_user_action(&mut world, &mut report, &mut log, action)
                 }
-                world.health(&victim)
+                None => {
+                    log.push(format!("{step}: (nothing to liquidate)"));
+                    Ok(())
+                }
+            },
+            720..=759 => {
+                let p = rng.below(world.pools.len() as u64) as usize;
+                log.push(format!("{step}: accrue_interest pool {p}"));
+                let ix = instructions::accrue_interest(&world.pools[p].pool);
+                world.send(&mut report, "accrue_interest", ix, &[]).map(|_| ())
             }
-            _ => None,
+            760..=839 => {
+                log.push(format!("{step}: {}", price_move(&mut world, &mut rng)));
+                Ok(())
+            }
+            840..=889 => {
+                // Mostly short; a quarter of the moves are days.
+                let seconds = if rng.below(4) == 0 { 1 + rng.below(30 * 86_400) } else { 1 + rng.below(3_600) };
+                world.advance(seconds as i64);
+                log.push(format!("{step}: clock_move {seconds} s"));
+                Ok(())
+            }
+            890..=891 => {
+                // A long idle gap: nobody cranks interest; the keeper must still work.
+                let seconds = 30 * 86_400 + rng.below(150 * 86_400);
+                world.advance(seconds as i64);
+                log.push(format!("{step}: long_idle {} days", seconds / 86_400));
+                Ok(())
+            }
+            892..=906 => {
+                log.push(format!("{step}: {}", start_outage(&mut world, &mut rng, step)));
+                Ok(())
+            }
+            907..=941 => {
+                log.push(format!("{step}: older_update_attack"));
+                older_update_attack(&mut world, &mut rng, &mut report).map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
+            }
+            942..=971 => {
+                log.push(format!("{step}: admin_config"));
+                admin_config(&mut world, &mut rng, &mut report).map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
+            }
+            972..=996 => {
+                let p = rng.below(world.pools.len() as u64) as usize;
+                let status = [PoolStatus::Active, PoolStatus::Active, PoolStatus::Active, PoolStatus::Active, PoolStatus::ReduceOnly, PoolStatus::Paused][rng.below(6) as usize];
+                log.push(format!("{step}: admin_status pool {p} {status:?}"));
+                let admin = world.env.admin.insecure_clone();
+                let ix = instructions::set_pool_status(&admin.pubkey(), &world.env.group, &world.pools[p].pool, status);
+                let before = world.equities();
+                world.send(&mut report, "admin_status", ix, &[&admin]).and_then(|_| check_equities_unchanged(&mut world, "admin_status", &before))
+            }
+            _ => {
+                if world.paused_until.is_some() {
+                    log.push(format!("{step}: group_pause (already paused)"));
+                    Ok(())
+                } else {
+                    let until = step + 5 + rng.below(46) as usize;
+                    log.push(format!("{step}: group_pause until step {until}"));
+                    let admin = world.env.admin.insecure_clone();
+                    let ix = instructions::set_group_pause(&admin.pubkey(), &world.env.group, true);
+                    let before = world.equities();
+                    world.paused_until = Some(until);
+                    world.send(&mut report, "group_pause", ix, &[&admin]).and_then(|_| check_equities_unchanged(&mut world, "group_pause", &before))
+                }
+            }
         };
-        let watched = world.watched();
-        let before: Vec<_> = watched.iter().map(|k| world.env.svm.account(k)).collect();
-        let signer = action.signer.as_ref().map(|k| vec![k]).unwrap_or_default();
-        let outcome = world.env.svm.process(&[ix], &signer);
-        let entry = report.by_action.entry(action.name).or_default();
-        match outcome {
-            Err(failure) => {
-                entry.1 += 1;
-                report.failed += 1;
-                log.last_mut().unwrap().push_str(&format!(" -> failed: {failure}"));
-                // A failed transaction changes nothing.
-                for (key, b) in watched.iter().zip(&before) {
-                    if &world.env.svm.account(key) != b {
-                        return Err(fail(step, format!("failed {} changed account {key}", action.name), &log));
-                    }
-                }
-                continue;
-            }
-            Ok(_) => {
-                entry.0 += 1;
-                report.landed += 1;
-            }
-        }
-        for p in touches {
-            touched[p] += 1;
-        }
-
-        // No user action leaves its account below Initial health.
-        if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral") {
-            let margin = action.subject.unwrap();
-            if let Some(health) = world.health(&margin) {
-                if health.initial < 0 && world.env.margin(&margin).active().iter().any(|p| p.borrow_shares > 0) {
-                    return Err(fail(step, format!("{} left {margin} below initial health", action.name), &log));
-                }
-            }
-        }
-        // No liquidation leaves health worse; bankrupt accounts are written off.
-        if action.name == "liquidate" {
-            report.liquidations += 1;
-            let victim = action.subject.unwrap();
-            if let (Some(before), Some(after)) = (health_before, world.health(&victim)) {
-                if after.maintenance <= before.maintenance {
-                    return Err(fail(step, format!("liquidation of {victim} did not improve health"), &log));
-                }
-            }
-            let account = world.env.margin(&victim);
-            if account.active().iter().all(|p| p.deposit_shares == 0) {
-                for position in account.active().to_vec() {
-                    if position.borrow_shares > 0 {
-                        let ix = instructions::resolve_bad_debt(&victim, &world.env.group, &Pubkey::new_from_array(position.pool));
-                        world.env.svm.process(&[ix], &[]).map_err(|f| fail(step, format!("resolve_bad_debt failed: {f}"), &log))?;
-                        report.bad_debt += 1;
-                        log.push(format!("{step}: resolve_bad_debt on {victim}"));
-                    }
-                }
-            }
-        }
-        check_books(&mut world, &supply, &touched, &mut previous_values, action.name == "liquidate")
-            .map_err(|message| fail(step, message, &log))?;
+        result.map_err(|message| fail(step, message, &log))?;
+        keeper_pass(&mut world, &mut report, &mut log, step).map_err(|message| fail(step, message, &log))?;
+        check_books(&mut world, &supply, &mut previous).map_err(|message| fail(step, message, &log))?;
     }
+    report.log = log;
     Ok(report)
 }
 
-/// Pool-level invariants after a landed step.
-fn check_books(world: &mut World, supply: &[u128], touched: &[u128; 3], previous: &mut [(u128, u128)], bad_debt_possible: bool) -> Result<(), String> {
-    for p in 0..3 {
+/// True when a refused liquidation of `debt` against `asset` may legitimately
+/// round to nothing (`NothingToLiquidate`, or `LiquidationDidNotImprove` when the
+/// repay burns no whole debt share): what the sizing rules let the liquidator repay
+/// (room to the target, close factor, all of the collateral) is worth under three
+/// native units of the debt, or of its shares when a share is worth more.
+fn rounds_to_nothing(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> bool {
+    let asset_config = world.env.pool(&world.pools[asset.pool]).config;
+    let debt_config = world.env.pool(&world.pools[debt.pool]).config;
+    let bonus = bonus_bps(&asset_config, health.maintenance, health.maintenance_liabilities) as f64 / 1e4;
+    let asset_weight = seized_asset_weight_bps(&asset_config, kind) as f64 / 1e4;
+    let gain = debt_config.maint_liab_weight_bps as f64 / 1e4 - (1.0 + bonus) * asset_weight;
+    let room = debt_config.liquidation_target_bps as f64 / 1e4 * (health.maintenance_liabilities as f64 / Q64) - health.maintenance as f64 / Q64;
+    let to_target = if gain > 0.0 { room / gain } else { 0.0 };
+    let debt_usd = debt.value as f64 / Q64;
+    let dust_usd = debt_config.dust_threshold_micro_usd as f64 / 1e6;
+    let close = if debt_usd < dust_usd { debt_usd } else { debt_usd * debt_config.close_factor_bps as f64 / 1e4 };
+    let for_all = asset.value as f64 / Q64 / (1.0 + bonus);
+    let at_stake = to_target.min(close).min(for_all);
+    let unit = debt.unit as f64 / Q64;
+    let units_per_share = (debt.share_value as f64 / Q64).max(1.0);
+    asset.amount == 0 || at_stake < 3.0 * unit * units_per_share
+}
+
+/// What the program's own sizing (`liquidation::plan`) makes of a refused keeper
+/// liquidation, and how many debt shares its repay burns: for the report.
+fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> String {
+    let asset_config = world.env.pool(&world.pools[asset.pool]).config;
+    let debt_config = world.env.pool(&world.pools[debt.pool]).config;
+    let input = LiquidationInput {
+        maintenance_health: health.maintenance,
+        maintenance_liabilities: health.maintenance_liabilities,
+        asset_config: &asset_config,
+        liability_config: &debt_config,
+        asset_weight_bps: seized_asset_weight_bps(&asset_config, kind),
+        asset_price: asset.unit,
+        liability_price: debt.unit,
+        collateral: asset.amount,
+        debt: debt.amount,
+        max_repay: u64::MAX,
+    };
+    match plan(&input) {
+        Ok(settled) => {
+            let burned = fixed::div_q64_floor(settled.repay, debt.share_value);
+            format!(
+                "plan {settled:?} burns {burned:?} debt shares (share value {:.6}); target {} bps, close factor {} bps, bonus {}..{} bps, weights asset {} liab {}",
+                debt.share_value as f64 / Q64,
+                debt_config.liquidation_target_bps,
+                debt_config.close_factor_bps,
+                asset_config.liquidation_penalty_min_bps,
+                asset_config.liquidation_penalty_max_bps,
+                asset_config.maint_asset_weight_bps,
+                debt_config.maint_liab_weight_bps,
+            )
+        }
+        Err(e) => format!("plan refuses: {e:?}"),
+    }
+}
+
+/// The keeper after every step: every account with Maintenance < 0 and priced
+/// collateral is liquidated (largest priced collateral against the largest priced
+/// debt, no interest crank first); every bankrupt account it cannot liquidate is
+/// written off, refused only by an oracle outage on a remaining deposit; an
+/// account with debt and no deposits at all is always written off.
+fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize) -> Result<(), String> {
+    for margin in world.margins.clone() {
+        if margin == world.keeper.margin || !has_debt(world, &margin) {
+            continue;
+        }
+        let who = world.name(&margin);
+        let kind = if world.env.margin(&margin).header.kind == AccountKind::Cross as u8 { AccountKind::Cross } else { AccountKind::Isolated };
+        let health = world.health(&margin, Unpriced::ZeroAll).map_err(|e| format!("{who}: health unreadable even with ZeroAll: {e:?}"))?;
+        let mut liquidated = false;
+        if health.maintenance < 0 {
+            let legs = world.legs(&margin)?;
+            let largest = |deposit: bool| legs.iter().filter(|l| l.deposit == deposit && l.price.is_ok()).max_by_key(|l| (l.value, l.amount)).copied();
+            let Some(debt) = largest(false) else {
+                return Err(format!("{who}: Maintenance {} < 0 without a priced debt", to_usd(health.maintenance)));
+            };
+            if let Some(asset) = largest(true) {
+                let metas = world.health_metas(&margin, None);
+                let keeper = &world.keeper;
+                let ix = instructions::liquidate(
+                    &keeper.key.pubkey(), &keeper.margin, &margin, &world.pools[asset.pool], &world.pools[debt.pool],
+                    &keeper.wallets[debt.pool], u64::MAX, &metas, &[],
+                );
+                let key = world.keeper.key.insecure_clone();
+                let outcome = world.send(report, "keeper_liquidate", ix, &[&key])?;
+                log.push(format!(
+                    "{step}: keeper liquidates {who} (Maintenance ${:.6}, Equity ${:.6}) pool {} for pool {} -> {}",
+                    to_usd(health.maintenance), to_usd(health.equity), asset.pool, debt.pool,
+                    outcome.as_ref().map_or_else(|f| format!("refused: {f}"), |()| "landed".into()),
+                ));
+                match outcome {
+                    Ok(()) => {
+                        liquidated = true;
+                        report.liquidations += 1;
+                        let after = world.health(&margin, Unpriced::ZeroAll);
+                        if !after.as_ref().is_ok_and(|a| a.maintenance > health.maintenance) {
+                            return Err(format!("keeper liquidation of {who} did not raise Maintenance: {health:?} -> {after:?}"));
+                        }
+                    }
+                    Err(failure) => {
+                        let rounding = matches!(failure.margin_error(), Some(MarginError::NothingToLiquidate | MarginError::LiquidationDidNotImprove));
+                        if !(rounding && rounds_to_nothing(world, &health, kind, &asset, &debt)) {
+                            let plan = explain_plan(world, &health, kind, &asset, &debt);
+                            return Err(format!(
+                                "{who} has Maintenance ${} < 0 and priced collateral {asset:?}, but liquidating it for {debt:?} was refused: {failure}; {plan}",
+                                to_usd(health.maintenance)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if !liquidated && health.equity < 0 {
+            // Bankrupt and not liquidatable: the write-off must be possible, unless
+            // a remaining deposit's oracle is out (then exactly that error).
+            let legs = world.legs(&margin)?;
+            if let Some(leg) = legs.iter().find(|l| l.deposit && l.price.is_ok() && !l.dust && l.amount > 0) {
+                return Err(format!("{who} is bankrupt (Equity ${}) with priced collateral above dust {leg:?}, yet not liquidatable", to_usd(health.equity)));
+            }
+            resolve_all(world, report, log, step, &margin)?;
+        }
+        if has_debt(world, &margin) && world.env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
+            // Nothing left to seize: the debt is written off.
+            resolve_all(world, report, log, step, &margin)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sends `resolve_bad_debt` for each of `margin`'s debts; each must land, or be
+/// refused with the error `resolve_bad_debt` meets first on a remaining deposit
+/// (in slot order: its oracle's error, or `NotBankrupt` when it is not dust).
+fn resolve_all(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize, margin: &Pubkey) -> Result<(), String> {
+    let who = world.name(margin);
+    loop {
+        let account = world.env.margin(margin);
+        let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { return Ok(()) };
+        let keys = world.pools[world.pool_index(&debt.pool)];
+        let mut expected = None;
+        for leg in world.legs(margin)?.iter().filter(|l| l.deposit) {
+            if world.env.pool(&world.pools[leg.pool]).config.oracle.kind == OracleKind::None as u8 {
+                continue;
+            }
+            match leg.price {
+                Err(e) => expected = Some(e),
+                Ok(()) if !leg.dust => expected = Some(MarginError::NotBankrupt),
+                Ok(()) => continue,
+            }
+            break;
+        }
+        let ix = world.env.resolve_bad_debt_ix(margin, &keys);
+        let outcome = world.send(report, "resolve_bad_debt", ix, &[])?;
+        log.push(format!("{step}: resolve_bad_debt on {who} -> {}", outcome.as_ref().map_or_else(|f| format!("refused: {f}"), |()| "landed".into())));
+        match (outcome, expected) {
+            (Ok(()), None) => {
+                report.bad_debt += 1;
+                world.wrote_off = true;
+            }
+            (Err(failure), Some(e)) if failure.margin_error() == Some(e) && e != MarginError::NotBankrupt => return Ok(()),
+            (outcome, expected) => {
+                return Err(format!("resolve_bad_debt of {who}: expected {expected:?}, got {outcome:?}"));
+            }
+        }
+    }
+}
+
+/// Pool-level and account-level invariants after every step.
+fn check_books(world: &mut World, supply: &[u128], previous: &mut [(u128, u128)]) -> Result<(), String> {
+    for p in 0..world.pools.len() {
         let keys = world.pools[p];
         let pool = world.env.pool(&keys);
+        // The program runs on the SVM's clock: nothing accrues past it.
+        if pool.last_accrual_ts > world.env.svm.now() {
+            return Err(format!("pool {p} accrued to {}, after the clock {}", pool.last_accrual_ts, world.env.svm.now()));
+        }
         // Token conservation across every holder.
         let now_supply = world.supply(p);
         if now_supply != supply[p] {
@@ -375,29 +1199,37 @@ fn check_books(world: &mut World, supply: &[u128], touched: &[u128; 3], previous
             return Err(format!("pool {p}: shares {deposits}/{borrows} vs totals {}/{}", pool.total_deposit_shares, pool.total_borrow_shares));
         }
         // Vault >= deposits - debt + fees + insurance, within one unit per operation.
+        let slack = world.touched[p] as i128 + 2;
         let vault = world.env.svm.token_balance(&keys.vault) as i128;
         let fees = (fixed::load(&pool.protocol_fees) >> 64) as i128 + (fixed::load(&pool.insurance_fund) >> 64) as i128;
         let debt = pool.total_debt().map_err(|e| e.to_string())? as i128;
-        let books = pool.total_deposits().map_err(|e| e.to_string())? as i128 - debt + fees;
-        if vault + (touched[p] as i128 + 2) < books {
-            return Err(format!("pool {p}: vault {vault} below books {books}"));
+        let total_deposits = pool.total_deposits().map_err(|e| e.to_string())? as i128;
+        if vault.saturating_add(slack) < total_deposits.saturating_sub(debt).saturating_add(fees) {
+            return Err(format!("pool {p}: vault {vault} below books {}", total_deposits - debt + fees));
         }
         // Debt never exceeds what depositors and fee buckets hold claims on.
-        if debt > pool.total_deposits().unwrap_or(0) as i128 + fees + touched[p] as i128 + 2 {
+        if debt > total_deposits.saturating_add(fees).saturating_add(slack) {
             return Err(format!("pool {p}: debt {debt} above deposits plus fees"));
         }
-        // Share values move only up, except deposits after a bad-debt write-off.
+        // Share values move only up, except deposits after a bad-debt write-off or
+        // when the pool emptied (the next deposit restarts at one).
         let (deposit_value, borrow_value) = (pool.deposit_share_value(), pool.borrow_share_value());
-        if borrow_value < previous[p].1 || (deposit_value < previous[p].0 && !bad_debt_possible) {
+        let restarted = pool.total_deposit_shares == 0 || deposit_value == fixed::ONE;
+        if borrow_value < previous[p].1 || (deposit_value < previous[p].0 && !world.wrote_off && !restarted) {
             return Err(format!("pool {p}: share value went down"));
         }
         previous[p] = (deposit_value, borrow_value);
     }
-    // Zero collateral implies zero debt (bankrupt accounts were just written off).
     for margin in world.margins.clone() {
         let account = world.env.margin(&margin);
+        let who = world.name(&margin);
+        // Zero collateral implies zero debt (the keeper just wrote it off).
         if account.active().iter().all(|p| p.deposit_shares == 0) && account.active().iter().any(|p| p.borrow_shares > 0) {
-            return Err(format!("{margin} has debt and no collateral outside the bad-debt path"));
+            return Err(format!("{who} has debt and no collateral outside the bad-debt path"));
+        }
+        // A cross account never holds a pool without an oracle.
+        if account.header.kind == AccountKind::Cross as u8 && account.active().iter().any(|p| p.pool == world.pools[UNPRICED].pool.to_bytes()) {
+            return Err(format!("cross account {who} holds a position in the pool without an oracle"));
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod fuzz;
+pub mod sbpf;
 
 use margin_client::{
     accounts::{self, MarginAccountData},
@@ -79,8 +80,9 @@ impl Env {
         Self { svm, admin, group, fee_owner, oracles: HashMap::new(), wallets: HashMap::new() }
     }
 
-    /// Creates an SPL Token mint with `decimals` and its pool with `config`.
-    pub fn add_pool_with(&mut self, decimals: u8, config: PoolConfig) -> PoolKeys {
+    /// Creates an SPL Token mint with `decimals` and its pool with `config` exactly
+    /// (no oracle unless `config` names one).
+    pub fn add_unpriced_pool_with(&mut self, decimals: u8, config: PoolConfig) -> PoolKeys {
         let mint = self.svm.create_mint(decimals, &spl_token_id());
         let keys = PoolKeys::derive(&self.group, &mint, &spl_token_id());
         let ix = instructions::create_pool(&self.svm.payer().pubkey(), &self.admin.pubkey(), &keys, config);
@@ -89,7 +91,23 @@ impl Env {
         keys
     }
 
-    /// A pool with the default configuration.
+    /// A pool with the default configuration and no oracle: cross accounts cannot
+    /// hold it (only isolated collateral can).
+    pub fn add_unpriced_pool(&mut self, decimals: u8) -> PoolKeys {
+        self.add_unpriced_pool_with(decimals, default_pool_config())
+    }
+
+    /// A pool with `config`, priced at $1 by a legacy oracle when `config` has none
+    /// (cross accounts only hold priced pools).
+    pub fn add_pool_with(&mut self, decimals: u8, config: PoolConfig) -> PoolKeys {
+        let keys = self.add_unpriced_pool_with(decimals, config);
+        if config.oracle.kind == OracleKind::None as u8 {
+            self.set_oracle(&keys, Feed::Legacy, usd_price(1.0, self.svm.now()));
+        }
+        keys
+    }
+
+    /// A pool with the default configuration, priced at $1.
     pub fn add_pool(&mut self, decimals: u8) -> PoolKeys {
         self.add_pool_with(decimals, default_pool_config())
     }
@@ -144,7 +162,7 @@ impl Env {
 
     /// A pool whose oracle reports `usd` per whole token (expo -8, zero confidence).
     pub fn add_priced_pool(&mut self, decimals: u8, usd: f64, feed: Feed) -> PoolKeys {
-        let keys = self.add_pool(decimals);
+        let keys = self.add_unpriced_pool(decimals);
         self.set_oracle(&keys, feed, usd_price(usd, self.svm.now()));
         keys
     }
@@ -167,9 +185,36 @@ impl Env {
         config.oracle.address = address;
         config.oracle.max_age_secs = 60;
         config.oracle.max_confidence_bps = 500;
+        self.update_config(keys, config);
+    }
+
+    /// Sets a pool's config the way an admin must: at once when it only loosens
+    /// risk, otherwise queued, then (after the group's delay, prices re-published)
+    /// applied. Returns whether it had to wait.
+    pub fn update_config(&mut self, keys: &PoolKeys, config: PoolConfig) -> bool {
         let admin = self.admin.insecure_clone();
         let ix = instructions::update_pool_config(&admin.pubkey(), &self.group, &keys.pool, config);
-        self.svm.process(&[ix], &[&admin]).expect("configure oracle");
+        self.svm.process(&[ix], &[&admin]).expect("update_pool_config");
+        if self.pool(keys).config == config {
+            return false;
+        }
+        let delay = self.group_state().config_delay_secs as i64;
+        self.svm.set_time(self.svm.now() + delay);
+        self.refresh_prices();
+        let ix = instructions::apply_pool_config(&self.group, &keys.pool, &admin.pubkey());
+        self.svm.process(&[ix], &[]).expect("apply_pool_config");
+        assert_eq!(self.pool(keys).config, config);
+        true
+    }
+
+    /// `resolve_bad_debt` of `margin`'s debt in `keys`, with its health accounts
+    /// (dust-holding pools writable).
+    pub fn resolve_bad_debt_ix(&mut self, margin: &Pubkey, keys: &PoolKeys) -> Instruction {
+        let account = self.margin(margin);
+        let metas = margin_client::health::sweep_account_metas(account.active(), |pool| {
+            self.oracles.get(pool).map(|o| o.account).unwrap_or_default()
+        });
+        instructions::resolve_bad_debt(margin, &self.group, &keys.pool, &metas)
     }
 
     fn write_oracle(&mut self, setup: &OracleSetup) {
@@ -293,6 +338,33 @@ impl Env {
         for ((key, b), a) in watched.iter().zip(&before).zip(&after) {
             assert_eq!(b, a, "account {key} changed by a failed instruction");
         }
+    }
+}
+
+/// A liquidator with a cross account and a well-funded wallet per debt pool.
+pub struct Liquidator {
+    pub key: Keypair,
+    pub margin: Pubkey,
+    /// (pool, token account)
+    pub wallets: Vec<(Pubkey, Pubkey)>,
+}
+
+impl Liquidator {
+    pub fn new(env: &mut Env, debt_pools: &[PoolKeys]) -> Self {
+        let key = env.user();
+        let margin = env.open_cross(&key, 0);
+        let wallets = debt_pools.iter().map(|p| (p.pool, env.token_account(p, &key.pubkey(), 1_000_000_000_000_000))).collect();
+        Self { key, margin, wallets }
+    }
+
+    pub fn wallet(&self, pool: &PoolKeys) -> Pubkey {
+        self.wallets.iter().find(|(k, _)| *k == pool.pool).expect("wallet for pool").1
+    }
+
+    /// `liquidate` of `victim` with its health accounts as it stands.
+    pub fn ix(&self, env: &mut Env, victim: &Pubkey, asset: &PoolKeys, liability: &PoolKeys, max_repay: u64) -> Instruction {
+        let metas = env.health_metas_after(victim, None);
+        instructions::liquidate(&self.key.pubkey(), &self.margin, victim, asset, liability, &self.wallet(liability), max_repay, &metas, &[])
     }
 }
 

@@ -41,7 +41,7 @@ fn init_group_rejects_address_not_derived_from_seeds() {
 #[test]
 fn create_pool_ok() {
     let mut env = Env::new();
-    let keys = env.add_pool(9);
+    let keys = env.add_unpriced_pool(9);
     let pool = env.pool(&keys);
     assert_eq!(pool.mint, keys.mint.to_bytes());
     assert_eq!(pool.vault, keys.vault.to_bytes());
@@ -83,9 +83,8 @@ fn create_pool_rejections_change_nothing() {
     // A token program that is not SPL Token / Token-2022.
     let fake_program = Pubkey::new_unique();
     let ix = swap_account(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &spl_token_id(), &fake_program);
-    let failure = env.svm.process(&[ix], &[&admin]).expect_err("fake token program");
-    // The runtime refuses an unknown program id before ours runs, or we do.
-    assert!(failure.margin_error().is_none() || failure.margin_error() == Some(MarginError::InvalidTokenProgram));
+    // Named but never invoked by the runtime: the program itself refuses it.
+    env.expect_error(&[ix], &[&admin], MarginError::InvalidTokenProgram, &[keys.pool, group, keys.vault]);
 
     // A mint owned by some other program.
     let fake_mint = clone_account_to_owner(&mut env.svm, &mint, &Pubkey::new_unique());
@@ -114,14 +113,15 @@ fn create_pool_rejections_change_nothing() {
 #[test]
 fn update_pool_config_enforces_every_bound() {
     let mut env = Env::new();
-    let keys = env.add_pool(6);
+    let keys = env.add_unpriced_pool(6);
     let admin = env.admin.insecure_clone();
     let group = env.group;
-    let watched = [keys.pool, group];
+    let watched = [keys.pool, group, margin_client::pda::pending_config(&keys.pool)];
 
+    // A loosening change (cap, higher initial weight) applies at once.
     let mut good = default_pool_config();
     good.deposit_cap = 5_000;
-    good.init_asset_weight_bps = 7_000;
+    good.init_asset_weight_bps = 8_100;
     env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, good)], &[&admin]).expect("update");
     assert_eq!(env.pool(&keys).config, good);
 
@@ -143,6 +143,10 @@ fn update_pool_config_enforces_every_bound() {
         (|c| c.flags = 2, MarginError::InvalidConfig),
         (|c| c.oracle.kind = 3, MarginError::InvalidOracleConfig),
         (|c| { c.oracle.kind = 1; c.oracle.max_age_secs = 0 }, MarginError::InvalidOracleConfig),
+        (|c| c.oracle.confidence_multiplier_pct = 301, MarginError::InvalidOracleConfig),
+        (|c| c.liquidation_penalty_max_bps = 2_001, MarginError::InvalidConfig),
+        // 1.12 * 0.9 > 1: a max-bonus liquidation could not raise health.
+        (|c| { c.maint_asset_weight_bps = 9_000; c.liquidation_penalty_max_bps = 1_200 }, MarginError::InvalidConfig),
     ];
     for (mutate, expected) in cases {
         let mut config = good;
@@ -229,11 +233,18 @@ fn group_pause_blocks_user_actions() {
 
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, true)], &[&admin]).expect("pause");
     assert_eq!(env.group_state().paused, 1);
-    let ix = instructions::deposit(&user.pubkey(), &margin, &keys, &source, 10);
-    env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[margin, keys.pool, source, keys.vault]);
+    // Borrowing and withdrawing stop; adding collateral does not (liquidations run).
+    let out = env.token_account(&keys, &user.pubkey(), 0);
+    let ix = instructions::withdraw(&user.pubkey(), &margin, &keys, &out, instructions::WithdrawAmount::All);
+    env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[margin, keys.pool, out, keys.vault]);
+    let ix = env.borrow_ix(&user, &margin, &keys, &out, 1);
+    env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[margin, keys.pool, out, keys.vault]);
+    env.deposit(&user, &margin, &keys, &source, 10).expect("deposit while paused");
     let ix = instructions::open_margin_account(&env.svm.payer().pubkey(), &user.pubkey(), &group, 1, instructions::OpenKind::Cross);
     env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[pda::margin_account(&group, &user.pubkey(), 1)]);
 
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, false)], &[&admin]).expect("resume");
-    env.deposit(&user, &margin, &keys, &source, 10).expect("deposit after resume");
+    let ix = instructions::withdraw(&user.pubkey(), &margin, &keys, &out, instructions::WithdrawAmount::All);
+    env.svm.process(&[ix], &[&user]).expect("withdraw after resume");
+    assert_eq!(env.svm.token_balance(&out), 10);
 }

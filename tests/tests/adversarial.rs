@@ -46,11 +46,9 @@ fn crashed(debt_usdc: u64, crash_usd: f64, dust_micro_usd: u64) -> (Env, margin_
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let admin = env.admin.insecure_clone();
-    let group = env.group;
     let mut config = env.pool(&usdc).config;
     config.dust_threshold_micro_usd = dust_micro_usd;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).unwrap();
+    env.update_config(&usdc, config);
     env.lend(&usdc, 100_000_000_000);
     let user = env.user();
     let victim = env.open_cross(&user, 0);

@@ -12,8 +12,14 @@ fn small_demo_conserves_tokens() {
         assert!(pool.minted > 0);
         assert_eq!(pool.minted, pool.held_by_wallets + pool.vault_balance, "{} tokens not conserved", pool.symbol);
     }
-    assert!(summary.liquidations > 0, "the crash produced liquidations");
-    assert!(summary.pools[2].total_debt > 0 || summary.bad_debt_resolutions > 0);
+    // The run is deterministic (fixed prices, users and order): the crash
+    // liquidates three accounts in four liquidations, the second liquidator loses
+    // four races, and this small market has no bad debt to write off.
+    assert_eq!(summary.liquidations, 4, "the crash produced liquidations");
+    assert_eq!(summary.races_lost, 4);
+    assert_eq!(summary.accounts_liquidated, 3);
+    assert_eq!(summary.bad_debt_resolutions, 0);
+    assert_eq!(summary.pools[2].total_debt, 37_073_734_274, "USDC debt left after the liquidations");
     assert_eq!(summary.timeline.len(), 8);
     let svg = demo::plot(&summary.timeline);
     assert!(svg.starts_with("<svg") && svg.contains("polyline"));

@@ -126,8 +126,11 @@ fn pool_status_and_caps_gate_deposits() {
     let ix = instructions::deposit(&user.pubkey(), &margin, &usdc, &source, 1);
     env.expect_error(&[ix.clone()], &[&user], MarginError::DepositCapExceeded, &watched);
 
+    let mut config = env.pool(&usdc).config;
     config.deposit_cap = u64::MAX;
+    // Caps move either way at once.
     env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).expect("raise cap");
+    assert_eq!(env.pool(&usdc).config.deposit_cap, u64::MAX);
     for (status, error) in [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)] {
         env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin]).expect("status");
         env.expect_error(&[ix.clone()], &[&user], error, &watched);

@@ -13,30 +13,8 @@ use margin_interface::{
     liquidation::FULL_PENALTY_DEFICIT_BPS,
     state::{PoolConfig, PoolStatus},
 };
-use margin_tests::{Env, Feed};
-use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::{Keypair, Signer}};
-
-struct Liquidator {
-    key: Keypair,
-    margin: Pubkey,
-    wallets: Vec<(Pubkey, Pubkey)>, // (pool, token account)
-}
-
-impl Liquidator {
-    fn new(env: &mut Env, debt_pools: &[PoolKeys]) -> Self {
-        let key = env.user();
-        let margin = env.open_cross(&key, 0);
-        let wallets = debt_pools.iter().map(|p| (p.pool, env.token_account(p, &key.pubkey(), 1_000_000_000_000_000))).collect();
-        Self { key, margin, wallets }
-    }
-    fn wallet(&self, pool: &PoolKeys) -> Pubkey {
-        self.wallets.iter().find(|(k, _)| *k == pool.pool).unwrap().1
-    }
-    fn ix(&self, env: &mut Env, victim: &Pubkey, asset: &PoolKeys, liability: &PoolKeys, max_repay: u64) -> Instruction {
-        let metas = env.health_metas_after(victim, None);
-        instructions::liquidate(&self.key.pubkey(), &self.margin, victim, asset, liability, &self.wallet(liability), max_repay, &metas, &[])
-    }
-}
+use margin_tests::{Env, Feed, Liquidator};
+use solana_sdk::signature::Signer;
 
 /// Books of a pool: vault balance against deposits - debt + fees + insurance.
 fn assert_books_balance(env: &mut Env, keys: &PoolKeys) {
@@ -231,8 +209,8 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     env.svm.set_token_account(&usdc.vault, &usdc.mint, &usdc.vault_authority, vault + 50_000_000, &usdc.token_program);
 
     // Not bankrupt yet.
-    let ix = instructions::resolve_bad_debt(&victim, &env.group, &usdc.pool);
-    env.expect_error(&[ix.clone()], &[], MarginError::NotBankrupt, &[victim, usdc.pool]);
+    let ix = env.resolve_bad_debt_ix(&victim, &usdc);
+    env.expect_error(&[ix], &[], MarginError::NotBankrupt, &[victim, usdc.pool, sol.pool]);
 
     env.set_usd(&sol, 20.0); // collateral $200 against $700 debt
     let liquidator = Liquidator::new(&mut env, &[usdc]);
@@ -251,6 +229,7 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     assert!(env.health(&victim).unwrap().equity < 0);
 
     let before = env.pool(&usdc);
+    let ix = env.resolve_bad_debt_ix(&victim, &usdc);
     env.svm.process(&[ix], &[]).expect("resolve bad debt");
     let after = env.pool(&usdc);
     let insurance_used = fixed::load(&before.insurance_fund) - fixed::load(&after.insurance_fund);
@@ -309,10 +288,12 @@ fn liquidation_rejections_change_nothing() {
     // Zero max repay.
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, 0);
     env.expect_error(&[ix], &[&liquidator.key], MarginError::NothingToLiquidate, &watched);
-    // Stale and non-positive prices.
+    // Every price stale (an outage): each position counts zero, so there is
+    // nothing to judge the account by; a non-positive collateral price counts
+    // zero too, but that collateral cannot be settled.
     env.svm.advance_time(120);
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
-    env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleStale, &watched);
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::NotLiquidatable, &watched);
     env.refresh_prices();
     let now = env.svm.now();
     env.set_price(&sol, margin_interface::oracle::OraclePrice { price: 0, ..margin_tests::usd_price(80.0, now) });

@@ -54,7 +54,8 @@ fn open_rejections_change_nothing() {
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &[target]);
     // Unknown kind.
     let mut ix = instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross);
-    *ix.data.last_mut().unwrap() = 9;
+    let kind_at = ix.data.len() - 2; // kind, then the bump
+    ix.data[kind_at] = 9;
     env.expect_error(&[ix], &[&user], MarginError::InvalidAccountKind, &[target]);
     // Isolated with the same pool on both sides.
     let kind = OpenKind::Isolated { collateral_pool: sol.pool, debt_pool: sol.pool };

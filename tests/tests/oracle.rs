@@ -1,5 +1,7 @@
-//! Every oracle rejection, for both Pyth formats, through a real borrow; and the
-//! paths that must keep working with a stale oracle (repay, no-debt withdraw).
+//! Every oracle rejection, for both Pyth formats, through a real borrow (on the
+//! borrowed pool's oracle: an unpriced debt fails closed with the oracle's own
+//! error, while an unpriced deposit only counts zero); and the paths that must
+//! keep working with a stale oracle (repay, no-debt withdraw).
 
 use margin_client::{
     instructions::{self, RepayAmount, WithdrawAmount},
@@ -21,11 +23,11 @@ struct Scene {
     wallet: Pubkey,
 }
 
-/// A SOL-collateral borrower of USDC, with SOL's oracle in `feed` format.
+/// A SOL-collateral borrower of USDC, with USDC's oracle in `feed` format.
 fn scene(feed: Feed) -> Scene {
     let mut env = Env::new();
-    let sol = env.add_priced_pool(9, 100.0, feed);
-    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, feed);
     env.lend(&usdc, 10_000_000_000);
     let borrower = env.user();
     let margin = env.open_cross(&borrower, 0);
@@ -42,8 +44,9 @@ impl Scene {
         self.env.expect_error(&[ix], &[&self.borrower], expected, &watched);
     }
 
+    /// USDC's price now.
     fn price(&self) -> OraclePrice {
-        usd_price(100.0, self.env.svm.now())
+        usd_price(1.0, self.env.svm.now())
     }
 }
 
@@ -63,11 +66,16 @@ fn price_rejections_for_both_formats() {
             (OraclePrice { publish_time: base.publish_time - 61, ..base }, MarginError::OracleStale),
         ];
         for (price, error) in cases {
-            s.env.set_price(&s.sol, price);
+            s.env.set_price(&s.usdc, price);
             s.expect_borrow_error(error);
         }
+        // The same outage on the collateral values it at zero: no borrowing power.
+        s.env.set_price(&s.usdc, base);
+        s.env.set_price(&s.sol, OraclePrice { publish_time: base.publish_time - 61, ..usd_price(100.0, base.publish_time) });
+        s.expect_borrow_error(MarginError::InsufficientHealth);
+        s.env.set_price(&s.sol, usd_price(100.0, base.publish_time));
         // Exactly at the limits is accepted.
-        s.env.set_price(&s.sol, OraclePrice { conf: base.price as u64 * 5 / 100, publish_time: base.publish_time - 60, ..base });
+        s.env.set_price(&s.usdc, OraclePrice { conf: base.price as u64 * 5 / 100, publish_time: base.publish_time - 60, ..base });
         s.env.borrow(&s.borrower, &s.margin, &s.usdc, &s.wallet, 1_000_000).expect("5% conf, 60 s old");
     }
 }
@@ -77,15 +85,15 @@ fn account_identity_rejections() {
     // Legacy: wrong owner, wrong account, not trading, garbage.
     let mut s = scene(Feed::Legacy);
     let price = s.price();
-    s.env.write_oracle_raw(&s.sol, pyth::legacy_trading(&price), Pubkey::new_unique().to_bytes());
+    s.env.write_oracle_raw(&s.usdc, pyth::legacy_trading(&price), Pubkey::new_unique().to_bytes());
     s.expect_borrow_error(MarginError::OracleWrongOwner);
-    s.env.write_oracle_raw(&s.sol, pyth::legacy_price_account(&price, 2), PYTH_LEGACY_PROGRAM_ID);
+    s.env.write_oracle_raw(&s.usdc, pyth::legacy_price_account(&price, 2), PYTH_LEGACY_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OracleNotTrading);
     let mut garbage = pyth::legacy_trading(&price);
     garbage[0] ^= 0xff;
-    s.env.write_oracle_raw(&s.sol, garbage, PYTH_LEGACY_PROGRAM_ID);
+    s.env.write_oracle_raw(&s.usdc, garbage, PYTH_LEGACY_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OracleInvalidData);
-    s.env.set_price(&s.sol, price);
+    s.env.set_price(&s.usdc, price);
     // USDC's (valid, legacy) oracle passed for SOL.
     let usdc_oracle = s.env.oracles[&s.usdc.pool].account;
     let sol_oracle = s.env.oracles[&s.sol.pool].account;
@@ -97,24 +105,24 @@ fn account_identity_rejections() {
     // Pull: wrong owner, wrong feed id, partial verification, garbage.
     let mut s = scene(Feed::Pull);
     let price = s.price();
-    let feed_id = s.env.oracles[&s.sol.pool].address;
-    s.env.write_oracle_raw(&s.sol, pyth::price_update_v2(&feed_id, Verification::Full, &price, 1), PYTH_LEGACY_PROGRAM_ID);
+    let feed_id = s.env.oracles[&s.usdc.pool].address;
+    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&feed_id, Verification::Full, &price, 1), PYTH_LEGACY_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OracleWrongOwner);
-    s.env.write_oracle_raw(&s.sol, pyth::price_update_v2(&[9; 32], Verification::Full, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
+    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&[9; 32], Verification::Full, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OracleWrongAccount);
     let partial = Verification::Partial { num_signatures: 5 };
-    s.env.write_oracle_raw(&s.sol, pyth::price_update_v2(&feed_id, partial, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
+    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&feed_id, partial, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OraclePartiallyVerified);
-    s.env.write_oracle_raw(&s.sol, vec![0; 134], PYTH_RECEIVER_PROGRAM_ID);
+    s.env.write_oracle_raw(&s.usdc, vec![0; 134], PYTH_RECEIVER_PROGRAM_ID);
     s.expect_borrow_error(MarginError::OracleInvalidData);
 
-    // A pool that accepts partial verification takes the same update.
-    let admin = s.env.admin.insecure_clone();
-    let mut config = s.env.pool(&s.sol).config;
+    // A pool that accepts partial verification takes the same update (an oracle
+    // rule change: applied after the group's delay).
+    let mut config = s.env.pool(&s.usdc).config;
     config.oracle.require_full_verification = 0;
-    let group = s.env.group;
-    s.env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &s.sol.pool, config)], &[&admin]).unwrap();
-    s.env.write_oracle_raw(&s.sol, pyth::price_update_v2(&feed_id, partial, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
+    assert!(s.env.update_config(&s.usdc, config));
+    let price = s.price();
+    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&feed_id, partial, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
     s.env.borrow(&s.borrower, &s.margin, &s.usdc, &s.wallet, 1_000_000).expect("partial accepted by config");
 }
 

@@ -29,7 +29,8 @@ fn weight_changes_apply_to_existing_positions() {
     let mut config = env.pool(&sol).config;
     config.init_asset_weight_bps = 4_000;
     config.maint_asset_weight_bps = 4_500;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &sol.pool, config)], &[&admin]).unwrap();
+    // A tightening: it waits out the group's delay (borrowers see it coming) first.
+    assert!(env.update_config(&sol, config));
     assert!(env.health(&margin).unwrap().maintenance < 0);
 
     // Reduce-only pools still liquidate.
@@ -55,11 +56,9 @@ fn isolated_only_collateral_counts_only_in_isolated_accounts() {
     let mut env = Env::new();
     let meme = env.add_priced_pool(6, 1.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let admin = env.admin.insecure_clone();
-    let group = env.group;
     let mut config = env.pool(&meme).config;
     config.flags = POOL_FLAG_ISOLATED_ONLY;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &meme.pool, config)], &[&admin]).unwrap();
+    assert!(env.update_config(&meme, config), "setting the flag tightens risk: queued, then applied");
     env.lend(&usdc, 10_000_000_000);
 
     let user = env.user();
@@ -72,7 +71,14 @@ fn isolated_only_collateral_counts_only_in_isolated_accounts() {
     let ix = env.borrow_ix(&user, &cross, &usdc, &out, 1_000_000);
     env.expect_error(&[ix], &[&user], MarginError::InsufficientHealth, &[cross, usdc.pool]);
     env.borrow(&user, &isolated, &usdc, &out, 100_000_000).expect("isolated-only collateral works in isolation");
-    // Moving it into the cross account is allowed but adds no borrowing power there.
-    let ix = instructions::withdraw(&user.pubkey(), &cross, &meme, &wallet, WithdrawAmount::All);
-    env.svm.process(&[ix], &[&user]).unwrap();
+    // Moving more of it into the cross account (from a debt-free isolated account)
+    // is allowed but adds no borrowing power there.
+    let spare = env.open_isolated(&user, 2, &meme, &usdc);
+    let spare_wallet = env.token_account(&meme, &user.pubkey(), 5_000_000_000);
+    env.deposit(&user, &spare, &meme, &spare_wallet, 5_000_000_000).unwrap();
+    let ix = instructions::transfer_collateral(&user.pubkey(), &spare, &cross, &env.group, &meme.pool, WithdrawAmount::All, &[]);
+    env.svm.process(&[ix], &[&user]).expect("move into cross");
+    assert_eq!(env.margin(&cross).positions[0].deposit_shares, 6_000_000_000);
+    let ix = env.borrow_ix(&user, &cross, &usdc, &out, 1);
+    env.expect_error(&[ix], &[&user], MarginError::InsufficientHealth, &[cross, usdc.pool]);
 }

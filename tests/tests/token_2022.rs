@@ -15,6 +15,9 @@ fn token_2022_pool_round_trip() {
     let payer = env.svm.payer().pubkey();
     env.svm.process(&[instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config())], &[&admin]).expect("token-2022 pool");
     assert_eq!(env.svm.account(&keys.vault).unwrap().owner, token_2022_id());
+    // Cross accounts hold only priced pools.
+    let now = env.svm.now();
+    env.set_oracle(&keys, margin_tests::Feed::Legacy, margin_tests::usd_price(1.0, now));
 
     let user = env.user();
     let margin = env.open_cross(&user, 0);

@@ -1,4 +1,5 @@
-//! Long fuzz runs: `fuzz --seed S --steps N [--seeds K]`.
+//! Long fuzz runs: `fuzz --seed S --steps N [--seeds K] [--log]` (`--log` prints
+//! every step's actions and outcomes).
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -7,13 +8,29 @@ fn main() {
     };
     let (seed, steps, seeds) = (value("--seed", 1), value("--steps", 100_000) as usize, value("--seeds", 1));
     for s in seed..seed + seeds {
+        let started = std::time::Instant::now();
         match margin_tests::fuzz::run(s, steps) {
             Ok(report) => {
-                println!("seed {s}: {} steps, {} landed, {} failed cleanly, {} liquidations, {} bad-debt write-offs", report.steps, report.landed, report.failed, report.liquidations, report.bad_debt);
-                let mut actions: Vec<_> = report.by_action.iter().collect();
-                actions.sort();
-                for (name, (landed, failed)) in actions {
-                    println!("  {name:<20} landed {landed:>6}  failed {failed:>6}");
+                println!(
+                    "seed {s}: {} steps in {:.0?}, {} landed, {} refused cleanly, {} liquidations landed, {} bad-debt write-offs",
+                    report.steps,
+                    started.elapsed(),
+                    report.landed,
+                    report.failed,
+                    report.liquidations,
+                    report.bad_debt
+                );
+                for (name, (landed, refused)) in &report.by_action {
+                    println!("  {name:<26} landed {landed:>6}  refused {refused:>6}");
+                }
+                if args.iter().any(|a| a == "--log") {
+                    for line in &report.log {
+                        println!("  | {line}");
+                    }
+                }
+                println!("  refusals by error:");
+                for ((name, error), count) in &report.refusals {
+                    println!("    {name:<26} {error:<40} {count:>6}");
                 }
             }
             Err(violation) => {

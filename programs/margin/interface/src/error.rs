@@ -90,8 +90,13 @@ errors! {
     SelfLiquidation = 6059 => "an owner cannot liquidate their own account",
     LiquidationCannotImprove = 6060 => "with these weights and bonus, repaying this debt would not raise maintenance health",
     NothingToLiquidate = 6061 => "the liquidation amount rounds to zero (position empty, at target, or max repay too small)",
-    NotBankrupt = 6062 => "bad debt can only be resolved for an account with debt and no collateral left",
+    NotBankrupt = 6062 => "bad debt can only be resolved for an account with debt in the pool and no collateral worth more than its pool's dust threshold",
     LiquidationDidNotImprove = 6063 => "the liquidation would not have raised the account's maintenance health",
+    NonCanonicalBump = 6064 => "the bump is not the canonical one (a higher bump also gives a valid program address)",
+    OracleOutdated = 6065 => "the price was published before the newest one this pool has already used",
+    InvalidConfigDelay = 6066 => "the config delay is outside the allowed range (one day to thirty days)",
+    ConfigChangeNotReady = 6067 => "the queued config change cannot be applied before its delay has passed",
+    OracleCannotBeRemoved = 6068 => "a pool's oracle, once configured, cannot be set back to none",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

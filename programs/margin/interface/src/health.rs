@@ -26,7 +26,7 @@
 use crate::{
     error::MarginError,
     fixed,
-    oracle::{read_oracle, OraclePrice},
+    oracle::{is_outage, read_oracle_unchecked, validate_price, OraclePrice},
     state::{self, AccountKind, LayoutError, Pool, Position, POOL_FLAG_ISOLATED_ONLY},
     BPS,
 };
@@ -107,6 +107,10 @@ pub trait AccountRead {
     fn key(&self) -> &[u8; 32];
     fn owner(&self) -> &[u8; 32];
     fn data(&self) -> &[u8];
+    /// Called on a pool account (owner checked) when a price newer than its
+    /// `newest_publish_time` was read; the program stores it when the account is
+    /// writable. Off chain there is nothing to store.
+    fn record_publish_time(&self, _publish_time: i64) {}
 }
 
 const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
@@ -178,9 +182,9 @@ const MAX_MANTISSA: u64 = u64::MAX / 100;
 /// Largest confidence that can be scaled by a u16 multiplier inside a u64.
 const MAX_CONFIDENCE: u64 = u64::MAX >> 16;
 
-/// A price in mantissa x 100 units, with its band `k * conf` (k in hundredths).
-/// Bounds are compared once so the products need no overflow-checked multiply
-/// (which SBF would turn into a 128-bit libcall).
+/// A price in mantissa x 100 units with its band `k * conf` (k in hundredths),
+/// both fitting a u64. Bounds are compared once so the hot path needs no
+/// overflow-checked multiply (which SBF would turn into a 128-bit libcall).
 #[derive(Clone, Copy)]
 struct Banded {
     center: u64,
@@ -188,18 +192,65 @@ struct Banded {
 }
 
 impl Banded {
-    fn new(mantissa: i64, conf: u64, confidence_pct: u16) -> Option<Self> {
-        let mantissa = mantissa as u64; // validated positive
-        if mantissa > MAX_MANTISSA || conf > MAX_CONFIDENCE {
-            return None;
-        }
-        Some(Self { center: mantissa * 100, band: conf * confidence_pct as u64 })
-    }
     fn low(self) -> u64 {
         self.center.saturating_sub(self.band)
     }
     fn high(self) -> Option<u64> {
         self.center.checked_add(self.band)
+    }
+}
+
+/// Spot and EMA bands of one price on one scale: every mantissa divided by
+/// `10^shift` (the index lowered by `shift`), so they stay comparable.
+#[derive(Clone, Copy)]
+struct Bands {
+    spot: Banded,
+    ema: Banded,
+    /// `decimals - expo + 2 - shift`: the power-of-ten index of every mantissa here.
+    index: usize,
+    /// 1 when the wide path rounded the centers down, else 0: added to a debt's
+    /// center so it is never understated.
+    center_rounding: u64,
+}
+
+impl Bands {
+    /// Fast path: mantissas up to `u64::MAX / 100` and confidences up to
+    /// `u64::MAX >> 16` (every real feed). Otherwise [`Bands::wide`].
+    #[inline(always)]
+    fn new(price: &OraclePrice, confidence_pct: u16, decimals: u8) -> Option<Self> {
+        // decimals <= 18 and expo in [-18, 0] (validated), so this is in 2..=38.
+        let index = (decimals as i32 - price.expo + 2) as usize;
+        let (spot, ema) = (price.price as u64, price.ema_price as u64); // validated positive
+        if spot <= MAX_MANTISSA && ema <= MAX_MANTISSA && (price.conf | price.ema_conf) <= MAX_CONFIDENCE {
+            let k = confidence_pct as u64;
+            return Some(Self {
+                spot: Banded { center: spot * 100, band: price.conf * k },
+                ema: Banded { center: ema * 100, band: price.ema_conf * k },
+                index,
+                center_rounding: 0,
+            });
+        }
+        Self::wide(spot, price.conf, ema, price.ema_conf, confidence_pct as u128, index)
+    }
+
+    /// Any price oracle validation accepts: centers and bands in u128, divided by
+    /// the smallest power of ten that makes `center + band` fit a u64, centers
+    /// rounded down and bands up (plus one), so lows stay low and highs high.
+    #[inline(never)]
+    fn wide(spot: u64, spot_conf: u64, ema: u64, ema_conf: u64, k: u128, index: usize) -> Option<Self> {
+        let wide = |center: u64, conf: u64| (center as u128 * 100, conf as u128 * k);
+        let (spot, ema) = (wide(spot, spot_conf), wide(ema, ema_conf));
+        let mut divisor: u128 = 1;
+        let mut shift = 0;
+        while (spot.0 + spot.1) / divisor + 2 > u64::MAX as u128 || (ema.0 + ema.1) / divisor + 2 > u64::MAX as u128 {
+            divisor *= 10;
+            shift += 1;
+        }
+        let scale = |(center, band): (u128, u128)| Banded {
+            center: (center / divisor) as u64,
+            band: (band.div_ceil(divisor) + (divisor > 1) as u128) as u64,
+        };
+        Some(Self { spot: scale(spot), ema: scale(ema), index: index.checked_sub(shift)?, center_rounding: (divisor > 1) as u64 })
     }
 }
 
@@ -222,18 +273,34 @@ fn weighted_value(amount: u64, mantissa_x100: u64, index: usize, weight_bps: Opt
     }
 }
 
-/// Maintenance-level unit prices of a pool (USD per native unit, Q64.64):
-/// collateral at `P - k*conf` rounded down, debt at `P + k*conf` rounded up. The
-/// same prices decide liquidation eligibility and settlement.
-pub fn maintenance_unit_prices(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
+/// Liquidation settlement unit prices of a pool (USD per native unit, Q64.64): spot,
+/// rounded down for the collateral seized and up for the debt repaid. Not the
+/// confidence-adjusted Maintenance prices: with a wide interval those would charge
+/// the liquidatee `2 k conf` on top of the bonus, and at `P - k conf -> 0` a tiny
+/// repay would take everything. (The band still decides eligibility.)
+pub fn settlement_unit_prices(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
     if pool.mint_decimals > MAX_DECIMALS {
         return Err(OVERFLOW);
     }
-    let index = (pool.mint_decimals as i32 - price.expo + 2) as usize;
-    let spot = Banded::new(price.price, price.conf, pool.config.oracle.confidence_multiplier_pct).ok_or(OVERFLOW)?;
-    let asset = unit_price(spot.low(), index, false).ok_or(OVERFLOW)?;
-    let liability = unit_price(spot.high().ok_or(OVERFLOW)?, index, true).ok_or(OVERFLOW)?;
+    let bands = Bands::new(price, pool.config.oracle.confidence_multiplier_pct, pool.mint_decimals).ok_or(OVERFLOW)?;
+    let asset = unit_price(bands.spot.center, bands.index, false).ok_or(OVERFLOW)?;
+    let debt_center = bands.spot.center.checked_add(bands.center_rounding).ok_or(OVERFLOW)?;
+    let liability = unit_price(debt_center, bands.index, true).ok_or(OVERFLOW)?;
     Ok((asset, liability))
+}
+
+/// USD (Q64.64) per micro-USD, rounded down: dust thresholds in Q64.64.
+const Q64_PER_MICRO_USD: u128 = fixed::ONE / 1_000_000;
+
+/// True when a deposit of `shares` in `pool` is worth (at spot, `price`) less than
+/// the pool's `dust_threshold_micro_usd`: too small to liquidate, so it must not
+/// keep an insolvent account's debt from being written off.
+pub fn deposit_is_dust(pool: &Pool, shares: u64, price: &OraclePrice) -> Result<bool, MarginError> {
+    let amount = fixed::mul_q64_floor(shares, pool.deposit_share_value()).ok_or(OVERFLOW)?;
+    let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
+    let (unit, _) = settlement_unit_prices(pool, price)?;
+    let value = mul_wide(amount, unit).ok_or(OVERFLOW)?;
+    Ok(value < pool.config.dust_threshold_micro_usd as u128 * Q64_PER_MICRO_USD)
 }
 
 /// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
@@ -244,21 +311,21 @@ fn add_position(
     price: &OraclePrice,
     kind: AccountKind,
     levels: Levels,
+    now: i64,
 ) -> Result<(), MarginError> {
     let config = &pool.config;
     if pool.mint_decimals > MAX_DECIMALS {
         return Err(OVERFLOW);
     }
-    // decimals - expo + 2, with expo validated to [-18, 0].
-    let index = (pool.mint_decimals as i32 - price.expo + 2) as usize;
-    let k = config.oracle.confidence_multiplier_pct;
-    let spot = Banded::new(price.price, price.conf, k).ok_or(OVERFLOW)?;
-    let ema = Banded::new(price.ema_price, price.ema_conf, k).ok_or(OVERFLOW)?;
+    let Bands { spot, ema, index, center_rounding } =
+        Bands::new(price, config.oracle.confidence_multiplier_pct, pool.mint_decimals).ok_or(OVERFLOW)?;
     let isolated_only = config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
     let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
 
+    // Interest projected to `now` (deposits rounded down, debt up, as accrual does).
+    let (deposit_value, borrow_value) = pool.share_values_at(now)?;
     if position.deposit_shares != 0 {
-        let amount = fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value()).ok_or(OVERFLOW)?;
+        let amount = fixed::mul_q64_floor(position.deposit_shares, deposit_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
             let value = weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)?;
@@ -276,7 +343,7 @@ fn add_position(
         }
     }
     if position.borrow_shares != 0 {
-        let amount = fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value()).ok_or(OVERFLOW)?;
+        let amount = fixed::mul_q64_ceil(position.borrow_shares, borrow_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
             let value = weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)?;
@@ -292,7 +359,7 @@ fn add_position(
             add(1, spot.high().ok_or(OVERFLOW)?, Some(config.maint_liab_weight_bps))?;
         }
         if levels & EQUITY != 0 {
-            add(2, spot.center, None)?;
+            add(2, spot.center.checked_add(center_rounding).ok_or(OVERFLOW)?, None)?;
         }
     }
     Ok(())
@@ -309,8 +376,31 @@ fn with_pool<R>(data: &[u8], f: impl FnOnce(&Pool) -> Result<R, MarginError>) ->
     }
 }
 
+/// What a position whose oracle has no usable price right now (an outage, see
+/// [`crate::oracle::is_outage`]) contributes. A wrong or substituted oracle
+/// account is always an error, whatever the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unpriced {
+    /// Deposits count zero at every level; debts fail with the oracle's error.
+    /// For actions that add risk (borrow, withdraw with debt) and for reports:
+    /// an unpriced deposit can never be borrowed against, an unpriced debt never
+    /// ignored when new risk is taken.
+    ZeroDeposits,
+    /// Deposits and debts both count zero. For liquidation: an unpriced 1-unit
+    /// deposit or an unpriced debt must not make an account unliquidatable. With
+    /// the debt left out, Maintenance health is an upper bound on the truth, so an
+    /// account found liquidatable is liquidatable; only priced collateral and
+    /// priced debt are settled.
+    ZeroAll,
+}
+
 /// Health of an account's `positions` (the used ones, in slot order) from its
-/// health accounts, at `now`, for the requested `levels`.
+/// health accounts, at `now`, for the requested `levels`. Every position is valued
+/// with its pool's interest projected to `now` (`Pool::share_values_at`).
+///
+/// Every price must be published no earlier than its pool's
+/// `newest_publish_time` (else `OracleOutdated`); pools passed writable record
+/// the newest price read through [`AccountRead::record_publish_time`].
 pub fn compute_health<A: AccountRead>(
     program_id: &[u8; 32],
     kind: AccountKind,
@@ -318,6 +408,7 @@ pub fn compute_health<A: AccountRead>(
     accounts: &[A],
     now: i64,
     levels: Levels,
+    unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
     if accounts.len() != positions.len() * 2 {
         return Err(MarginError::HealthAccountCount);
@@ -336,16 +427,34 @@ pub fn compute_health<A: AccountRead>(
             // (checked above), but its price is irrelevant.
             continue;
         }
-        with_pool(pool_account.data(), |pool| {
-            let price = read_oracle(
-                &pool.config.oracle,
-                oracle_account.key(),
-                oracle_account.owner(),
-                oracle_account.data(),
-                now,
-            )?;
-            add_position(&mut sums, pool, position, &price, kind, levels)
+        let newer_price = with_pool(pool_account.data(), |pool| {
+            let oracle = &pool.config.oracle;
+            let read = read_oracle_unchecked(oracle, oracle_account.key(), oracle_account.owner(), oracle_account.data())
+                .and_then(|price| {
+                    if price.publish_time < pool.newest_publish_time {
+                        return Err(MarginError::OracleOutdated);
+                    }
+                    validate_price(oracle, &price, now).map(|()| price)
+                });
+            match read {
+                Ok(price) => {
+                    add_position(&mut sums, pool, position, &price, kind, levels, now)?;
+                    Ok((price.publish_time > pool.newest_publish_time).then_some(price.publish_time))
+                }
+                Err(error) if is_outage(error, oracle.kind) => {
+                    let counts_zero = position.borrow_shares == 0 || unpriced == Unpriced::ZeroAll;
+                    if counts_zero {
+                        Ok(None)
+                    } else {
+                        Err(error)
+                    }
+                }
+                Err(error) => Err(error),
+            }
         })?;
+        if let Some(publish_time) = newer_price {
+            pool_account.record_publish_time(publish_time);
+        }
     }
     Ok(Health {
         initial: sums[0].health(),

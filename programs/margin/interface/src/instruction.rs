@@ -18,6 +18,11 @@ pub enum MarginInstruction {
         seed: u64,
         /// Owner of the token accounts fees are collected into.
         fee_destination: [u8; 32],
+        /// Canonical bump of the group PDA (checked on chain, see `pda`).
+        bump: u8,
+        /// Delay of risk-tightening pool config changes, seconds, within
+        /// [`crate::state::MIN_CONFIG_DELAY_SECS`]..=[`crate::state::MAX_CONFIG_DELAY_SECS`].
+        config_delay_secs: u32,
     },
     /// 1. Creates the pool for a mint, its vault and vault authority.
     ///
@@ -28,14 +33,24 @@ pub enum MarginInstruction {
     CreatePool {
         /// Initial parameters, validated like `UpdatePoolConfig`.
         config: PoolConfig,
+        /// Canonical bumps of the pool, vault and vault authority PDAs.
+        bumps: [u8; 3],
     },
-    /// 2. Replaces a pool's parameters (admin). Accrues interest first so the old
-    /// rate curve applies up to now.
+    /// 2. Replaces a pool's parameters (admin). A change that only loosens risk
+    /// (`PoolConfig::applies_immediately_over`) applies at once, after accruing
+    /// interest under the old curve, and cancels any queued change; any other is
+    /// queued in the pending-config PDA until the group's `config_delay_secs` have
+    /// passed (replacing a queued one restarts the clock). An oracle, once set,
+    /// cannot be removed.
     ///
-    /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool.
+    /// Accounts: 0 `[w,s]` admin (pays the pending account's rent), 1 group,
+    /// 2 `[w]` pool, 3 `[w]` pending config PDA `["pending_config", pool]`,
+    /// 4 system program.
     UpdatePoolConfig {
         /// New parameters.
         config: PoolConfig,
+        /// Canonical bump of the pending config PDA (used when it is created).
+        pending_bump: u8,
     },
     /// 3. Sets a pool's status (admin): 0 active, 1 reduce-only, 2 paused.
     ///
@@ -66,6 +81,8 @@ pub enum MarginInstruction {
         index: u16,
         /// 0 isolated, 1 cross.
         kind: u8,
+        /// Canonical bump of the margin account PDA.
+        bump: u8,
     },
     /// 7. Closes an empty margin account and returns its lamports.
     ///
@@ -177,4 +194,11 @@ pub enum MarginInstruction {
     ///
     /// Accounts: 0 `[w]` bankrupt margin account, 1 group, 2 `[w]` debt pool.
     ResolveBadDebt,
+    /// 19. Permissionless: applies a queued pool config change once its delay has
+    /// passed (accruing interest under the old curve first), and closes the pending
+    /// account, returning its rent to the admin who queued it.
+    ///
+    /// Accounts: 0 group, 1 `[w]` pool, 2 `[w]` pending config PDA, 3 `[w]` rent
+    /// destination (the pending account's `rent_payer`).
+    ApplyPoolConfig,
 }

@@ -16,8 +16,9 @@ pub mod oracle;
 pub mod pda;
 pub mod state;
 
-/// The program's address. A fixed key (not a vanity one) so that tests, the demo and
-/// genesis-loaded deployments agree; the client exposes it as a `Pubkey`.
+/// The program's address, `Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh`. A fixed key
+/// (not a vanity one) so that tests, the demo and genesis-loaded deployments agree;
+/// the client exposes it as a `Pubkey`.
 pub const PROGRAM_ID: [u8; 32] = [
     0x05, 0x1e, 0x5c, 0x9a, 0x3f, 0x61, 0x0d, 0x8b, 0x2c, 0x47, 0x93, 0x10, 0xe4, 0x7a, 0x55, 0x0c,
     0x9d, 0x21, 0x6e, 0xb8, 0x43, 0xf2, 0x19, 0x87, 0xaa, 0x30, 0x6c, 0x02, 0xd5, 0x4e, 0x71, 0x18,

@@ -222,19 +222,38 @@ pub fn read_oracle(
     data: &[u8],
     now: i64,
 ) -> Result<OraclePrice, MarginError> {
-    let price = match config.kind {
+    let price = read_oracle_unchecked(config, key, owner, data)?;
+    validate_price(config, &price, now)?;
+    Ok(price)
+}
+
+/// The price in the oracle account, after the checks that it IS the pool's
+/// oracle (key or feed id, owner, format, verification level) but before the
+/// checks of the price itself ([`validate_price`]).
+///
+/// The legacy account is checked by key first: once it is the configured
+/// account, nothing about it is the caller's choice, so an unusable owner or
+/// data there is an outage ([`is_outage`]), not a substitution.
+#[inline(always)]
+pub fn read_oracle_unchecked(
+    config: &OracleConfig,
+    key: &[u8; 32],
+    owner: &[u8; 32],
+    data: &[u8],
+) -> Result<OraclePrice, MarginError> {
+    match config.kind {
         k if k == OracleKind::PythLegacy as u8 => {
-            if !key_eq(owner, &PYTH_LEGACY_PROGRAM_ID) {
-                return Err(MarginError::OracleWrongOwner);
-            }
             if !key_eq(key, &config.address) {
                 return Err(MarginError::OracleWrongAccount);
+            }
+            if !key_eq(owner, &PYTH_LEGACY_PROGRAM_ID) {
+                return Err(MarginError::OracleWrongOwner);
             }
             let (price, trading) = parse_legacy(data)?;
             if !trading {
                 return Err(MarginError::OracleNotTrading);
             }
-            price
+            Ok(price)
         }
         k if k == OracleKind::PythPull as u8 => {
             if !key_eq(owner, &PYTH_RECEIVER_PROGRAM_ID) {
@@ -247,15 +266,34 @@ pub fn read_oracle(
             if config.require_full_verification != 0 && verification != Verification::Full {
                 return Err(MarginError::OraclePartiallyVerified);
             }
-            price
+            Ok(price)
         }
-        _ => return Err(MarginError::OracleNotConfigured),
-    };
-    validate_price(config, &price, now)?;
-    Ok(price)
+        _ => Err(MarginError::OracleNotConfigured),
+    }
+}
+
+/// True when `error` (from reading the pool's own oracle, kind `kind`) means the
+/// market has no usable price right now, rather than that the caller passed the
+/// wrong account: no oracle configured, halted, stale, too wide, non-positive,
+/// unsupported exponent; for the legacy format (whose account is fixed by key)
+/// also a changed owner or unreadable data. A pull update the caller chose (wrong
+/// feed, wrong owner, partial verification, older than the newest seen) is never
+/// an outage: passing a better one is up to the caller.
+pub fn is_outage(error: MarginError, kind: u8) -> bool {
+    match error {
+        MarginError::OracleNotConfigured
+        | MarginError::OracleStale
+        | MarginError::OracleNotTrading
+        | MarginError::OracleConfidenceTooWide
+        | MarginError::OracleNonPositivePrice
+        | MarginError::OracleExponentOutOfRange => true,
+        MarginError::OracleWrongOwner | MarginError::OracleInvalidData => kind == OracleKind::PythLegacy as u8,
+        _ => false,
+    }
 }
 
 /// The checks shared by both formats.
+#[inline(always)]
 pub fn validate_price(config: &OracleConfig, price: &OraclePrice, now: i64) -> Result<(), MarginError> {
     if price.price <= 0 || price.ema_price <= 0 {
         return Err(MarginError::OracleNonPositivePrice);

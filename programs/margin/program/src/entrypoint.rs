@@ -22,16 +22,16 @@ pub fn process_instruction(
         .map_err(|_| ProgramError::from(MarginError::InvalidInstruction))?;
     match instruction {
         // 0
-        MarginInstruction::InitGroup { seed, fee_destination } => {
-            processor::init_group::process(program_id, accounts, seed, fee_destination)
+        MarginInstruction::InitGroup { seed, fee_destination, bump, config_delay_secs } => {
+            processor::init_group::process(program_id, accounts, seed, fee_destination, bump, config_delay_secs)
         }
         // 1
-        MarginInstruction::CreatePool { config } => {
-            processor::create_pool::process(program_id, accounts, &config)
+        MarginInstruction::CreatePool { config, bumps } => {
+            processor::create_pool::process(program_id, accounts, &config, bumps)
         }
         // 2
-        MarginInstruction::UpdatePoolConfig { config } => {
-            processor::update_pool_config::process(program_id, accounts, &config)
+        MarginInstruction::UpdatePoolConfig { config, pending_bump } => {
+            processor::update_pool_config::process(program_id, accounts, &config, pending_bump)
         }
         // 3
         MarginInstruction::SetPoolStatus { status } => {
@@ -44,8 +44,8 @@ pub fn process_instruction(
         // 5
         MarginInstruction::AcceptAdmin => processor::transfer_admin::accept(program_id, accounts),
         // 6
-        MarginInstruction::OpenMarginAccount { index, kind } => {
-            processor::open_margin_account::process(program_id, accounts, index, kind)
+        MarginInstruction::OpenMarginAccount { index, kind, bump } => {
+            processor::open_margin_account::process(program_id, accounts, index, kind, bump)
         }
         // 7
         MarginInstruction::CloseMarginAccount => {
@@ -81,5 +81,7 @@ pub fn process_instruction(
         MarginInstruction::Liquidate { max_repay } => processor::liquidate::process(program_id, accounts, max_repay),
         // 18
         MarginInstruction::ResolveBadDebt => processor::resolve_bad_debt::process(program_id, accounts),
+        // 19
+        MarginInstruction::ApplyPoolConfig => processor::apply_pool_config::process(program_id, accounts),
     }
 }

@@ -30,9 +30,19 @@ pub struct Group {
     pub creator: [u8; 32],
     /// Seed chosen at creation (PDA seed).
     pub seed: u64,
+    /// Seconds a risk-tightening pool config change waits before it can apply
+    /// (at least [`MIN_CONFIG_DELAY_SECS`], fixed at creation).
+    pub config_delay_secs: u32,
+    pub _padding1: [u8; 4],
     /// Room for growth; zero.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 56],
 }
+
+/// Shortest delay a group may set for risk-tightening changes: a day, so borrowers
+/// see a queued change and can repay or add collateral before it bites.
+pub const MIN_CONFIG_DELAY_SECS: u32 = 86_400;
+/// Longest: a month (a longer one would only delay needed fixes).
+pub const MAX_CONFIG_DELAY_SECS: u32 = 30 * 86_400;
 
 const _: () = assert!(core::mem::size_of::<Group>() == 216);
 const _: () = assert!(core::mem::align_of::<Group>() == 8);

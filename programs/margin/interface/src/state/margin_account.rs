@@ -190,6 +190,12 @@ impl<'a> MarginAccountMut<'a> {
         if let Some(slot) = self.find(pool) {
             return Some(slot);
         }
+        self.open(pool)
+    }
+
+    /// Opens a new cross position for `pool` at the end (the caller knows it is not
+    /// there yet); `None` for isolated accounts and full ones.
+    pub fn open(&mut self, pool: &[u8; 32]) -> Option<usize> {
         if self.header.kind() != AccountKind::Cross {
             return None;
         }

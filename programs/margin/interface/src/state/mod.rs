@@ -4,10 +4,12 @@
 
 mod group;
 mod margin_account;
+mod pending_config;
 mod pool;
 
 pub use group::*;
 pub use margin_account::*;
+pub use pending_config::*;
 pub use pool::*;
 
 /// Layout version written by this code into every account's `version` byte.

@@ -59,9 +59,11 @@ pub struct RateCurve {
 
 const _: () = assert!(core::mem::size_of::<RateCurve>() == 32);
 
-/// Highest APR a curve may reach: 100,000% (1,000x a year). Bounds the growth of the
-/// borrow index so a century without accrual cannot overflow Q64.64.
-pub const MAX_RATE_BPS: u32 = 10_000_000;
+/// Highest APR a curve may reach: 150%. The borrow index is Q64.64 (at most 2^64x
+/// its start); compounded every second at APR `r` it gets there after
+/// `64 ln 2 / r` years: 29.6 years at 150% of uninterrupted full utilization (the
+/// old 100,000% did it in 16 days). See `interest` for what happens beyond.
+pub const MAX_RATE_BPS: u32 = 15_000;
 
 /// Where prices come from and how far they may be trusted.
 #[repr(C)]
@@ -73,7 +75,8 @@ pub struct OracleConfig {
     pub max_age_secs: u32,
     /// Largest acceptable `conf / price`, in bps.
     pub max_confidence_bps: u16,
-    /// `k` in `price -/+ k * conf`, in hundredths (100 = one confidence interval).
+    /// `k` in `price -/+ k * conf`, in hundredths (100 = one confidence interval),
+    /// at most [`MAX_CONFIDENCE_MULTIPLIER_PCT`].
     pub confidence_multiplier_pct: u16,
     /// [`OracleKind`] as a byte.
     pub kind: u8,
@@ -111,7 +114,8 @@ pub struct PoolConfig {
     pub maint_liab_weight_bps: u16,
     /// Liquidation bonus at the edge of maintenance health (bps of repaid value).
     pub liquidation_penalty_min_bps: u16,
-    /// Liquidation bonus for a deeply unhealthy account (bps, >= min).
+    /// Liquidation bonus for a deeply unhealthy account (bps, >= min, at most
+    /// [`MAX_LIQUIDATION_PENALTY_BPS`], and `(1 + max) * maint_asset_weight < 1`).
     pub liquidation_penalty_max_bps: u16,
     /// Share of the liquidation bonus paid to the insurance fund (bps).
     pub liquidation_insurance_share_bps: u16,
@@ -136,8 +140,18 @@ const _: () = assert!(core::mem::size_of::<PoolConfig>() == 160);
 /// `PoolConfig::flags` bit: the asset counts as collateral only in isolated accounts.
 pub const POOL_FLAG_ISOLATED_ONLY: u16 = 1;
 
+/// Largest `liquidation_penalty_max_bps`: 20%.
+pub const MAX_LIQUIDATION_PENALTY_BPS: u16 = 2_000;
+
+/// Largest `confidence_multiplier_pct`: prices may be pushed by at most three
+/// confidence intervals.
+pub const MAX_CONFIDENCE_MULTIPLIER_PCT: u16 = 300;
+
 impl PoolConfig {
     /// Checks every bound; the admin gets the specific error of the first violation.
+    /// Liquidation bounds (`InvalidConfig`): penalty min <= max <=
+    /// [`MAX_LIQUIDATION_PENALTY_BPS`] and `(BPS + penalty max) * maint asset weight
+    /// < BPS^2`.
     pub fn validate(&self) -> Result<(), MarginError> {
         let bps = BPS as u16;
         let weights_ok = self.init_asset_weight_bps <= self.maint_asset_weight_bps
@@ -151,8 +165,15 @@ impl PoolConfig {
             return Err(MarginError::InvalidFees);
         }
         self.rate_curve.validate()?;
+        // Every liquidation at the maximum bonus must raise Maintenance health, for
+        // any debt pool: a repaid dollar frees `w_liab >= 1`, the collateral seized
+        // for it costs `(1 + max bonus) * w_asset`, so the latter must stay below 1.
+        let bonus_costs_less_than_a_dollar = (BPS + self.liquidation_penalty_max_bps as u64)
+            * (self.maint_asset_weight_bps as u64)
+            < BPS * BPS;
         let liquidation_ok = self.liquidation_penalty_min_bps <= self.liquidation_penalty_max_bps
-            && self.liquidation_penalty_max_bps <= bps
+            && self.liquidation_penalty_max_bps <= MAX_LIQUIDATION_PENALTY_BPS
+            && bonus_costs_less_than_a_dollar
             && self.liquidation_insurance_share_bps <= bps
             && self.close_factor_bps <= bps
             && self.close_factor_bps > 0
@@ -186,9 +207,10 @@ impl RateCurve {
 }
 
 impl OracleConfig {
-    /// Known kind, positive age limit, confidence limit within 100%.
+    /// Known kind, positive age limit, confidence limit within 100%, multiplier
+    /// within [`MAX_CONFIDENCE_MULTIPLIER_PCT`].
     pub fn validate(&self) -> Result<(), MarginError> {
-        let ok = match self.kind {
+        let ok = self.confidence_multiplier_pct <= MAX_CONFIDENCE_MULTIPLIER_PCT && match self.kind {
             k if k == OracleKind::None as u8 => true,
             k if k == OracleKind::PythLegacy as u8 || k == OracleKind::PythPull as u8 => {
                 self.max_age_secs > 0
@@ -256,8 +278,12 @@ pub struct Pool {
     pub last_accrual_ts: i64,
     /// Admin parameters.
     pub config: PoolConfig,
+    /// Newest oracle publish time any instruction has read for this pool (unix
+    /// seconds). Prices published before it are refused, so nobody can pick an
+    /// older price that is still within `max_age_secs` (pull updates are many).
+    pub newest_publish_time: i64,
     /// Room for growth; zero.
-    pub reserved: [u8; 88],
+    pub reserved: [u8; 80],
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 512);
@@ -313,5 +339,66 @@ impl Pool {
     /// Decoded status; an unknown byte reads as paused (fail closed).
     pub fn status(&self) -> PoolStatus {
         PoolStatus::from_u8(self.status).unwrap_or(PoolStatus::Paused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A valid config (the client's default shape).
+    fn valid() -> PoolConfig {
+        let mut config = PoolConfig::zeroed();
+        config.rate_curve = RateCurve { base_rate_bps: 0, kink_utilization_bps: [5_000, 8_000, 9_000], kink_rate_bps: [400, 1_000, 3_000], max_rate_bps: 15_000 };
+        config.oracle.confidence_multiplier_pct = 100;
+        config.init_asset_weight_bps = 8_000;
+        config.maint_asset_weight_bps = 8_500;
+        config.init_liab_weight_bps = 11_000;
+        config.maint_liab_weight_bps = 10_500;
+        config.liquidation_penalty_min_bps = 200;
+        config.liquidation_penalty_max_bps = 1_000;
+        config.close_factor_bps = 5_000;
+        config
+    }
+
+    fn with(change: impl FnOnce(&mut PoolConfig)) -> Result<(), MarginError> {
+        let mut config = valid();
+        change(&mut config);
+        config.validate()
+    }
+
+    #[test]
+    fn max_bonus_times_asset_weight_must_stay_below_one() {
+        assert_eq!(valid().validate(), Ok(()));
+        let set = |max_bonus: u16, weight: u16| {
+            with(|c| {
+                (c.liquidation_penalty_min_bps, c.liquidation_penalty_max_bps) = (0, max_bonus);
+                (c.init_asset_weight_bps, c.maint_asset_weight_bps) = (0, weight);
+            })
+        };
+        // (1 + 0) * 1.0 == 1: refused; one bps less of weight is accepted.
+        assert_eq!(set(0, 10_000), Err(MarginError::InvalidConfig));
+        assert_eq!(set(0, 9_999), Ok(()));
+        // One bps of bonus at full weight: refused.
+        assert_eq!(set(1, 10_000), Err(MarginError::InvalidConfig));
+        // At the 20% cap: 1.2 * 0.8334 > 1 > 1.2 * 0.8333.
+        assert_eq!(set(2_000, 8_334), Err(MarginError::InvalidConfig));
+        assert_eq!(set(2_000, 8_333), Ok(()));
+    }
+
+    #[test]
+    fn penalty_and_confidence_multiplier_caps() {
+        let penalty = |max: u16| with(|c| (c.init_asset_weight_bps, c.maint_asset_weight_bps, c.liquidation_penalty_max_bps) = (0, 0, max));
+        assert_eq!(penalty(MAX_LIQUIDATION_PENALTY_BPS), Ok(()));
+        assert_eq!(penalty(MAX_LIQUIDATION_PENALTY_BPS + 1), Err(MarginError::InvalidConfig));
+        let multiplier = |pct: u16| with(|c| c.oracle.confidence_multiplier_pct = pct);
+        assert_eq!(multiplier(MAX_CONFIDENCE_MULTIPLIER_PCT), Ok(()));
+        assert_eq!(multiplier(MAX_CONFIDENCE_MULTIPLIER_PCT + 1), Err(MarginError::InvalidOracleConfig));
+    }
+
+    #[test]
+    fn rate_cap() {
+        assert_eq!(with(|c| c.rate_curve.max_rate_bps = MAX_RATE_BPS), Ok(()));
+        assert_eq!(with(|c| c.rate_curve.max_rate_bps = MAX_RATE_BPS + 1), Err(MarginError::InvalidRateCurve));
     }
 }

@@ -21,9 +21,9 @@ use super::shared::{
     now,
     token::{MINT_LEN, TOKEN_ACCOUNT_LEN},
 };
-use crate::validate::{key, load_mut, require_signer, require_writable};
+use crate::validate::{key, load_mut, require_canonical_pda, require_signer, require_writable};
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &PoolConfig) -> ProgramResult {
+pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &PoolConfig, bumps: [u8; 3]) -> ProgramResult {
     let [payer, admin, group, pool, mint, vault, vault_authority, token_program, _system_program, ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
@@ -60,17 +60,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &Pool
     if !pool.is_data_empty() || pool.owned_by(program_id) || !vault.is_data_empty() {
         return Err(MarginError::AlreadyInitialized.into());
     }
-    let (pool_key, pool_bump) =
-        Address::find_program_address(&[POOL_SEED, group.address().as_ref(), mint.address().as_ref()], program_id);
-    if pool.address() != &pool_key {
-        return Err(MarginError::InvalidPda.into());
-    }
-    let (vault_key, vault_bump) = Address::find_program_address(&[VAULT_SEED, pool_key.as_ref()], program_id);
-    let (authority_key, authority_bump) =
-        Address::find_program_address(&[VAULT_AUTHORITY_SEED, pool_key.as_ref()], program_id);
-    if vault.address() != &vault_key || vault_authority.address() != &authority_key {
-        return Err(MarginError::InvalidPda.into());
-    }
+    let [pool_bump, vault_bump, authority_bump] = bumps;
+    let pool_key = *pool.address();
+    require_canonical_pda(&[POOL_SEED, group.address().as_ref(), mint.address().as_ref()], pool_bump, program_id, &pool_key)?;
+    require_canonical_pda(&[VAULT_SEED, pool_key.as_ref()], vault_bump, program_id, vault.address())?;
+    require_canonical_pda(&[VAULT_AUTHORITY_SEED, pool_key.as_ref()], authority_bump, program_id, vault_authority.address())?;
+    let (vault_key, authority_key) = (*vault.address(), *vault_authority.address());
 
     let bump = [pool_bump];
     let pool_seeds = [Seed::from(POOL_SEED), Seed::from(group.address().as_ref()), Seed::from(mint.address().as_ref()), Seed::from(&bump)];

@@ -5,17 +5,18 @@
 use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
-    health::{maintenance_unit_prices, Levels, INITIAL, MAINTENANCE},
-    liquidation::{plan, LiquidationInput},
+    health::{settlement_unit_prices, Levels, Unpriced, INITIAL, MAINTENANCE},
+    liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
     oracle::read_oracle,
-    state::{AccountKind, Group, MarginAccount, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT},
+    state::{Group, MarginAccount, MarginAccountMut, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::{account_health, has_debt},
+    health::{account_health, has_debt, viewed_account_health},
     now,
     token::{check_token_accounts, transfer_in},
+    user::credit_deposit,
 };
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
@@ -51,8 +52,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         *pool
     };
 
-    // The liquidatee: in the group, not the liquidator's own, holding both positions.
-    let (health_count, asset_slot, liability_slot) = {
+    // The liquidatee: in the group, not the liquidator's own, holding both
+    // positions, and below Maintenance health (judged with outages at zero).
+    let (liquidatee_health_accounts, liquidator_health_accounts, asset_slot, liability_slot, kind, before) = {
         let data = liquidatee.try_borrow()?;
         crate::validate::require_program_owned(program_id, liquidatee)?;
         let account = MarginAccount::view(&data).map_err(layout_error)?;
@@ -67,23 +69,26 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         if account.positions[asset_slot].deposit_shares == 0 || account.positions[liability_slot].borrow_shares == 0 {
             return Err(MarginError::PoolNotInAccount.into());
         }
-        (account.active().len() * 2, asset_slot, liability_slot)
+        let health_count = account.active().len() * 2;
+        if rest.len() < health_count {
+            return Err(MarginError::HealthAccountCount.into());
+        }
+        let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
+        let before = viewed_account_health(program_id, &account, liquidatee_health, timestamp, MAINTENANCE, Unpriced::ZeroAll)?;
+        if before.maintenance >= 0 {
+            return Err(MarginError::NotLiquidatable.into());
+        }
+        (liquidatee_health, liquidator_health, asset_slot, liability_slot, account.header.kind(), before)
     };
-    if rest.len() < health_count {
-        return Err(MarginError::HealthAccountCount.into());
-    }
-    let (liquidatee_health_accounts, liquidator_health_accounts) = rest.split_at(health_count);
     let levels: Levels = MAINTENANCE;
-    let before = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels)?;
-    if before.maintenance >= 0 {
-        return Err(MarginError::NotLiquidatable.into());
-    }
 
-    // Settlement prices: the same oracle reads the health check just accepted.
+    // Settlement prices: the same oracle reads the health check just accepted, at
+    // spot (the confidence band only widens health, never the amounts exchanged).
+    // An unpriced asset or debt (an outage) fails here: it cannot be settled.
     let price_of = |pool: &Pool, slot: usize| -> Result<(u128, u128), ProgramError> {
         let oracle = &liquidatee_health_accounts[slot * 2 + 1];
         let price = read_oracle(&pool.config.oracle, key(oracle), oracle.owner().as_array(), unsafe_data(oracle), timestamp)?;
-        Ok(maintenance_unit_prices(pool, &price)?)
+        Ok(settlement_unit_prices(pool, &price)?)
     };
     let (asset_price, _) = price_of(&asset_snapshot, asset_slot)?;
     let (_, liability_price) = price_of(&liability_snapshot, liability_slot)?;
@@ -100,6 +105,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         maintenance_liabilities: before.maintenance_liabilities,
         asset_config: &asset_snapshot.config,
         liability_config: &liability_snapshot.config,
+        asset_weight_bps: seized_asset_weight_bps(&asset_snapshot.config, kind),
         asset_price,
         liability_price,
         collateral: u64::try_from(collateral).map_err(|_| overflow)?,
@@ -153,22 +159,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         if !key_eq(&account.header.group, key(group)) {
             return Err(MarginError::WrongGroup.into());
         }
-        let slot = match account.header.kind() {
-            AccountKind::Isolated if key_eq(&account.positions[ISOLATED_COLLATERAL_SLOT].pool, &asset_key) => {
-                ISOLATED_COLLATERAL_SLOT
-            }
-            AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
-            AccountKind::Cross => account.find_or_open(&asset_key).ok_or(MarginError::PositionsFull)?,
-        };
-        let position = &mut account.positions[slot];
-        if position.borrow_shares != 0 {
-            return Err(MarginError::DebtOutstanding.into());
-        }
-        position.deposit_shares = position.deposit_shares.checked_add(liquidator_shares).ok_or(overflow)?;
+        credit_deposit(&mut account, &asset_key, &asset_snapshot, liquidator_shares)?;
     }
 
     // The liquidatee must be strictly better off (the target cap is built into the plan).
-    let after = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels)?;
+    let after = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels, Unpriced::ZeroAll)?;
     if after.maintenance <= before.maintenance {
         return Err(MarginError::LiquidationDidNotImprove.into());
     }
@@ -181,7 +176,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         victim.release_if_empty(second);
     }
     if has_debt(liquidator_margin)? {
-        let health = account_health(program_id, liquidator_margin, liquidator_health_accounts, timestamp, INITIAL)?;
+        let health =
+            account_health(program_id, liquidator_margin, liquidator_health_accounts, timestamp, INITIAL, Unpriced::ZeroDeposits)?;
         if health.initial < 0 {
             return Err(MarginError::InsufficientHealth.into());
         }

@@ -1,6 +1,7 @@
 //! One file per instruction; helpers used by several live in `shared`.
 
 pub mod accrue_interest;
+pub mod apply_pool_config;
 pub mod borrow;
 pub mod close_margin_account;
 pub mod collect_fees;

@@ -15,9 +15,9 @@ use pinocchio::{
 };
 
 use super::shared::accounts::create_pda_account;
-use crate::validate::{key, layout_error, load, require_distinct, require_signer, require_writable};
+use crate::validate::{key, layout_error, load, require_canonical_pda, require_distinct, require_signer, require_writable};
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, kind: u8) -> ProgramResult {
+pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, kind: u8, bump: u8) -> ProgramResult {
     let [payer, owner, group, margin, _system_program, rest @ ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
@@ -50,13 +50,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, k
         return Err(MarginError::AlreadyInitialized.into());
     }
     let index_bytes = index.to_le_bytes();
-    let (expected, bump) = Address::find_program_address(
+    require_canonical_pda(
         &[MARGIN_ACCOUNT_SEED, group.address().as_ref(), owner.address().as_ref(), &index_bytes],
+        bump,
         program_id,
-    );
-    if margin.address() != &expected {
-        return Err(MarginError::InvalidPda.into());
-    }
+        margin.address(),
+    )?;
     let bump_bytes = [bump];
     let seeds = [
         Seed::from(MARGIN_ACCOUNT_SEED),

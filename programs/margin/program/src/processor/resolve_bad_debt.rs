@@ -1,39 +1,103 @@
-//! `resolve_bad_debt`: writes off the debt of an account with no collateral left.
-//! The pool's insurance fund absorbs it first; the remainder lowers the deposit share
-//! value (every depositor loses pro rata, never below zero). The written-off debt
-//! shares are burned, so no interest accrues on them afterwards.
+//! `resolve_bad_debt`: writes off the debt an account can no longer pay, once it
+//! holds no collateral worth liquidating.
+//!
+//! Every remaining deposit must be priced (its pool's oracle readable now) and worth
+//! less than its pool's dust threshold (deposits in a pool without an oracle never
+//! counted as collateral and stay where they are); such dust is swept into its pool's insurance
+//! fund in the same instruction, so a few lamports deposited after the last
+//! liquidation cannot keep bad debt accruing forever. The debt pool's insurance
+//! fund absorbs the debt first; any remainder lowers the deposit share value
+//! (every depositor loses pro rata), floored at one raw Q64.64 unit so the pool
+//! never divides by zero. The debt shares are burned: nothing accrues on them.
+//!
+//! Health accounts: the standard `[pool, oracle]` pair per used position (pools
+//! holding dust writable), as for `health`.
 
 use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
-    state::{Group, MarginAccountMut, Pool},
+    health::deposit_is_dust,
+    oracle::read_oracle,
+    state::{Group, MarginAccount, MarginAccountMut, OracleKind, Pool},
 };
-use pinocchio::{AccountView, Address, ProgramResult};
+use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::shared::now;
-use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut};
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_program_owned};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
-    let [margin, group, pool, ..] = accounts else {
+    let [margin, group, pool, health_accounts @ ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
     load::<Group>(program_id, group)?;
     let pool_key = *key(pool);
+    let timestamp = now()?;
     let overflow = MarginError::MathOverflow;
+
+    // Which deposits remain, and are they all dust?
+    let dust_slots = {
+        require_program_owned(program_id, margin)?;
+        let data = margin.try_borrow()?;
+        let account = MarginAccount::view(&data).map_err(layout_error)?;
+        if !key_eq(&account.header.group, key(group)) {
+            return Err(MarginError::WrongGroup.into());
+        }
+        let mut dust_slots = 0u16;
+        for (slot, position) in account.active().iter().enumerate() {
+            if position.deposit_shares == 0 {
+                continue;
+            }
+            let (pool_account, oracle) = health_pair(health_accounts, slot)?;
+            if !key_eq(key(pool_account), &position.pool) {
+                return Err(MarginError::HealthAccountMismatch.into());
+            }
+            let mut held = load_mut::<Pool>(program_id, pool_account)?;
+            if !key_eq(&held.group, key(group)) {
+                return Err(MarginError::WrongGroup.into());
+            }
+            if held.config.oracle.kind == OracleKind::None as u8 {
+                // Never counted as collateral (no oracle, and one can't be removed
+                // once set): it stays the owner's.
+                continue;
+            }
+            held.accrue(timestamp)?;
+            let price = read_oracle(&held.config.oracle, key(oracle), oracle.owner().as_array(), oracle_data(oracle), timestamp)?;
+            if price.publish_time < held.newest_publish_time {
+                return Err(MarginError::OracleOutdated.into());
+            }
+            if !deposit_is_dust(&held, position.deposit_shares, &price)? {
+                return Err(MarginError::NotBankrupt.into());
+            }
+            dust_slots |= 1 << slot;
+        }
+        dust_slots
+    };
+
+    // Sweep the dust into each pool's insurance fund.
+    {
+        let mut data = load_margin_bytes_mut(program_id, margin)?;
+        let account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
+        for slot in 0..account.positions.len() {
+            if dust_slots & (1 << slot) == 0 {
+                continue;
+            }
+            let shares = account.positions[slot].deposit_shares;
+            let mut held = load_mut::<Pool>(program_id, &mut health_accounts[slot * 2])?;
+            held.total_deposit_shares = held.total_deposit_shares.checked_sub(shares).ok_or(overflow)?;
+            let swept = (shares as u128).checked_mul(held.deposit_share_value()).ok_or(overflow)?;
+            let insurance = fixed::load(&held.insurance_fund).checked_add(swept).ok_or(overflow)?;
+            held.insurance_fund = fixed::store(insurance);
+            account.positions[slot].deposit_shares = 0;
+        }
+    }
+
     let mut pool = load_mut::<Pool>(program_id, pool)?;
     if !key_eq(&pool.group, key(group)) {
         return Err(MarginError::WrongGroup.into());
     }
-    pool.accrue(now()?)?;
-
+    pool.accrue(timestamp)?;
     let mut data = load_margin_bytes_mut(program_id, margin)?;
     let mut account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
-    if !key_eq(&account.header.group, key(group)) {
-        return Err(MarginError::WrongGroup.into());
-    }
-    if account.positions.iter().any(|p| p.deposit_shares != 0) {
-        return Err(MarginError::NotBankrupt.into());
-    }
     let slot = account.find(&pool_key).ok_or(MarginError::PoolNotInAccount)?;
     let shares = account.positions[slot].borrow_shares;
     if shares == 0 {
@@ -47,14 +111,36 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     pool.insurance_fund = fixed::store(insurance - covered);
     let remainder = debt_q - covered;
     if remainder > 0 {
-        // Lower the deposit share value by remainder / shares, rounded up, floored at 0.
+        // Lower the deposit share value by remainder / shares, rounded up; never to
+        // zero (a zero share value would make every later deposit divide by zero).
         let total_shares = pool.total_deposit_shares as u128;
         let cut = if total_shares == 0 { 0 } else { remainder.div_ceil(total_shares) };
         let value = pool.deposit_share_value();
-        pool.deposit_share_value = fixed::store(value.saturating_sub(cut));
+        pool.deposit_share_value = fixed::store(value.saturating_sub(cut).max(MIN_DEPOSIT_SHARE_VALUE));
     }
     pool.total_borrow_shares = pool.total_borrow_shares.checked_sub(shares).ok_or(overflow)?;
     account.positions[slot].borrow_shares = 0;
-    account.release_if_empty(slot);
+    // Release emptied slots from the back so earlier indices stay valid.
+    for slot in (0..account.header.position_count as usize).rev() {
+        account.release_if_empty(slot);
+    }
     Ok(())
+}
+
+/// Smallest deposit share value a write-off leaves (one raw Q64.64 unit): lenders
+/// can still burn their worthless shares (withdraw all) and close their accounts.
+const MIN_DEPOSIT_SHARE_VALUE: u128 = 1;
+
+/// The `[pool, oracle]` pair of used position `slot`.
+fn health_pair(accounts: &mut [AccountView], slot: usize) -> Result<(&mut AccountView, &AccountView), ProgramError> {
+    match accounts.get_mut(slot * 2..slot * 2 + 2) {
+        Some([pool, oracle]) => Ok((pool, oracle)),
+        _ => Err(MarginError::HealthAccountCount.into()),
+    }
+}
+
+/// Oracle account data (the program never borrows oracle accounts mutably).
+fn oracle_data(account: &AccountView) -> &[u8] {
+    // SAFETY: oracle accounts are never borrowed mutably by this program.
+    unsafe { account.borrow_unchecked() }
 }

@@ -2,16 +2,16 @@
 //! (isolated <-> cross) atomically; the source's Initial health is checked after.
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
-    fixed,
-    state::{AccountKind, Group, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT},
+    fixed::{self, key_eq},
+    state::{Group, MarginAccountMut, Pool},
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     health::{has_debt, require_initial_health},
     now,
+    user::credit_deposit,
 };
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
@@ -21,9 +21,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     };
     require_signer(owner)?;
     require_distinct(source, destination)?;
-    if load::<Group>(program_id, group)?.paused != 0 {
-        return Err(MarginError::GroupPaused.into());
-    }
+    // Runs while the group is paused: it only moves collateral between one owner's
+    // accounts (the source must keep Initial health), so a borrower can still
+    // shore up an account a pause left exposed to liquidation.
+    load::<Group>(program_id, group)?;
     let pool_key = *key(pool);
     let timestamp = now()?;
     let overflow = MarginError::MathOverflow;
@@ -59,16 +60,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         if shares > held {
             return Err(MarginError::InsufficientShares.into());
         }
-        let to_slot = match to.header.kind() {
-            AccountKind::Isolated if key_eq(&to.positions[ISOLATED_COLLATERAL_SLOT].pool, &pool_key) => ISOLATED_COLLATERAL_SLOT,
-            AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
-            AccountKind::Cross => to.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
-        };
-        let target = &mut to.positions[to_slot];
-        if target.borrow_shares != 0 {
-            return Err(MarginError::DebtOutstanding.into());
-        }
-        target.deposit_shares = target.deposit_shares.checked_add(shares).ok_or(overflow)?;
+        credit_deposit(&mut to, &pool_key, &pool, shares)?;
         from.positions[from_slot].deposit_shares = held - shares;
         from.release_if_empty(from_slot);
     }

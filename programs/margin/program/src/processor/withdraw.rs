@@ -48,7 +48,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         } else {
             (fixed::div_q64_ceil(amount, share_value).ok_or(overflow)?, amount)
         };
-        if amount == 0 || shares == 0 {
+        // Withdrawing everything may pay out nothing (shares a write-off made
+        // worthless): the shares are burned so the position can close.
+        if shares == 0 || (amount == 0 && !all) {
             return Err(MarginError::ZeroAmount.into());
         }
         if shares > held {
@@ -70,6 +72,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
 
     if has_debt(margin)? {
         require_initial_health(program_id, margin, health_accounts, timestamp)?;
+    }
+    if amount == 0 {
+        return Ok(());
     }
     transfer_out(&pool_snapshot, &pool_key, vault, mint, destination, vault_authority, token_program, amount)
 }

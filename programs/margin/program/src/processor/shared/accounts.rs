@@ -25,3 +25,15 @@ pub fn create_pda_account(
     Allocate { account: target, space: space as u64 }.invoke_signed(core::slice::from_ref(signer))?;
     Assign { account: target, owner }.invoke_signed(core::slice::from_ref(signer))
 }
+
+/// Closes a program-owned account: tags it closed (so its bytes can never load
+/// again, even if lamports come back in the same transaction) and moves all its
+/// lamports to `destination`.
+pub fn close_program_account(account: &mut AccountView, destination: &mut AccountView) -> Result<(), ProgramError> {
+    account.try_borrow_mut()?[..8].copy_from_slice(&margin_interface::state::CLOSED_DISCRIMINATOR);
+    let lamports = account.lamports();
+    let credited = destination.lamports().checked_add(lamports).ok_or(margin_interface::error::MarginError::MathOverflow)?;
+    destination.set_lamports(credited);
+    account.set_lamports(0);
+    account.close()
+}

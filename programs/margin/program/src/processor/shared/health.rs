@@ -2,8 +2,8 @@
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health, AccountRead, Health, Levels, INITIAL},
-    state::MarginAccount,
+    health::{compute_health, AccountRead, Health, Levels, Unpriced, INITIAL},
+    state::{MarginAccount, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address};
 
@@ -25,6 +25,20 @@ impl AccountRead for HealthView {
         // mutable borrows; nothing writes account data while this slice lives.
         unsafe { self.0.borrow_unchecked() }
     }
+    fn record_publish_time(&self, publish_time: i64) {
+        // Only writable accounts may change; the engine calls this for a pool it
+        // has viewed (program-owned, `Pool` layout) after its data slice is gone.
+        if !self.0.is_writable() {
+            return;
+        }
+        const AT: usize = core::mem::offset_of!(Pool, newest_publish_time);
+        // SAFETY: no borrow of this account's data is live (see `data`), and the
+        // pool layout was checked by the engine, so the field is in bounds.
+        // The view is a pointer to the runtime's account: a copy writes the same bytes.
+        let mut account = self.0;
+        let data = unsafe { account.borrow_unchecked_mut() };
+        data[AT..AT + 8].copy_from_slice(&publish_time.to_le_bytes());
+    }
 }
 
 fn as_health_views(accounts: &[AccountView]) -> &[HealthView] {
@@ -39,9 +53,22 @@ pub fn account_health(
     health_accounts: &[AccountView],
     now: i64,
     levels: Levels,
+    unpriced: Unpriced,
 ) -> Result<Health, ProgramError> {
     let data = margin.try_borrow()?;
     let account = MarginAccount::view(&data).map_err(layout_error)?;
+    viewed_account_health(program_id, &account, health_accounts, now, levels, unpriced)
+}
+
+/// [`account_health`] of an account the caller already views.
+pub fn viewed_account_health(
+    program_id: &Address,
+    account: &MarginAccount,
+    health_accounts: &[AccountView],
+    now: i64,
+    levels: Levels,
+    unpriced: Unpriced,
+) -> Result<Health, ProgramError> {
     Ok(compute_health(
         program_id.as_array(),
         account.header.kind(),
@@ -49,6 +76,7 @@ pub fn account_health(
         as_health_views(health_accounts),
         now,
         levels,
+        unpriced,
     )?)
 }
 
@@ -66,7 +94,7 @@ pub fn require_initial_health(
     health_accounts: &[AccountView],
     now: i64,
 ) -> Result<(), ProgramError> {
-    let health = account_health(program_id, margin, health_accounts, now, INITIAL)?;
+    let health = account_health(program_id, margin, health_accounts, now, INITIAL, Unpriced::ZeroDeposits)?;
     if health.initial < 0 {
         return Err(MarginError::InsufficientHealth.into());
     }

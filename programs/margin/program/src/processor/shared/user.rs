@@ -3,9 +3,9 @@
 //! owner.
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
-    state::{Group, MarginAccountMut, Pool},
+    fixed::key_eq,
+    state::{AccountKind, Group, MarginAccountMut, OracleKind, Pool, ISOLATED_COLLATERAL_SLOT},
 };
 use pinocchio::{
     account::RefMut,
@@ -15,8 +15,8 @@ use pinocchio::{
 
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
-/// Whether the instruction runs while the group is paused (only repay and
-/// liquidation do).
+/// Whether the instruction runs while the group is paused (only what raises
+/// health does: deposit, repay, liquidation).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PauseRule {
     Refuse,
@@ -68,4 +68,38 @@ pub fn load_user_context<'a>(
         return Err(MarginError::WrongGroup.into());
     }
     Ok(UserContext { margin, pool })
+}
+
+/// Credits `shares` of deposit in `pool` to `account`: the isolated collateral
+/// slot, or a cross slot (found or opened). The one place that decides where a
+/// deposit may land:
+/// - an isolated account takes only its collateral pool;
+/// - a cross account opens no new position in a pool without an oracle (it could
+///   be neither valued nor liquidated);
+/// - a position never holds deposit and debt in one pool.
+pub fn credit_deposit(
+    account: &mut MarginAccountMut,
+    pool_key: &[u8; 32],
+    pool: &Pool,
+    shares: u64,
+) -> Result<(), ProgramError> {
+    let slot = match account.header.kind() {
+        AccountKind::Isolated if key_eq(&account.positions[ISOLATED_COLLATERAL_SLOT].pool, pool_key) => {
+            ISOLATED_COLLATERAL_SLOT
+        }
+        AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
+        AccountKind::Cross => match account.find(pool_key) {
+            Some(slot) => slot,
+            None if pool.config.oracle.kind == OracleKind::None as u8 => {
+                return Err(MarginError::OracleNotConfigured.into())
+            }
+            None => account.open(pool_key).ok_or(MarginError::PositionsFull)?,
+        },
+    };
+    let position = &mut account.positions[slot];
+    if position.borrow_shares != 0 {
+        return Err(MarginError::DebtOutstanding.into());
+    }
+    position.deposit_shares = position.deposit_shares.checked_add(shares).ok_or(MarginError::MathOverflow)?;
+    Ok(())
 }

@@ -1,0 +1,317 @@
+//! The attacks an independent review made work against the `.so`, each performed
+//! here and shown refused or harmless (docs/security.md lists the rule behind each).
+
+use margin_client::{
+    instructions,
+    pda::{self, PoolKeys},
+};
+use margin_interface::{error::MarginError, fixed};
+use margin_tests::{usd_price, Env, Feed, Liquidator};
+use solana_sdk::{pubkey::Pubkey, signature::{Keypair, Signer}};
+
+/// A cross borrower with 10 SOL ($100 each) and 700 USDC of debt, lenders behind USDC.
+fn borrower(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys) -> (Keypair, Pubkey) {
+    env.lend(usdc, 100_000_000_000);
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    let sol_wallet = env.token_account(sol, &user.pubkey(), 10_000_000_000);
+    env.deposit(&user, &margin, sol, &sol_wallet, 10_000_000_000).unwrap();
+    let usdc_wallet = env.token_account(usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, usdc, &usdc_wallet, 700_000_000).unwrap();
+    (user, margin)
+}
+
+/// H-1: a 1-unit deposit into a pool without an oracle would make every health read
+/// fail; a cross account may not open such a position at all.
+#[test]
+fn unpriced_dust_deposit_cannot_enter_a_cross_account() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let unpriced = env.add_unpriced_pool(6);
+    let (user, margin) = borrower(&mut env, &sol, &usdc);
+    let wallet = env.token_account(&unpriced, &user.pubkey(), 1);
+    let ix = instructions::deposit(&user.pubkey(), &margin, &unpriced, &wallet, 1);
+    env.expect_error(&[ix], &[&user], MarginError::OracleNotConfigured, &[margin, unpriced.pool, unpriced.vault, wallet]);
+}
+
+/// H-1: collateral whose oracle goes stale (or halts) counts zero in Maintenance; it
+/// does not stop the liquidation of the priced collateral after a crash.
+#[test]
+fn stale_collateral_oracle_does_not_block_liquidation() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let eth = env.add_priced_pool(8, 3_000.0, Feed::Legacy);
+    let (user, margin) = borrower(&mut env, &sol, &usdc);
+    let eth_wallet = env.token_account(&eth, &user.pubkey(), 1);
+    env.deposit(&user, &margin, &eth, &eth_wallet, 1).unwrap(); // 1 native unit of ETH
+
+    // Two minutes later ETH's feed has stopped; SOL crashes to $80.
+    let stale_eth = env.oracles[&eth.pool].price;
+    env.svm.set_time(env.svm.now() + 120);
+    env.refresh_prices();
+    env.set_price(&eth, stale_eth);
+    env.set_usd(&sol, 80.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    let before = env.margin(&margin).active()[0].deposit_shares;
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    env.svm.process(&[ix], &[&liquidator.key]).expect("liquidation proceeds despite the stale ETH oracle");
+    assert!(env.margin(&margin).active()[0].deposit_shares < before, "SOL was seized");
+    // The read-only health report prices ETH at zero rather than failing.
+    assert!(env.health(&margin).is_ok());
+}
+
+/// H-1: a debt whose oracle is halted does not keep a liquidator from repaying the
+/// other (priced) debt; the halted debt itself cannot be settled.
+#[test]
+fn halted_debt_oracle_does_not_block_repaying_the_other_debt() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let usdt = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdt, 10_000_000_000);
+    let (user, margin) = borrower(&mut env, &sol, &usdc);
+    let usdt_wallet = env.token_account(&usdt, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdt, &usdt_wallet, 10_000_000).unwrap(); // 10 USDT
+
+    // USDT's legacy feed halts (status not Trading); SOL crashes.
+    let mut halted = margin_client::oracle::legacy_trading(&env.oracles[&usdt.pool].price);
+    let status_at = 224; // aggregate status byte of the legacy layout
+    halted[status_at] = 0;
+    env.write_oracle_raw(&usdt, halted, margin_interface::oracle::PYTH_LEGACY_PROGRAM_ID);
+    env.set_usd(&sol, 80.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc, usdt]);
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    env.svm.process(&[ix], &[&liquidator.key]).expect("the priced USDC debt is repaid");
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdt, u64::MAX);
+    let watched = [margin, sol.pool, usdt.pool, liquidator.margin, liquidator.wallet(&usdt)];
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleNotTrading, &watched);
+}
+
+/// M-1: after every priced unit of collateral is seized, 10 lamports deposited by
+/// the owner no longer keep the debt from being written off: they are swept to
+/// the SOL pool's insurance fund in the same instruction.
+#[test]
+fn dust_collateral_is_swept_and_the_debt_written_off() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (user, margin) = borrower(&mut env, &sol, &usdc);
+    env.set_usd(&sol, 20.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    for _ in 0..10 {
+        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
+            break;
+        }
+        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
+    }
+    let dust_wallet = env.token_account(&sol, &user.pubkey(), 10);
+    env.deposit(&user, &margin, &sol, &dust_wallet, 10).unwrap();
+    let insurance_before = fixed::load(&env.pool(&sol).insurance_fund);
+    let shares_before = env.pool(&sol).total_deposit_shares;
+
+    let ix = env.resolve_bad_debt_ix(&margin, &usdc);
+    env.svm.process(&[ix], &[]).expect("dust does not block the write-off");
+    let account = env.margin(&margin);
+    assert_eq!(account.header.position_count, 0, "debt written off, dust swept");
+    let sol_pool = env.pool(&sol);
+    let dust_shares = shares_before - sol_pool.total_deposit_shares;
+    assert_eq!(dust_shares, 10, "ten units at a share value of one");
+    assert_eq!(fixed::load(&sol_pool.insurance_fund) - insurance_before, 10u128 << 64, "the dust is the insurance fund's");
+}
+
+/// M-1: collateral worth more than the dust threshold still blocks the write-off
+/// (it must be liquidated), and nothing changes.
+#[test]
+fn collateral_above_dust_blocks_the_write_off() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (_user, margin) = borrower(&mut env, &sol, &usdc);
+    env.set_usd(&sol, 20.0);
+    let ix = env.resolve_bad_debt_ix(&margin, &usdc);
+    env.expect_error(&[ix], &[], MarginError::NotBankrupt, &[margin, sol.pool, usdc.pool]);
+}
+
+/// M-2: with pull oracles the caller picks the update. Once a pool has used a price,
+/// an older update is refused both ways: a borrower cannot borrow at an older
+/// higher price, a liquidator cannot liquidate a healthy account at an older lower one.
+#[test]
+fn an_older_price_update_than_the_newest_seen_is_refused() {
+    for (old_usd, new_usd) in [(100.0, 75.0), (75.0, 100.0)] {
+        let mut env = Env::new();
+        let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+        let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+        let (user, margin) = borrower(&mut env, &sol, &usdc);
+        let t0 = env.svm.now();
+        // An update from t0 kept in a second account: still within max_age later.
+        env.set_price(&sol, usd_price(old_usd, t0));
+        let old_update = Pubkey::new_unique();
+        let old_bytes = env.svm.account(&env.oracles[&sol.pool].account).unwrap();
+        env.svm.set_account(&old_update, old_bytes);
+
+        // 30 s later the price is `new_usd`; a read with the pool writable records it.
+        env.svm.set_time(t0 + 30);
+        env.refresh_prices();
+        env.set_price(&sol, usd_price(new_usd, t0 + 30));
+        let metas = env.health_metas_after(&margin, None);
+        env.svm.process(&[instructions::health(&margin, &writable_pools(&metas))], &[]).expect("health records the price");
+        assert_eq!(env.pool(&sol).newest_publish_time, t0 + 30);
+
+        let swap = |ix: solana_sdk::instruction::Instruction, from: Pubkey| margin_tests::swap_account(ix, &from, &old_update);
+        let current = env.oracles[&sol.pool].account;
+        if old_usd > new_usd {
+            // Over-borrow at the old higher price (20 USDC pass at $100, not at $75).
+            let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
+            let ix = swap(env.borrow_ix(&user, &margin, &usdc, &usdc_wallet, 20_000_000), current);
+            env.expect_error(&[ix], &[&user], MarginError::OracleOutdated, &[margin, sol.pool, usdc.pool, usdc.vault, usdc_wallet]);
+        } else {
+            // Liquidate a healthy account at the old lower price.
+            let liquidator = Liquidator::new(&mut env, &[usdc]);
+            let ix = swap(liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX), current);
+            let watched = [margin, sol.pool, usdc.pool, liquidator.margin, liquidator.wallet(&usdc)];
+            env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleOutdated, &watched);
+        }
+    }
+}
+
+/// Every pool in `metas` marked writable (so a read records the newest price).
+fn writable_pools(metas: &[solana_sdk::instruction::AccountMeta]) -> Vec<solana_sdk::instruction::AccountMeta> {
+    metas.iter().enumerate().map(|(i, m)| if i % 2 == 0 { solana_sdk::instruction::AccountMeta::new(m.pubkey, false) } else { m.clone() }).collect()
+}
+
+/// M-3: a config under which a maximum-bonus liquidation cannot raise Maintenance
+/// health (0.95 weight, 10% bonus) is refused, so no account can become
+/// unliquidatable by configuration.
+#[test]
+fn config_that_makes_liquidation_unable_to_improve_is_refused() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let mut config = env.pool(&sol).config;
+    config.maint_asset_weight_bps = 9_500;
+    config.init_asset_weight_bps = 9_000;
+    config.liquidation_penalty_max_bps = 1_000;
+    let ix = instructions::update_pool_config(&env.admin.pubkey(), &env.group, &sol.pool, config);
+    let admin = env.admin.insecure_clone();
+    env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[sol.pool, pda::pending_config(&sol.pool)]);
+}
+
+/// M-4: in one transaction the admin cuts SOL's weight to zero, raises the bonus,
+/// liquidates a 40%-LTV borrower from a second wallet and restores the config.
+/// The cut is only queued, so the liquidation finds a healthy account.
+#[test]
+fn admin_cannot_seize_equity_in_one_transaction() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdc, 100_000_000_000);
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
+    env.deposit(&user, &margin, &sol, &sol_wallet, 10_000_000_000).unwrap();
+    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdc, &usdc_wallet, 400_000_000).unwrap(); // 40% LTV
+
+    let original = env.pool(&sol).config;
+    let mut seize = original;
+    (seize.init_asset_weight_bps, seize.maint_asset_weight_bps) = (0, 0);
+    (seize.liquidation_penalty_min_bps, seize.liquidation_penalty_max_bps) = (2_000, 2_000);
+    let accomplice = Liquidator::new(&mut env, &[usdc]);
+    let admin = env.admin.insecure_clone();
+    let cut = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, seize);
+    let liquidate = accomplice.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    let restore = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, original);
+    let watched = [margin, sol.pool, usdc.pool, accomplice.margin, accomplice.wallet(&usdc), pda::pending_config(&sol.pool)];
+    env.expect_error(&[cut.clone(), liquidate, restore], &[&admin, &accomplice.key], MarginError::NotLiquidatable, &watched);
+
+    // The same change, queued, applies only after the group's delay, in view of users.
+    env.svm.process(&[cut], &[&admin]).expect("queue");
+    assert_eq!(env.pool(&sol).config, original, "nothing applies at once");
+    let apply = instructions::apply_pool_config(&env.group, &sol.pool, &admin.pubkey());
+    env.expect_error(&[apply.clone()], &[], MarginError::ConfigChangeNotReady, &[sol.pool, pda::pending_config(&sol.pool)]);
+    let delay = env.group_state().config_delay_secs as i64;
+    assert_eq!(delay, 2 * 86_400);
+    env.svm.set_time(env.svm.now() + delay);
+    env.refresh_prices();
+    env.svm.process(&[apply], &[]).expect("anyone applies it after the delay");
+    assert_eq!(env.pool(&sol).config, seize);
+    assert_eq!(env.svm.account(&pda::pending_config(&sol.pool)), None, "pending account closed");
+}
+
+/// M-4: loosening applies at once (the emergency path) and cancels a queued change.
+#[test]
+fn loosening_applies_at_once_and_cancels_a_queued_change() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let original = env.pool(&sol).config;
+    let admin = env.admin.insecure_clone();
+    let mut tighter = original;
+    tighter.maint_asset_weight_bps -= 100;
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, tighter)], &[&admin]).unwrap();
+    assert!(env.svm.account(&pda::pending_config(&sol.pool)).is_some());
+    let mut looser = original;
+    looser.deposit_cap = 1_000;
+    looser.init_asset_weight_bps += 100;
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, looser)], &[&admin]).unwrap();
+    assert_eq!(env.pool(&sol).config, looser);
+    assert_eq!(env.svm.account(&pda::pending_config(&sol.pool)), None, "queued change cancelled");
+}
+
+/// An oracle, once configured, cannot be removed (positions priced by it would
+/// become unliquidatable and un-writable-off).
+#[test]
+fn an_oracle_cannot_be_removed() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let mut config = env.pool(&sol).config;
+    config.oracle.kind = margin_interface::state::OracleKind::None as u8;
+    let admin = env.admin.insecure_clone();
+    let ix = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, config);
+    env.expect_error(&[ix], &[&admin], MarginError::OracleCannotBeRemoved, &[sol.pool]);
+}
+
+/// L-2: while the group is paused liquidations run, so borrowers can still add
+/// collateral.
+#[test]
+fn deposits_run_while_the_group_is_paused() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (user, margin) = borrower(&mut env, &sol, &usdc);
+    let admin = env.admin.insecure_clone();
+    env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &env.group, true)], &[&admin]).unwrap();
+    let wallet = env.token_account(&sol, &user.pubkey(), 1_000_000_000);
+    env.deposit(&user, &margin, &sol, &wallet, 1_000_000_000).expect("deposit while paused");
+    assert_eq!(env.svm.token_balance(&wallet), 0);
+}
+
+/// The bump comes from the client; a valid but non-canonical one is refused, so a
+/// mint can never get a second pool in one group.
+#[test]
+fn non_canonical_pool_bump_is_refused() {
+    let mut env = Env::new();
+    // Find a mint whose pool PDA has a valid bump below the canonical one.
+    let (mint, keys, other_bump) = loop {
+        let mint = env.svm.create_mint(6, &margin_client::spl_token_id());
+        let keys = PoolKeys::derive(&env.group, &mint, &margin_client::spl_token_id());
+        let (_, canonical) = pda::pool_with_bump(&env.group, &mint);
+        let lower = (0..canonical).rev().find(|bump| {
+            Pubkey::create_program_address(&[b"pool", env.group.as_ref(), mint.as_ref(), &[*bump]], &margin_client::program_id()).is_ok()
+        });
+        if let Some(bump) = lower {
+            break (mint, keys, bump);
+        }
+    };
+    let other = Pubkey::create_program_address(&[b"pool", env.group.as_ref(), mint.as_ref(), &[other_bump]], &margin_client::program_id()).unwrap();
+    let mut ix = instructions::create_pool(&env.svm.payer().pubkey(), &env.admin.pubkey(), &keys, margin_client::config::default_pool_config());
+    ix.accounts[3].pubkey = other;
+    ix.data = borsh::to_vec(&margin_interface::instruction::MarginInstruction::CreatePool {
+        config: margin_client::config::default_pool_config(),
+        bumps: [other_bump, pda::vault_with_bump(&keys.pool).1, pda::vault_authority_with_bump(&keys.pool).1],
+    })
+    .unwrap();
+    let admin = env.admin.insecure_clone();
+    env.expect_error(&[ix], &[&admin], MarginError::NonCanonicalBump, &[other, env.group]);
+}
