@@ -25,7 +25,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS},
-    liquidation::{bonus_bps, plan, seized_asset_weight_bps, LiquidationInput},
+    liquidation::{bonus_bps, plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
     oracle::{read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
     state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
 };
@@ -139,6 +139,8 @@ pub struct Report {
     pub refusals: BTreeMap<(&'static str, String), usize>,
     /// Every step's actions and outcomes.
     pub log: Vec<String>,
+    /// Known program issues met (and tolerated, see [`Options::tolerate_known`]).
+    pub known: BTreeMap<KnownIssue, usize>,
 }
 
 struct World {
@@ -904,8 +906,34 @@ fn check_equities_unchanged(world: &mut World, name: &str, before: &[Result<i128
     Ok(())
 }
 
+/// How strict a run is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Program issues this fuzzer found and reported but that are not fixed yet
+    /// ([`KnownIssue`]) are counted in [`Report::known`] instead of failing the
+    /// run, so long runs can look past them. Off by default: the suite is strict.
+    pub tolerate_known: bool,
+}
+
+/// Program issues found by this fuzzer, reported, not yet fixed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KnownIssue {
+    /// `liquidate` burns `floor(repay / borrow share value)` debt shares and seizes
+    /// `ceil(seized / deposit share value)` collateral shares, both against the
+    /// liquidatee, but sizes the seizure from the whole repay. When a native unit
+    /// (or share) is worth more than what the largest repay the target allows
+    /// gains, every liquidation fails with `LiquidationDidNotImprove`: an account
+    /// with Maintenance < 0 and priced collateral nobody can liquidate.
+    LiquidationRoundingExceedsGain,
+}
+
 /// Runs `steps` random steps from `seed`, checking every invariant after each.
 pub fn run(seed: u64, steps: usize) -> Result<Report, Violation> {
+    run_with(seed, steps, Options::default())
+}
+
+/// [`run`] with `options`.
+pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Violation> {
     let mut rng = Rng::new(seed);
     let mut world = World::new(&mut rng);
     let mut report = Report::default();
@@ -996,7 +1024,7 @@ pub fn run(seed: u64, steps: usize) -> Result<Report, Violation> {
             }
         };
         result.map_err(|message| fail(step, message, &log))?;
-        keeper_pass(&mut world, &mut report, &mut log, step).map_err(|message| fail(step, message, &log))?;
+        keeper_pass(&mut world, &mut report, &mut log, step, options).map_err(|message| fail(step, message, &log))?;
         check_books(&mut world, &supply, &mut previous).map_err(|message| fail(step, message, &log))?;
     }
     report.log = log;
@@ -1024,6 +1052,42 @@ fn rounds_to_nothing(world: &mut World, health: &Health, kind: AccountKind, asse
     let unit = debt.unit as f64 / Q64;
     let units_per_share = (debt.share_value as f64 / Q64).max(1.0);
     asset.amount == 0 || at_stake < 3.0 * unit * units_per_share
+}
+
+/// [`KnownIssue::LiquidationRoundingExceedsGain`]: with the program's own sizing,
+/// the debt shares burned rounding down and the collateral shares seized rounding
+/// up cost the liquidatee at least half of what the repay gains unrounded (spot
+/// prices, maintenance weights; the band moves both sides alike).
+fn rounding_exceeds_gain(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> bool {
+    let Some((settled, input_weights)) = planned(world, health, kind, asset, debt) else { return false };
+    let (asset_weight, liability_weight) = input_weights;
+    let burned = fixed::div_q64_floor(settled.repay, debt.share_value).unwrap_or(0) as f64 * debt.share_value as f64 / Q64;
+    let seized_shares = fixed::div_q64_ceil(settled.seized, asset.share_value).unwrap_or(u64::MAX) as f64 * asset.share_value as f64 / Q64;
+    let (debt_unit, asset_unit) = (debt.unit as f64 / Q64, asset.unit as f64 / Q64);
+    let gain = settled.repay as f64 * debt_unit * liability_weight - settled.seized as f64 * asset_unit * asset_weight;
+    let rounding = (settled.repay as f64 - burned) * debt_unit * liability_weight + (seized_shares - settled.seized as f64) * asset_unit * asset_weight;
+    gain > 0.0 && rounding >= gain / 2.0
+}
+
+/// The program's sizing of the keeper's liquidation (max repay unlimited), with
+/// the maintenance weights of the seized collateral and of the debt.
+fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> Option<(LiquidationPlan, (f64, f64))> {
+    let asset_config = world.env.pool(&world.pools[asset.pool]).config;
+    let debt_config = world.env.pool(&world.pools[debt.pool]).config;
+    let input = LiquidationInput {
+        maintenance_health: health.maintenance,
+        maintenance_liabilities: health.maintenance_liabilities,
+        asset_config: &asset_config,
+        liability_config: &debt_config,
+        asset_weight_bps: seized_asset_weight_bps(&asset_config, kind),
+        asset_price: asset.unit,
+        liability_price: debt.unit,
+        collateral: asset.amount,
+        debt: debt.amount,
+        max_repay: u64::MAX,
+    };
+    let settled = plan(&input).ok()?;
+    Some((settled, (input.asset_weight_bps as f64 / 1e4, debt_config.maint_liab_weight_bps as f64 / 1e4)))
 }
 
 /// What the program's own sizing (`liquidation::plan`) makes of a refused keeper
@@ -1066,7 +1130,7 @@ fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &L
 /// debt, no interest crank first); every bankrupt account it cannot liquidate is
 /// written off, refused only by an oracle outage on a remaining deposit; an
 /// account with debt and no deposits at all is always written off.
-fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize) -> Result<(), String> {
+fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize, options: Options) -> Result<(), String> {
     for margin in world.margins.clone() {
         if margin == world.keeper.margin || !has_debt(world, &margin) {
             continue;
@@ -1106,10 +1170,16 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
                     }
                     Err(failure) => {
                         let rounding = matches!(failure.margin_error(), Some(MarginError::NothingToLiquidate | MarginError::LiquidationDidNotImprove));
-                        if !(rounding && rounds_to_nothing(world, &health, kind, &asset, &debt)) {
+                        let tiny = rounding && rounds_to_nothing(world, &health, kind, &asset, &debt);
+                        let known = rounding && !tiny && rounding_exceeds_gain(world, &health, kind, &asset, &debt);
+                        if known && options.tolerate_known {
+                            *report.known.entry(KnownIssue::LiquidationRoundingExceedsGain).or_default() += 1;
+                            log.push(format!("{step}: known issue {:?} on {who}", KnownIssue::LiquidationRoundingExceedsGain));
+                        } else if !tiny {
                             let plan = explain_plan(world, &health, kind, &asset, &debt);
+                            let known = if known { format!(" (known issue {:?})", KnownIssue::LiquidationRoundingExceedsGain) } else { String::new() };
                             return Err(format!(
-                                "{who} has Maintenance ${} < 0 and priced collateral {asset:?}, but liquidating it for {debt:?} was refused: {failure}; {plan}",
+                                "{who} has Maintenance ${} < 0 and priced collateral {asset:?}, but liquidating it for {debt:?} was refused: {failure}{known}; {plan}",
                                 to_usd(health.maintenance)
                             ));
                         }

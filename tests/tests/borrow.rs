@@ -78,6 +78,16 @@ fn confidence_lowers_collateral_and_raises_debt() {
     let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, limit + 1);
     env.expect_error(&[ix], &[&borrower], MarginError::InsufficientHealth, &[margin]);
     env.borrow(&borrower, &margin, &usdc, &wallet, limit).expect("conf-adjusted limit");
+
+    // The debt side: conf = $0.01 on USDC makes each unit of debt count at $1.01.
+    let (mut env, _sol, usdc, borrower, margin, wallet) = setup(Feed::Legacy);
+    let now = env.svm.now();
+    env.set_price(&usdc, OraclePrice { conf: 1_000_000, ema_conf: 1_000_000, ..usd_price(1.0, now) });
+    let limit = max_borrow(100_000_000_000, 9, 10_000_000_000, 8_000, 6, 101_000_000, 11_000);
+    assert_eq!(limit, 7_200_720_072);
+    let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, limit + 1);
+    env.expect_error(&[ix], &[&borrower], MarginError::InsufficientHealth, &[margin]);
+    env.borrow(&borrower, &margin, &usdc, &wallet, limit).expect("debt counted at P + k conf");
 }
 
 #[test]

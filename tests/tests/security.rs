@@ -315,3 +315,94 @@ fn non_canonical_pool_bump_is_refused() {
     let admin = env.admin.insecure_clone();
     env.expect_error(&[ix], &[&admin], MarginError::NonCanonicalBump, &[other, env.group]);
 }
+
+/// Economic review: isolated-only collateral counts zero in a cross account's
+/// health, so seizing it raises health by the whole repaid value; the plan sizes
+/// the repay with that weight (0), not the pool's, and stops at the target.
+#[test]
+fn isolated_only_collateral_in_a_cross_account_is_not_over_liquidated() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let meme = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let mut config = env.pool(&meme).config;
+    config.flags = margin_interface::state::POOL_FLAG_ISOLATED_ONLY;
+    env.update_config(&meme, config);
+    let (user, margin) = borrower(&mut env, &sol, &usdc); // 10 SOL, 700 USDC debt
+    let meme_wallet = env.token_account(&meme, &user.pubkey(), 1_000_000_000);
+    env.deposit(&user, &margin, &meme, &meme_wallet, 1_000_000_000).unwrap(); // $1,000, counts zero
+    env.set_usd(&sol, 84.0); // Maintenance: 840 * 0.85 - 700 * 1.05 = -21
+
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    let wallet = liquidator.wallet(&usdc);
+    let before = env.svm.token_balance(&wallet);
+    let ix = liquidator.ix(&mut env, &margin, &meme, &usdc, u64::MAX);
+    env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate the isolated-only collateral");
+    let repaid = before - env.svm.token_balance(&wallet);
+    // Health may rise to 5% of 735 = 36.75 from -21: 57.75 / 1.05 = $55 of debt (the
+    // pool's 0.85 weight would have sized $350).
+    assert_eq!(repaid, 55_000_000);
+}
+
+/// Several liquidations in one transaction cannot together pass the target: each
+/// re-reads health, and once the first has lifted the account to the target the
+/// second is refused, so the whole transaction fails and changes nothing.
+#[test]
+fn a_second_liquidation_in_the_same_transaction_cannot_pass_the_target() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (_user, margin) = borrower(&mut env, &sol, &usdc);
+    env.set_usd(&sol, 84.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    let first = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    let watched = [margin, sol.pool, usdc.pool, liquidator.margin, liquidator.wallet(&usdc)];
+    env.expect_error(&[first.clone(), first.clone()], &[&liquidator.key], MarginError::NotLiquidatable, &watched);
+    env.svm.process(&[first], &[&liquidator.key]).expect("one liquidation alone lands");
+}
+
+/// Economic review: a total write-off must not leave a pool with a deposit share
+/// value of zero (every later deposit would divide by zero and old lenders could
+/// never close). The value is floored at one raw unit, worthless shares can be
+/// withdrawn (burned) for nothing, and an emptied pool restarts at one.
+#[test]
+fn a_total_write_off_leaves_a_pool_lenders_can_leave_and_others_can_reuse() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (lender, lender_margin) = env.lend(&usdc, 100_000_000);
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    let sol_wallet = env.token_account(&sol, &user.pubkey(), 2_000_000_000);
+    env.deposit(&user, &margin, &sol, &sol_wallet, 2_000_000_000).unwrap();
+    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdc, &usdc_wallet, 100_000_000).unwrap();
+    // Years of unpaid interest double the debt (the protocol's fee share is not
+    // the depositors'), then SOL collapses.
+    env.write_pool(&usdc, |pool| pool.borrow_share_value = fixed::store(2 * fixed::ONE));
+    env.set_usd(&sol, 1.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    env.svm.process(&[ix], &[&liquidator.key]).expect("all collateral seized");
+    let ix = env.resolve_bad_debt_ix(&margin, &usdc);
+    env.svm.process(&[ix], &[]).expect("write-off");
+    assert_eq!(env.pool(&usdc).deposit_share_value(), 1, "floored at one raw unit, not zero");
+
+    // The lender's shares are worth nothing: withdrawing all burns them, and the
+    // account closes.
+    let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 0);
+    let ix = instructions::withdraw(&lender.pubkey(), &lender_margin, &usdc, &lender_wallet, instructions::WithdrawAmount::All);
+    env.svm.process(&[ix], &[&lender]).expect("burn worthless shares");
+    assert_eq!(env.svm.token_balance(&lender_wallet), 0);
+    assert_eq!(env.pool(&usdc).total_deposit_shares, 0);
+    let ix = instructions::close_margin_account(&lender.pubkey(), &lender_margin, &lender.pubkey());
+    env.svm.process(&[ix], &[&lender]).expect("the lender closes");
+
+    // A new lender restarts the pool at one unit per share and gets it all back.
+    let (late, late_margin) = env.lend(&usdc, 50_000_000);
+    assert_eq!(env.pool(&usdc).deposit_share_value(), fixed::ONE);
+    let late_wallet = env.token_account(&usdc, &late.pubkey(), 0);
+    let ix = instructions::withdraw(&late.pubkey(), &late_margin, &usdc, &late_wallet, instructions::WithdrawAmount::All);
+    env.svm.process(&[ix], &[&late]).expect("withdraw");
+    assert_eq!(env.svm.token_balance(&late_wallet), 50_000_000);
+}

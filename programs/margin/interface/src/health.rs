@@ -468,6 +468,41 @@ pub fn compute_health<A: AccountRead>(
 mod tests {
     use super::*;
 
+    /// Whatever oracle validation accepts, health prices: a 10^16 mantissa at expo
+    /// -12 with 3% confidence (conf > 2^48) used to be `PriceOutOfRange`.
+    #[test]
+    fn wide_prices_are_priced_conservatively() {
+        let price = OraclePrice {
+            price: 10_000_000_000_000_000,
+            conf: 300_000_000_000_000,
+            expo: -12,
+            publish_time: 0,
+            ema_price: 10_000_000_000_000_000,
+            ema_conf: 300_000_000_000_000,
+        };
+        // 10^4 USD per whole token, 6 decimals: 10^-2 USD per native unit.
+        // k * conf = 9e16 does not fit the fast path's bound, but the sums fit a u64
+        // once computed wide: no rescaling needed.
+        let bands = Bands::new(&price, 300, 6).expect("priced");
+        assert_eq!(bands.center_rounding, 0);
+        let usd = |mantissa: u64| unit_price(mantissa, bands.index, false).unwrap() as f64 / fixed::ONE as f64;
+        let exact = |multiple: f64| 0.01 * multiple;
+        // Low <= exact (1 - 0.09), high >= exact (1 + 0.09) (up to f64's own 1e-15),
+        // center within 1e-12.
+        assert!(usd(bands.spot.low()) <= exact(0.91) * (1.0 + 1e-15) && usd(bands.spot.low()) > exact(0.91) * (1.0 - 1e-12));
+        let high = unit_price(bands.spot.high().unwrap(), bands.index, true).unwrap() as f64 / fixed::ONE as f64;
+        assert!(high >= exact(1.09) * (1.0 - 1e-15) && high < exact(1.09) * (1.0 + 1e-12));
+        assert!((usd(bands.spot.center) - exact(1.0)).abs() < exact(1.0) * 1e-12);
+        // A mantissa near i64::MAX: scaled by 100 it needs two fewer digits.
+        let huge = OraclePrice { price: 9_000_000_000_000_000_000, conf: 90_000_000_000_000_000, ema_price: 9_000_000_000_000_000_000, ema_conf: 0, ..price };
+        let wide = Bands::new(&huge, 100, 6).expect("priced");
+        assert_eq!((wide.center_rounding, wide.index), (1, 6 + 12 + 2 - 2));
+        assert!(wide.spot.low() <= 8_910_000_000_000_000_000 && wide.spot.high().unwrap() >= 9_090_000_000_000_000_000);
+        // A real feed stays on the fast path.
+        let usdc = OraclePrice { price: 100_000_000, conf: 10_000, expo: -8, publish_time: 0, ema_price: 100_000_000, ema_conf: 10_000 };
+        assert_eq!(Bands::new(&usdc, 100, 6).unwrap().center_rounding, 0);
+    }
+
     #[test]
     fn reciprocal_table_is_floor_of_two_to_128_over_powers_of_ten() {
         assert_eq!(POW10_RECIPROCALS[0], u128::MAX);
