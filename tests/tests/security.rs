@@ -11,13 +11,18 @@ use solana_sdk::{pubkey::Pubkey, signature::{Keypair, Signer}};
 
 /// A cross borrower with 10 SOL ($100 each) and 700 USDC of debt, lenders behind USDC.
 fn borrower(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys) -> (Keypair, Pubkey) {
+    borrower_of(env, sol, usdc, 700_000_000)
+}
+
+/// A cross borrower with 10 SOL and `debt` USDC native units of debt.
+fn borrower_of(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys, debt: u64) -> (Keypair, Pubkey) {
     env.lend(usdc, 100_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let sol_wallet = env.token_account(sol, &user.pubkey(), 10_000_000_000);
     env.deposit(&user, &margin, sol, &sol_wallet, 10_000_000_000).unwrap();
     let usdc_wallet = env.token_account(usdc, &user.pubkey(), 0);
-    env.borrow(&user, &margin, usdc, &usdc_wallet, 700_000_000).unwrap();
+    env.borrow(&user, &margin, usdc, &usdc_wallet, debt).unwrap();
     (user, margin)
 }
 
@@ -206,13 +211,7 @@ fn admin_cannot_seize_equity_in_one_transaction() {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    env.lend(&usdc, 100_000_000_000);
-    let user = env.user();
-    let margin = env.open_cross(&user, 0);
-    let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
-    env.deposit(&user, &margin, &sol, &sol_wallet, 10_000_000_000).unwrap();
-    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
-    env.borrow(&user, &margin, &usdc, &usdc_wallet, 400_000_000).unwrap(); // 40% LTV
+    let (_user, margin) = borrower_of(&mut env, &sol, &usdc, 400_000_000); // 40% LTV
 
     let original = env.pool(&sol).config;
     let mut seize = original;
@@ -405,4 +404,30 @@ fn a_total_write_off_leaves_a_pool_lenders_can_leave_and_others_can_reuse() {
     let ix = instructions::withdraw(&late.pubkey(), &late_margin, &usdc, &late_wallet, instructions::WithdrawAmount::All);
     env.svm.process(&[ix], &[&late]).expect("withdraw");
     assert_eq!(env.svm.token_balance(&late_wallet), 50_000_000);
+}
+
+/// L-1: health values every position at `now`. A debt pool nobody accrued for a
+/// year is projected in memory: the read-only health report equals the one after
+/// cranking that pool in the same second, and a borrow elsewhere is judged on it.
+#[test]
+fn health_projects_interest_of_pools_nobody_accrued() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let usdt = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdt, 10_000_000_000);
+    let (user, margin) = borrower_of(&mut env, &sol, &usdc, 500_000_000);
+    env.svm.set_time(env.svm.now() + 365 * 86_400);
+    env.refresh_prices();
+
+    let projected = env.health(&margin).unwrap();
+    // A USDT borrow that would pass only on the year-old USDC debt is refused
+    // before anyone accrues USDC (it stays untouched: nothing is written).
+    let room_at_stale_debt = (1_000.0 * 0.8 / 1.1 - 500.0) * 1e6; // USDT units
+    let usdt_wallet = env.token_account(&usdt, &user.pubkey(), 0);
+    let ix = env.borrow_ix(&user, &margin, &usdt, &usdt_wallet, room_at_stale_debt as u64 - 1);
+    env.expect_error(&[ix], &[&user], MarginError::InsufficientHealth, &[margin, usdt.pool, usdc.pool, usdt_wallet]);
+
+    env.svm.process(&[instructions::accrue_interest(&usdc.pool)], &[]).unwrap();
+    assert_eq!(env.health(&margin).unwrap(), projected, "read == crank, then read");
 }
