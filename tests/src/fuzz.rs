@@ -1093,36 +1093,19 @@ fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, d
 /// What the program's own sizing (`liquidation::plan`) makes of a refused keeper
 /// liquidation, and how many debt shares its repay burns: for the report.
 fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> String {
-    let asset_config = world.env.pool(&world.pools[asset.pool]).config;
-    let debt_config = world.env.pool(&world.pools[debt.pool]).config;
-    let input = LiquidationInput {
-        maintenance_health: health.maintenance,
-        maintenance_liabilities: health.maintenance_liabilities,
-        asset_config: &asset_config,
-        liability_config: &debt_config,
-        asset_weight_bps: seized_asset_weight_bps(&asset_config, kind),
-        asset_price: asset.unit,
-        liability_price: debt.unit,
-        collateral: asset.amount,
-        debt: debt.amount,
-        max_repay: u64::MAX,
+    let (asset_config, debt_config) = (world.env.pool(&world.pools[asset.pool]).config, world.env.pool(&world.pools[debt.pool]).config);
+    let Some((settled, (asset_weight, liability_weight))) = planned(world, health, kind, asset, debt) else {
+        return "the plan refuses".into();
     };
-    match plan(&input) {
-        Ok(settled) => {
-            let burned = fixed::div_q64_floor(settled.repay, debt.share_value);
-            format!(
-                "plan {settled:?} burns {burned:?} debt shares (share value {:.6}); target {} bps, close factor {} bps, bonus {}..{} bps, weights asset {} liab {}",
-                debt.share_value as f64 / Q64,
-                debt_config.liquidation_target_bps,
-                debt_config.close_factor_bps,
-                asset_config.liquidation_penalty_min_bps,
-                asset_config.liquidation_penalty_max_bps,
-                asset_config.maint_asset_weight_bps,
-                debt_config.maint_liab_weight_bps,
-            )
-        }
-        Err(e) => format!("plan refuses: {e:?}"),
-    }
+    let burned = fixed::div_q64_floor(settled.repay, debt.share_value);
+    format!(
+        "plan {settled:?} burns {burned:?} debt shares (share value {:.6}); target {} bps, close factor {} bps, bonus {}..{} bps, maintenance weights asset {asset_weight} liability {liability_weight}",
+        debt.share_value as f64 / Q64,
+        debt_config.liquidation_target_bps,
+        debt_config.close_factor_bps,
+        asset_config.liquidation_penalty_min_bps,
+        asset_config.liquidation_penalty_max_bps,
+    )
 }
 
 /// The keeper after every step: every account with Maintenance < 0 and priced

@@ -127,6 +127,19 @@ fn dust_collateral_is_swept_and_the_debt_written_off() {
     assert_eq!(fixed::load(&sol_pool.insurance_fund) - insurance_before, 10u128 << 64, "the dust is the insurance fund's");
 }
 
+/// M-1's converse: a solvent account with dust on both sides (collateral under the
+/// threshold, an even smaller debt) is not anyone's to sweep.
+#[test]
+fn a_solvent_dust_account_cannot_be_written_off() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (_user, margin) = borrower_of(&mut env, &sol, &usdc, 100_000); // 0.10 USDC of debt
+    env.set_usd(&sol, 0.09); // 10 SOL = $0.90: under the $1 threshold, above the debt
+    let ix = env.resolve_bad_debt_ix(&margin, &usdc);
+    env.expect_error(&[ix], &[], MarginError::NotBankrupt, &[margin, sol.pool, usdc.pool]);
+}
+
 /// M-1: collateral worth more than the dust threshold still blocks the write-off
 /// (it must be liquidated), and nothing changes.
 #[test]

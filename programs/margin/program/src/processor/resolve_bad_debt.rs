@@ -1,5 +1,5 @@
 //! `resolve_bad_debt`: writes off the debt an account can no longer pay, once it
-//! holds no collateral worth liquidating.
+//! holds no collateral worth liquidating and its Equity (spot prices) is negative.
 //!
 //! Every remaining deposit must be priced (its pool's oracle readable now) and worth
 //! less than its pool's dust threshold (deposits in a pool without an oracle never
@@ -16,13 +16,13 @@
 use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
-    health::deposit_is_dust,
+    health::{deposit_is_dust, Unpriced, EQUITY},
     oracle::read_oracle,
     state::{Group, MarginAccount, MarginAccountMut, OracleKind, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
-use super::shared::now;
+use super::shared::{health::viewed_account_health, now};
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_program_owned};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
@@ -69,6 +69,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
                 return Err(MarginError::NotBankrupt.into());
             }
             dust_slots |= 1 << slot;
+        }
+        // Insolvent at spot (debts priced, unpriced deposits at zero): a solvent
+        // account with dust on both sides is not anyone's to sweep.
+        let health = viewed_account_health(program_id, &account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
+        if health.equity >= 0 {
+            return Err(MarginError::NotBankrupt.into());
         }
         dust_slots
     };
