@@ -7,13 +7,12 @@ use margin_interface::{
     fixed::{self, key_eq},
     health::{settlement_unit_prices, Levels, Unpriced, INITIAL, MAINTENANCE},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
-    oracle::read_oracle,
     state::{Group, MarginAccount, MarginAccountMut, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::{account_health, has_debt, viewed_account_health},
+    health::{account_health, has_debt, read_pool_oracle, viewed_account_health},
     now,
     token::{check_token_accounts, transfer_in},
     user::credit_deposit,
@@ -87,7 +86,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     // An unpriced asset or debt (an outage) fails here: it cannot be settled.
     let price_of = |pool: &Pool, slot: usize| -> Result<(u128, u128), ProgramError> {
         let oracle = &liquidatee_health_accounts[slot * 2 + 1];
-        let price = read_oracle(&pool.config.oracle, key(oracle), oracle.owner().as_array(), unsafe_data(oracle), timestamp)?;
+        let price = read_pool_oracle(pool, oracle, timestamp)?;
         Ok(settlement_unit_prices(pool, &price)?)
     };
     let (asset_price, _) = price_of(&asset_snapshot, asset_slot)?;
@@ -183,10 +182,4 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         }
     }
     transfer_in(&liability_snapshot, source, mint, vault, liquidator, token_program, settled.repay)
-}
-
-/// Account data for the oracle read (no borrow is live on it).
-fn unsafe_data(account: &AccountView) -> &[u8] {
-    // SAFETY: oracle accounts are never borrowed mutably by this program.
-    unsafe { account.borrow_unchecked() }
 }

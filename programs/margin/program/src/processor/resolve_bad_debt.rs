@@ -17,12 +17,14 @@ use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
     health::{deposit_is_dust, Unpriced, EQUITY},
-    oracle::read_oracle,
     state::{Group, MarginAccount, MarginAccountMut, OracleKind, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
-use super::shared::{health::viewed_account_health, now};
+use super::shared::{
+    health::{read_pool_oracle, viewed_account_health},
+    now,
+};
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_program_owned};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
@@ -61,10 +63,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
                 continue;
             }
             held.accrue(timestamp)?;
-            let price = read_oracle(&held.config.oracle, key(oracle), oracle.owner().as_array(), oracle_data(oracle), timestamp)?;
-            if price.publish_time < held.newest_publish_time {
-                return Err(MarginError::OracleOutdated.into());
-            }
+            let price = read_pool_oracle(&held, oracle, timestamp)?;
             if !deposit_is_dust(&held, position.deposit_shares, &price)? {
                 return Err(MarginError::NotBankrupt.into());
             }
@@ -143,10 +142,4 @@ fn health_pair(accounts: &mut [AccountView], slot: usize) -> Result<(&mut Accoun
         Some([pool, oracle]) => Ok((pool, oracle)),
         _ => Err(MarginError::HealthAccountCount.into()),
     }
-}
-
-/// Oracle account data (the program never borrows oracle accounts mutably).
-fn oracle_data(account: &AccountView) -> &[u8] {
-    // SAFETY: oracle accounts are never borrowed mutably by this program.
-    unsafe { account.borrow_unchecked() }
 }

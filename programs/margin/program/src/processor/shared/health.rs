@@ -3,6 +3,7 @@
 use margin_interface::{
     error::MarginError,
     health::{compute_health, AccountRead, Health, Levels, Unpriced, INITIAL},
+    oracle::{read_oracle, OraclePrice},
     state::{MarginAccount, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address};
@@ -100,3 +101,16 @@ pub fn require_initial_health(
     }
     Ok(())
 }
+
+/// The pool's oracle price from `oracle`, fully validated at `now` and not older
+/// than the newest the pool has used (for settlement and write-off decisions,
+/// where an outage must fail rather than count zero).
+pub fn read_pool_oracle(pool: &Pool, oracle: &AccountView, now: i64) -> Result<OraclePrice, ProgramError> {
+    let data = oracle.try_borrow()?;
+    let price = read_oracle(&pool.config.oracle, oracle.address().as_array(), oracle.owner().as_array(), &data, now)?;
+    if price.publish_time < pool.newest_publish_time {
+        return Err(MarginError::OracleOutdated.into());
+    }
+    Ok(price)
+}
+
