@@ -19,7 +19,7 @@ use pinocchio_token::instructions::InitializeAccount3;
 use super::shared::{
     accounts::create_pda_account,
     now,
-    token::{MINT_LEN, TOKEN_ACCOUNT_LEN},
+    token::{MINT_DECIMALS, MINT_IS_INITIALIZED, MINT_LEN, TOKEN_ACCOUNT_LEN},
 };
 use crate::validate::{key, load_mut, require_canonical_pda, require_signer, require_writable};
 
@@ -43,18 +43,18 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &Pool
     // The mint decides the token program; only plain mints (no extensions) for now,
     // so vault accounts have the base size and transfers move exact amounts.
     let token_program_id = key(token_program);
-    if token_program_id != &SPL_TOKEN_PROGRAM_ID && token_program_id != &TOKEN_2022_PROGRAM_ID {
+    if !key_eq(token_program_id, &SPL_TOKEN_PROGRAM_ID) && !key_eq(token_program_id, &TOKEN_2022_PROGRAM_ID) {
         return Err(MarginError::InvalidTokenProgram.into());
     }
-    if mint.owner().as_array() != token_program_id {
+    if !key_eq(mint.owner().as_array(), token_program_id) {
         return Err(MarginError::InvalidTokenProgram.into());
     }
     let decimals = {
         let data = mint.try_borrow()?;
-        if data.len() != MINT_LEN || data[45] != 1 || data[44] > MAX_DECIMALS {
+        if data.len() != MINT_LEN || data[MINT_IS_INITIALIZED] != 1 || data[MINT_DECIMALS] > MAX_DECIMALS {
             return Err(MarginError::InvalidMint.into());
         }
-        data[44]
+        data[MINT_DECIMALS]
     };
 
     if !pool.is_data_empty() || pool.owned_by(program_id) || !vault.is_data_empty() {

@@ -3,6 +3,7 @@
 
 use margin_interface::{
     error::MarginError,
+    fixed::key_eq,
     pda::MARGIN_ACCOUNT_SEED,
     state::{
         AccountKind, Group, MarginAccountHeader, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT,
@@ -38,7 +39,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, k
             };
             require_distinct(collateral, debt).map_err(|_| MarginError::SamePool)?;
             for pool in [&*collateral, &*debt] {
-                if &load::<Pool>(program_id, pool)?.group != key(group) {
+                if !key_eq(&load::<Pool>(program_id, pool)?.group, key(group)) {
                     return Err(MarginError::WrongGroup.into());
                 }
             }

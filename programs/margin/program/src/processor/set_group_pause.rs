@@ -2,7 +2,7 @@
 //! (repay and liquidation stay open once they exist).
 
 use margin_interface::{
-    fixed::key_eq,error::MarginError, state::Group};
+    error::MarginError, fixed::key_eq, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};

@@ -2,7 +2,7 @@
 //! the new key cannot lock the group, because nothing changes until it signs.
 
 use margin_interface::{
-    fixed::key_eq,error::MarginError, state::Group};
+    error::MarginError, fixed::key_eq, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};
@@ -28,7 +28,7 @@ pub fn accept(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResu
     };
     require_signer(new_admin)?;
     let mut group = load_mut::<Group>(program_id, group)?;
-    if group.pending_admin == [0; 32] || &group.pending_admin != key(new_admin) {
+    if group.pending_admin == [0; 32] || !key_eq(&group.pending_admin, key(new_admin)) {
         return Err(MarginError::NoPendingAdmin.into());
     }
     group.admin = group.pending_admin;

@@ -47,7 +47,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
                 return Err(MarginError::WrongGroup.into());
             }
         }
-        if !key_eq(&from.header.owner, key(owner)) || &to.header.owner != key(owner) {
+        if !key_eq(&from.header.owner, key(owner)) || !key_eq(&to.header.owner, key(owner)) {
             return Err(MarginError::NotSameOwner.into());
         }
 

@@ -1,8 +1,7 @@
 //! Token accounts and transfers, for SPL Token and Token-2022 alike
 //! (`TransferChecked` works on both; the pool records which program owns its mint).
 
-use margin_interface::{
-    fixed::key_eq,error::MarginError, pda::VAULT_AUTHORITY_SEED, state::Pool};
+use margin_interface::{error::MarginError, fixed::key_eq, pda::VAULT_AUTHORITY_SEED, state::Pool};
 use pinocchio::{
     cpi::{Seed, Signer},
     error::ProgramError,
@@ -16,6 +15,18 @@ use crate::validate::key;
 pub const TOKEN_ACCOUNT_LEN: usize = 165;
 /// Base length of a mint.
 pub const MINT_LEN: usize = 82;
+
+// The SPL Token layouts (Token-2022 shares them in the base part), read in place.
+/// Token account: mint, bytes 0..32.
+const TOKEN_ACCOUNT_MINT: core::ops::Range<usize> = 0..32;
+/// Token account: owner (wallet), bytes 32..64.
+const TOKEN_ACCOUNT_OWNER: core::ops::Range<usize> = 32..64;
+/// Token account: amount (u64 LE), bytes 64..72.
+const TOKEN_ACCOUNT_AMOUNT: core::ops::Range<usize> = 64..72;
+/// Mint: decimals byte.
+pub const MINT_DECIMALS: usize = 44;
+/// Mint: is-initialized byte (1 when initialized).
+pub const MINT_IS_INITIALIZED: usize = 45;
 
 /// The token program passed must be the pool's.
 pub fn check_token_program(pool: &Pool, token_program: &AccountView) -> Result<(), ProgramError> {
@@ -44,15 +55,15 @@ pub fn check_vault(pool: &Pool, vault: &AccountView) -> Result<(), ProgramError>
 /// A user token account: owned by the pool's token program, of the pool's mint.
 /// Returns the token account's owner (wallet).
 pub fn check_user_token_account(pool: &Pool, account: &AccountView) -> Result<[u8; 32], ProgramError> {
-    if account.owner().as_array() != &pool.token_program || account.data_len() < TOKEN_ACCOUNT_LEN {
+    if !key_eq(account.owner().as_array(), &pool.token_program) || account.data_len() < TOKEN_ACCOUNT_LEN {
         return Err(MarginError::InvalidTokenAccount.into());
     }
     let data = account.try_borrow()?;
-    if data[..32] != pool.mint {
+    if data[TOKEN_ACCOUNT_MINT] != pool.mint {
         return Err(MarginError::InvalidTokenAccount.into());
     }
     let mut owner = [0u8; 32];
-    owner.copy_from_slice(&data[32..64]);
+    owner.copy_from_slice(&data[TOKEN_ACCOUNT_OWNER]);
     Ok(owner)
 }
 
@@ -76,7 +87,7 @@ pub fn check_token_accounts(
 pub fn token_amount(account: &AccountView) -> Result<u64, ProgramError> {
     let data = account.try_borrow()?;
     let mut amount = [0u8; 8];
-    amount.copy_from_slice(&data[64..72]);
+    amount.copy_from_slice(&data[TOKEN_ACCOUNT_AMOUNT]);
     Ok(u64::from_le_bytes(amount))
 }
 
