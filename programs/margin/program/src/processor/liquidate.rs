@@ -113,10 +113,24 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     })?;
 
     // Debt: burn the shares the repayment fully pays for (all of them if it is all).
-    let burned_debt_shares = if settled.repay as u128 >= debt {
-        owed_shares
+    // A repay worth less than one debt share (a one-unit dust repay once the share
+    // value is above one) would burn nothing while collateral is seized, so health
+    // would fall and the account could never be liquidated: the liquidator then
+    // pays one whole share instead (rounded up, within its max repay).
+    let (burned_debt_shares, paid) = if settled.repay as u128 >= debt {
+        (owed_shares, settled.repay)
     } else {
-        fixed::div_q64_floor(settled.repay, liability_snapshot.borrow_share_value()).ok_or(overflow)?
+        let share_value = liability_snapshot.borrow_share_value();
+        match fixed::div_q64_floor(settled.repay, share_value).ok_or(overflow)? {
+            0 => {
+                let one_share = u64::try_from(fixed::mul_q64_ceil(1, share_value).ok_or(overflow)?).map_err(|_| overflow)?;
+                if one_share > max_repay {
+                    return Err(MarginError::NothingToLiquidate.into());
+                }
+                (1, one_share)
+            }
+            burned => (burned, settled.repay),
+        }
     };
     // Collateral: shares seized round up against the liatee, shares credited to the
     // liquidator round down; the difference is the insurance fund's.
@@ -181,5 +195,5 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
             return Err(MarginError::InsufficientHealth.into());
         }
     }
-    transfer_in(&liability_snapshot, source, mint, vault, liquidator, token_program, settled.repay)
+    transfer_in(&liability_snapshot, source, mint, vault, liquidator, token_program, paid)
 }
