@@ -1234,7 +1234,14 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
             match stuck {
                 Some(leg) if !outage => {
                     // Priced collateral above dust whose liquidation rounds to nothing.
-                    let message = format!("{who} is bankrupt (Equity ${}) with priced collateral above dust {leg:?}, yet not liquidatable", to_usd(health.equity));
+                    let threshold = world.env.pool(&world.pools[leg.pool]).config.dust_threshold_micro_usd;
+                    let message = format!(
+                        "{who} is bankrupt (Equity ${}) with priced collateral worth ${} in pool {} (dust threshold ${}), yet not liquidatable: {leg:?}",
+                        to_usd(health.equity),
+                        leg.value as f64 / Q64,
+                        leg.pool,
+                        threshold as f64 / 1e6,
+                    );
                     meet_known(report, log, step, options, KnownIssue::BankruptWithUnliquidatableCollateral, message)?;
                 }
                 _ => resolve_all(world, report, log, step, &margin, outage)?,
