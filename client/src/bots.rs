@@ -313,7 +313,8 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
     let mut planned = Vec::new();
     for (key, account, health) in candidates {
         // Largest debt and largest collateral by value at maintenance prices.
-        let value_of = |position: &margin_interface::state::Position, debt: bool| -> Option<(f64, u64, u128)> {
+        // (USD value, shares, share value projected to now, settlement unit price).
+        let value_of = |position: &margin_interface::state::Position, debt: bool| -> Option<(f64, u64, u128, u128)> {
             let pool_key = Pubkey::new_from_array(position.pool);
             let pool = snapshot.pools.get(&pool_key)?;
             let oracle = fetched.get(&oracle_of(&pool_key))?;
@@ -323,12 +324,15 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
                 parse_price_update(&oracle.data).ok()?.price
             };
             let (asset_price, liability_price) = settlement_unit_prices(pool, &price).ok()?;
-            let (amount, unit) = if debt {
-                (margin_interface::fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value())?, liability_price)
+            let (deposit_value, borrow_value) = pool.share_values_at(now).ok()?;
+            let (amount, shares, share_value, unit) = if debt {
+                let owed = margin_interface::fixed::mul_q64_ceil(position.borrow_shares, borrow_value)?;
+                (owed, position.borrow_shares, borrow_value, liability_price)
             } else {
-                (margin_interface::fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value())?, asset_price)
+                let held = margin_interface::fixed::mul_q64_floor(position.deposit_shares, deposit_value)?;
+                (held, position.deposit_shares, deposit_value, asset_price)
             };
-            Some((amount as f64 * unit as f64 / 18_446_744_073_709_551_616.0, amount as u64, unit))
+            Some((amount as f64 * unit as f64 / 18_446_744_073_709_551_616.0, shares, share_value, unit))
         };
         let best = |debt: bool| {
             account
@@ -338,7 +342,9 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
                 .filter_map(|p| value_of(p, debt).map(|v| (Pubkey::new_from_array(p.pool), v)))
                 .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
         };
-        let (Some((liability, (_, debt, liability_price))), Some((asset, (_, collateral, asset_price)))) = (best(true), best(false)) else {
+        let (Some((liability, (_, borrow_shares, borrow_share_value, liability_price))), Some((asset, (_, deposit_shares, deposit_share_value, asset_price)))) =
+            (best(true), best(false))
+        else {
             continue;
         };
         let (liability_pool, asset_pool) = (snapshot.pools[&liability], snapshot.pools[&asset]);
@@ -354,8 +360,10 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
             asset_weight_bps: seized_asset_weight_bps(&asset_pool.config, account.header.kind()),
             asset_price,
             liability_price,
-            collateral,
-            debt,
+            deposit_shares,
+            deposit_share_value,
+            borrow_shares,
+            borrow_share_value,
             max_repay: u64::MAX,
         }) else {
             continue;

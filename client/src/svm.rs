@@ -94,12 +94,17 @@ impl Svm {
             "{}/margin.so not found: run scripts/build-sbf.sh first (or set MARGIN_SO_DIR)",
             dir.display()
         );
-        // SAFETY of set_var: called before any other thread of ours reads the environment.
-        std::env::set_var("SBF_OUT_DIR", &dir);
-        if std::env::var_os("RUST_LOG").is_none() {
-            // program-test logs every instruction at debug level otherwise.
-            std::env::set_var("RUST_LOG", "error");
-        }
+        // Once per process, and every other caller waits for it: with many tests
+        // starting SVMs on parallel threads, no thread reads the environment
+        // while another writes it.
+        static ENVIRONMENT: std::sync::Once = std::sync::Once::new();
+        ENVIRONMENT.call_once(|| {
+            std::env::set_var("SBF_OUT_DIR", &dir);
+            if std::env::var_os("RUST_LOG").is_none() {
+                // program-test logs every instruction at debug level otherwise.
+                std::env::set_var("RUST_LOG", "error");
+            }
+        });
         let mut program_test = ProgramTest::default();
         program_test.prefer_bpf(true);
         for feature in features.inactive() {

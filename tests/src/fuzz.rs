@@ -43,7 +43,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS},
-    liquidation::{bonus_bps, plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
+    liquidation::{plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
     oracle::{is_outage, read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
     state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
 };
@@ -401,8 +401,12 @@ impl World {
                 }
                 Err(_) => (0, 0, false),
             };
-            let share_value = if deposit { pool.deposit_share_value() } else { pool.borrow_share_value() };
-            legs.push(Leg { pool: p, deposit, amount, price: price.map(|_| ()), unit, value, dust, share_value });
+            let (share_value, shares) = if deposit {
+                (pool.deposit_share_value(), position.deposit_shares)
+            } else {
+                (pool.borrow_share_value(), position.borrow_shares)
+            };
+            legs.push(Leg { pool: p, deposit, amount, price: price.map(|_| ()), unit, value, dust, share_value, shares });
         }
         Ok(legs)
     }
@@ -490,8 +494,10 @@ struct Leg {
     value: u128,
     /// A priced deposit worth less than its pool's dust threshold.
     dust: bool,
-    /// Deposit or borrow share value (Q64.64).
+    /// Deposit or borrow share value (Q64.64), accrued to now.
     share_value: u128,
+    /// Deposit or borrow shares.
+    shares: u64,
 }
 
 /// What a random action expects of the program beyond the generic invariants.
@@ -1080,46 +1086,6 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
     Ok(report)
 }
 
-/// True when a refused liquidation of `debt` against `asset` may legitimately
-/// round to nothing (`NothingToLiquidate`, or `LiquidationDidNotImprove` when the
-/// repay burns no whole debt share): what the sizing rules let the liquidator repay
-/// (room to the target, close factor, all of the collateral) is worth under three
-/// native units of the debt, or of its shares when a share is worth more.
-fn rounds_to_nothing(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> bool {
-    let asset_config = world.env.pool(&world.pools[asset.pool]).config;
-    let debt_config = world.env.pool(&world.pools[debt.pool]).config;
-    let bonus = bonus_bps(&asset_config, health.maintenance, health.maintenance_liabilities) as f64 / 1e4;
-    let asset_weight = seized_asset_weight_bps(&asset_config, kind) as f64 / 1e4;
-    let gain = debt_config.maint_liab_weight_bps as f64 / 1e4 - (1.0 + bonus) * asset_weight;
-    let room = debt_config.liquidation_target_bps as f64 / 1e4 * (health.maintenance_liabilities as f64 / Q64) - health.maintenance as f64 / Q64;
-    let to_target = if gain > 0.0 { room / gain } else { 0.0 };
-    let debt_usd = debt.value as f64 / Q64;
-    let dust_usd = debt_config.dust_threshold_micro_usd as f64 / 1e6;
-    let close = if debt_usd < dust_usd { debt_usd } else { debt_usd * debt_config.close_factor_bps as f64 / 1e4 };
-    let for_all = asset.value as f64 / Q64 / (1.0 + bonus);
-    let at_stake = to_target.min(close).min(for_all);
-    let unit = debt.unit as f64 / Q64;
-    let units_per_share = (debt.share_value as f64 / Q64).max(1.0);
-    asset.amount == 0 || at_stake < 3.0 * unit * units_per_share
-}
-
-/// True when integer rounding, all of it charged to the liquidatee, can account
-/// for a `LiquidationDidNotImprove`: with the program's own sizing, what the repay
-/// gains at spot (maintenance weights) is no more than what rounding can take: up
-/// to one debt unit lost to `floor(repay / share value)` burned shares plus one to
-/// the debt's valuation rounding up, and the seized collateral shares' rounding up
-/// plus one unit of the collateral's valuation rounding down (20% slack for the
-/// confidence band, which weighs both sides of health alike).
-fn rounding_explains_refusal(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> bool {
-    let Some((settled, (asset_weight, liability_weight))) = planned(world, health, kind, asset, debt) else { return false };
-    let burned = fixed::div_q64_floor(settled.repay, debt.share_value).unwrap_or(0) as f64 * debt.share_value as f64 / Q64;
-    let seized = fixed::div_q64_ceil(settled.seized, asset.share_value).unwrap_or(u64::MAX) as f64 * asset.share_value as f64 / Q64;
-    let (debt_unit, asset_unit) = (debt.unit as f64 / Q64 * liability_weight, asset.unit as f64 / Q64 * asset_weight);
-    let gain = settled.repay as f64 * debt_unit - settled.seized as f64 * asset_unit;
-    let rounding = (settled.repay as f64 - burned + 1.0) * debt_unit + (seized - settled.seized as f64 + 1.0) * asset_unit;
-    gain <= rounding * 1.2
-}
-
 /// The program's sizing of the keeper's liquidation (max repay unlimited), with
 /// the maintenance weights of the seized collateral and of the debt.
 fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> Option<(LiquidationPlan, (f64, f64))> {
@@ -1133,8 +1099,10 @@ fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, d
         asset_weight_bps: seized_asset_weight_bps(&asset_config, kind),
         asset_price: asset.unit,
         liability_price: debt.unit,
-        collateral: asset.amount,
-        debt: debt.amount,
+        deposit_shares: asset.shares,
+        deposit_share_value: asset.share_value,
+        borrow_shares: debt.shares,
+        borrow_share_value: debt.share_value,
         max_repay: u64::MAX,
     };
     let settled = plan(&input).ok()?;
@@ -1148,9 +1116,8 @@ fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &L
     let Some((settled, (asset_weight, liability_weight))) = planned(world, health, kind, asset, debt) else {
         return "the plan refuses".into();
     };
-    let burned = fixed::div_q64_floor(settled.repay, debt.share_value);
     format!(
-        "plan {settled:?} burns {burned:?} debt shares (share value {:.6}); target {} bps, close factor {} bps, bonus {}..{} bps, maintenance weights asset {asset_weight} liability {liability_weight}",
+        "plan {settled:?} (debt share value {:.6}); target {} bps, close factor {} bps, bonus {}..{} bps, maintenance weights asset {asset_weight} liability {liability_weight}",
         debt.share_value as f64 / Q64,
         debt_config.liquidation_target_bps,
         debt_config.close_factor_bps,
@@ -1203,15 +1170,10 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
                         }
                     }
                     Err(failure) => {
-                        // Only a liquidation that rounds to nothing may be refused.
-                        let error = failure.margin_error();
-                        let rounds = match error {
-                            Some(MarginError::NothingToLiquidate) => rounds_to_nothing(world, &health, kind, &asset, &debt),
-                            Some(MarginError::LiquidationDidNotImprove) => {
-                                rounds_to_nothing(world, &health, kind, &asset, &debt) || rounding_explains_refusal(world, &health, kind, &asset, &debt)
-                            }
-                            _ => false,
-                        };
+                        // Only collateral whose shares are worth no whole unit may be
+                        // refused (NothingToLiquidate): the plan's rounding floor makes
+                        // every other liquidation raise health.
+                        let rounds = failure.margin_error() == Some(MarginError::NothingToLiquidate) && asset.amount == 0;
                         let plan = explain_plan(world, &health, kind, &asset, &debt);
                         if !rounds {
                             return Err(format!(
@@ -1219,7 +1181,7 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
                                 to_usd(health.maintenance)
                             ));
                         }
-                        log.push(format!("{step}: accepted as rounding to nothing: {plan}"));
+                        log.push(format!("{step}: accepted: the collateral's shares are worth no whole unit: {plan}"));
                     }
                 }
             }

@@ -1,5 +1,6 @@
-//! Liquidation sizing: how much debt a liquidator may repay and how much collateral
-//! it receives. Pure math shared by the program and by liquidator bots.
+//! Liquidation sizing: how much debt a liquidator may repay, which debt shares that
+//! burns and which collateral shares it receives. Pure math shared by the program
+//! and by liquidator bots.
 //!
 //! Prices are the settlement ones (`health::settlement_unit_prices`: spot, collateral
 //! rounded down, debt rounded up); the confidence band only decides eligibility.
@@ -18,25 +19,38 @@
 //!   (whole debt when it is worth less than the dust threshold); and the target:
 //!   Maintenance health may rise to at most `liquidation_target_bps` of the weighted
 //!   liabilities, never further;
+//! - at least one unit: when the caps round the repay to zero (the deficit is worth
+//!   less than one unit's gain, or the close factor of a tiny debt floors to
+//!   zero), one native unit is repaid; the target may be passed by that unit;
 //! - collateral: when those caps allow repaying enough to take all of it, the
 //!   repay is sized from the collateral, `ceil(collateral_value / ((1 + b) * price))`
-//!   units, and all of it is taken (no dust left to block the bad-debt write-off).
-//!   Rounding the repay up keeps `seized_value <= v * (1 + b)`: the liquidatee never
-//!   pays more than the bonus;
-//! - dust: when the caps round the repay to zero but the collateral is worth less
-//!   than the debt pool's dust threshold, one native unit is repaid (the target may
-//!   be passed by that unit) so dust cannot stay stuck in an unhealthy account. It
-//!   takes all the collateral when that unit pays for it (the rule above), else the
-//!   unit's normal share: the bonus bound holds either way.
+//!   units (at least the rounding floor below, when it applies), and all of it is taken (no dust left to block the
+//!   bad-debt write-off). Rounding the repay up keeps `seized_value <= v * (1 + b)`:
+//!   the liquidatee never pays more than the bonus.
 //!
-//! Each repaid dollar raises Maintenance health by `w_liab - (1 + b) * w_asset`, with
+//! Shares: the repay burns `floor(repay / borrow_share_value)` debt shares (all of
+//! them when it covers the debt; the remainder stays with the pool); the seized
+//! collateral is `floor(seized / deposit_share_value)` deposit shares (all of them
+//! when everything is taken), of which the liquidator's part is rounded down too.
+//!
+//! Rounding floor: health's debt amount is `ceil(shares * value)` and collateral
+//! `floor(shares * value)`, so a liquidation of a few units can lose its gain to
+//! rounding (about one debt share and one unit) and leave an account barely under
+//! Maintenance unliquidatable. The plan computes the exact change of both amounts;
+//! when health (at settlement prices, which bound the band prices) would not rise
+//! it repays [`min_repay`] units instead (or the whole debt when smaller), past the
+//! target and the close factor if need be: health then rises by more than
+//! `repay * gain - (units_per_share + 1) * w_liab > 0` (debt-unit prices). A
+//! liquidator whose `max_repay` is below that is refused (`NothingToLiquidate`).
+//!
+//! Each repaid dollar raises Maintenance health by `gain = w_liab - (1 + b) * w_asset`, with
 //! `w_asset` the weight the collateral has in *this* account (zero for isolated-only
 //! collateral in a cross account); when that is not positive the liquidation is
-//! refused (it could not help). `PoolConfig::validate` makes it positive for any
-//! pair of validated pools.
+//! refused (it could not help). `PoolConfig::validate` keeps it at least 1% for any
+//! pair of validated pools, which bounds the floor to a few native units.
 //!
-//! Overflow: every step is checked or saturates where a cap follows, and none can
-//! fail with `MathOverflow`. A collateral value `collateral * asset_price` of 2^128
+//! Overflow: every step is checked or saturates where a cap follows; only amounts
+//! (shares times share value) beyond `u64` fail with `MathOverflow`. A collateral value `collateral * asset_price` of 2^128
 //! or more (about $1.8e19) is out of range: `PriceOutOfRange`.
 
 use crate::{
@@ -68,10 +82,14 @@ pub struct LiquidationInput<'a> {
     pub asset_price: u128,
     /// Debt USD per native unit (Q64.64, rounded up).
     pub liability_price: u128,
-    /// Liquidatee's collateral in the asset pool, native units.
-    pub collateral: u64,
-    /// Liquidatee's debt in the liability pool, native units.
-    pub debt: u64,
+    /// Liquidatee's deposit shares in the asset pool.
+    pub deposit_shares: u64,
+    /// Native units per deposit share of the asset pool (Q64.64, accrued to now).
+    pub deposit_share_value: u128,
+    /// Liquidatee's debt shares in the liability pool.
+    pub borrow_shares: u64,
+    /// Native units per debt share of the liability pool (Q64.64, accrued to now).
+    pub borrow_share_value: u128,
     /// Most the liquidator is willing to repay, native units.
     pub max_repay: u64,
 }
@@ -79,12 +97,19 @@ pub struct LiquidationInput<'a> {
 /// The settled amounts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LiquidationPlan {
-    /// Debt repaid by the liquidator (liability native units).
+    /// Debt repaid by the liquidator (liability native units transferred).
     pub repay: u64,
-    /// Collateral taken from the liquidatee (asset native units).
+    /// Debt shares the repay burns.
+    pub burned_debt_shares: u64,
+    /// Collateral taken from the liquidatee, native units (what the shares below
+    /// are sized from; the shares are worth at most this).
     pub seized: u64,
     /// Of which the liquidator receives (the rest goes to insurance).
     pub to_liquidator: u64,
+    /// Deposit shares taken from the liquidatee.
+    pub seized_shares: u64,
+    /// Of which credited to the liquidator (the rest goes to insurance).
+    pub liquidator_shares: u64,
     /// Bonus applied, bps of the repaid value.
     pub bonus_bps: u64,
 }
@@ -124,6 +149,18 @@ pub fn bonus_bps(config: &PoolConfig, maintenance_health: i128, maintenance_liab
     min + max.saturating_sub(min) * deficit_bps / FULL_PENALTY_DEFICIT_BPS
 }
 
+/// The least repay (native debt units) that raises health whatever the rounding:
+/// `floor((units_per_share + 1) * w_liab / gain) + 2`, with `units_per_share` the
+/// debt share value rounded up and `gain` in bps x bps (see the module docs).
+/// Saturates at `u64::MAX`; `gain > 0`.
+pub fn min_repay(borrow_share_value: u128, liability_weight_bps: u16, gain: u64) -> u64 {
+    // u64 arithmetic (cheap on chain); saturating is exact enough: a saturated
+    // floor exceeds any debt and is capped to it.
+    let units_per_share = u64::try_from(borrow_share_value.div_ceil(fixed::ONE)).unwrap_or(u64::MAX);
+    let loss = units_per_share.saturating_add(1).saturating_mul(liability_weight_bps as u64 * BPS);
+    (loss / gain.max(1)).saturating_add(2)
+}
+
 /// Native units worth `value` (USD Q64.64) at `price` (USD per native, Q64.64),
 /// rounded down, saturating at `u64::MAX` (always followed by a cap). `price > 0`.
 fn units_floor(value: u128, price: u128) -> u64 {
@@ -145,14 +182,19 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
         _ => return Err(MarginError::LiquidationCannotImprove),
     };
     let (asset_price, liability_price) = (input.asset_price, input.liability_price);
-    if asset_price == 0 || liability_price == 0 {
+    if asset_price == 0 || liability_price == 0 || input.deposit_share_value == 0 || input.borrow_share_value == 0 {
         return Err(MarginError::PriceOutOfRange);
     }
-    if input.collateral == 0 || input.debt == 0 || input.max_repay == 0 {
+    // The amounts health sees: collateral rounded down, debt up.
+    let collateral = fixed::mul_q64_floor(input.deposit_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
+    let collateral = u64::try_from(collateral).map_err(|_| OVERFLOW)?;
+    let debt = fixed::mul_q64_ceil(input.borrow_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
+    let debt = u64::try_from(debt).map_err(|_| OVERFLOW)?;
+    if collateral == 0 || debt == 0 || input.max_repay == 0 {
         return Err(MarginError::NothingToLiquidate);
     }
     // Out of range (beyond ~$1.8e19), not an overflow of the plan's own steps.
-    let collateral_value = mul_wide(input.collateral, asset_price).ok_or(MarginError::PriceOutOfRange)?;
+    let collateral_value = mul_wide(collateral, asset_price).ok_or(MarginError::PriceOutOfRange)?;
     let liability = input.liability_config;
 
     // Target: health may rise to target_bps of the liabilities, no further. The
@@ -164,52 +206,138 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
 
     // Close factor, unless the debt is dust (< 2^64 * 2^45: no overflow).
     let dust = (liability.dust_threshold_micro_usd as u128) * (fixed::ONE / 1_000_000);
-    let debt_value = mul_wide(input.debt, liability_price).unwrap_or(u128::MAX);
+    let debt_value = mul_wide(debt, liability_price).unwrap_or(u128::MAX);
     let close_limit = if debt_value < dust {
-        input.debt
+        debt
     } else {
-        let limit = mul_div_floor(input.debt as u128, liability.close_factor_bps as u64, BPS).unwrap_or(u128::MAX);
-        limit.min(input.debt as u128) as u64
+        let limit = mul_div_floor(debt as u128, liability.close_factor_bps as u64, BPS).unwrap_or(u128::MAX);
+        limit.min(debt as u128) as u64
     };
-    let mut limit = repay_to_target.min(close_limit).min(input.debt);
-    if limit == 0 && collateral_value < dust {
-        // Dust collateral would otherwise stay stuck: repay one unit.
-        limit = 1;
-    }
-    let repay = limit.min(input.max_repay);
-    if repay == 0 {
-        return Err(MarginError::NothingToLiquidate);
-    }
+    // At least one unit (see the module docs), within the debt and max repay.
+    let repay = repay_to_target.min(close_limit).min(debt).max(1).min(input.max_repay);
 
     let insurance_share = (input.asset_config.liquidation_insurance_share_bps as u64).min(BPS);
     let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
-
     // Repay that takes all the collateral: ceil(collateral_value / ((1 + b) * price)).
     // ceil(ceil(x / a) / p) = ceil(x / (a * p)), and the first quotient is at most
     // collateral_value, so neither step can overflow.
     let value_for_all = mul_div_ceil(collateral_value, BPS, BPS + bonus).ok_or(OVERFLOW)?;
     let repay_for_all = value_for_all.div_ceil(liability_price);
-    if repay_for_all <= repay as u128 {
-        // The collateral binds: take all of it, split in the bonus proportions.
-        let to_liquidator = mul_div_floor(input.collateral as u128, BPS + liquidator_bonus, BPS + bonus).ok_or(OVERFLOW)?;
-        return Ok(LiquidationPlan {
-            repay: repay_for_all as u64,
-            seized: input.collateral,
-            to_liquidator: (to_liquidator as u64).min(input.collateral),
+
+    let sizing = Sizing { input, collateral, debt, repay_for_all, bonus, liquidator_bonus };
+
+    // From the floor on, health rises whatever the rounding (module docs): the
+    // common case, sized once. Below it, the exact change decides.
+    let floor = min_repay(input.borrow_share_value, liability.maint_liab_weight_bps, gain).min(debt);
+    let first_repay = if repay_for_all <= repay as u128 { (repay_for_all as u64).max(1) } else { repay };
+    if first_repay >= floor {
+        return sizing.settle(repay, 1);
+    }
+    sizing.below_floor(repay, floor)
+}
+
+/// Everything [`plan`] sizes a repay with.
+struct Sizing<'a> {
+    input: &'a LiquidationInput<'a>,
+    /// Collateral and debt amounts as health rounds them (native units).
+    collateral: u64,
+    debt: u64,
+    /// Least repay that pays for all the collateral (native units, may exceed u64).
+    repay_for_all: u128,
+    bonus: u64,
+    liquidator_bonus: u64,
+}
+
+impl Sizing<'_> {
+    /// The plan for `repay` (taking everything, at least `floor`, when it pays for it).
+    #[inline(always)]
+    fn settle(&self, repay: u64, floor: u64) -> Result<LiquidationPlan, MarginError> {
+        let Sizing { input, collateral, debt, repay_for_all, bonus, liquidator_bonus } = *self;
+        let burned_for = |repay: u64| {
+            if repay >= debt {
+                Ok(input.borrow_shares)
+            } else {
+                fixed::div_q64_floor(repay, input.borrow_share_value).ok_or(OVERFLOW)
+            }
+        };
+        if repay_for_all <= repay as u128 {
+            // The collateral binds: take all of it, split in the bonus proportions.
+            let repay = (repay_for_all as u64).max(floor);
+            let to_liquidator = mul_div_floor(collateral as u128, BPS + liquidator_bonus, BPS + bonus).ok_or(OVERFLOW)?;
+            let to_liquidator = (to_liquidator as u64).min(collateral);
+            let liquidator_shares =
+                fixed::div_q64_floor(to_liquidator, input.deposit_share_value).ok_or(OVERFLOW)?.min(input.deposit_shares);
+            return Ok(LiquidationPlan {
+                repay,
+                burned_debt_shares: burned_for(repay)?,
+                seized: collateral,
+                to_liquidator,
+                seized_shares: input.deposit_shares,
+                liquidator_shares,
+                bonus_bps: bonus,
+            });
+        }
+        // Value repaid, then collateral at the asset price, both rounded down (the
+        // liquidator gets no more). repay <= value_to_target / price (or the floor),
+        // and repay < repay_for_all keeps seized_value below collateral_value, so
+        // these cannot overflow and seized < collateral.
+        let value = mul_wide(repay, input.liability_price).ok_or(OVERFLOW)?;
+        let seized_value = mul_div_floor(value, BPS + bonus, BPS).ok_or(OVERFLOW)?;
+        let liquidator_value = mul_div_floor(value, BPS + liquidator_bonus, BPS).ok_or(OVERFLOW)?;
+        let seized = units_floor(seized_value, input.asset_price).min(collateral);
+        let to_liquidator = units_floor(liquidator_value, input.asset_price).min(seized);
+        let seized_shares = fixed::div_q64_floor(seized, input.deposit_share_value).ok_or(OVERFLOW)?.min(input.deposit_shares);
+        let liquidator_shares =
+            fixed::div_q64_floor(to_liquidator, input.deposit_share_value).ok_or(OVERFLOW)?.min(seized_shares);
+        Ok(LiquidationPlan {
+            repay,
+            burned_debt_shares: burned_for(repay)?,
+            seized,
+            to_liquidator,
+            seized_shares,
+            liquidator_shares,
             bonus_bps: bonus,
-        });
+        })
     }
 
-    // Value repaid, then collateral at the asset price, both rounded down (the
-    // liquidator gets no more). repay <= value_to_target / price (or is one unit),
-    // and repay < repay_for_all keeps seized_value below collateral_value, so
-    // these cannot overflow and seized < collateral.
-    let value = mul_wide(repay, liability_price).ok_or(OVERFLOW)?;
-    let seized_value = mul_div_floor(value, BPS + bonus, BPS).ok_or(OVERFLOW)?;
-    let liquidator_value = mul_div_floor(value, BPS + liquidator_bonus, BPS).ok_or(OVERFLOW)?;
-    let seized = units_floor(seized_value, asset_price).min(input.collateral);
-    let to_liquidator = units_floor(liquidator_value, asset_price).min(seized);
-    Ok(LiquidationPlan { repay, seized, to_liquidator, bonus_bps: bonus })
+    /// A repay below the rounding floor: kept if health still rises exactly, else
+    /// raised to the floor (refused when `max_repay` does not reach it). Rare: out
+    /// of line, off the common path's compute budget.
+    #[cold]
+    #[inline(never)]
+    fn below_floor(&self, repay: u64, floor: u64) -> Result<LiquidationPlan, MarginError> {
+        let planned = self.settle(repay, 1)?;
+        if improves(self.input, self.collateral, self.debt, &planned)? {
+            return Ok(planned);
+        }
+        if self.input.max_repay < floor {
+            return Err(MarginError::NothingToLiquidate);
+        }
+        self.settle(repay.max(floor), floor)
+    }
+}
+
+/// True when executing `p` raises Maintenance health at settlement prices (which
+/// bound the band prices health uses: debt at or above, collateral at or below),
+/// with the amounts rounded as health rounds them, by more than 16 bps-weighted
+/// units of Q64.64 per unit moved (the unit prices' own rounding). Values too large
+/// for the comparison count as improving: rounding is then irrelevant.
+fn improves(input: &LiquidationInput, collateral: u64, debt: u64, p: &LiquidationPlan) -> Result<bool, MarginError> {
+    let debt_after = fixed::mul_q64_ceil(input.borrow_shares - p.burned_debt_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
+    let collateral_after =
+        fixed::mul_q64_floor(input.deposit_shares - p.seized_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
+    let (freed, taken) = ((debt as u128).saturating_sub(debt_after), (collateral as u128).saturating_sub(collateral_after));
+    let weighted = |units: u128, price: u128, weight: u16| {
+        mul_wide(units as u64, price).and_then(|value| value.checked_mul(weight as u128))
+    };
+    let (Some(gained), Some(lost)) = (
+        weighted(freed, input.liability_price, input.liability_config.maint_liab_weight_bps),
+        weighted(taken, input.asset_price, input.asset_weight_bps),
+    ) else {
+        return Ok(true);
+    };
+    let margin = (freed + taken + 1) * 16 * BPS as u128;
+    Ok(gained > lost.saturating_add(margin))
 }
 
 /// `a * b` for a u64 count and a Q64.64 value (no shift): USD Q64.64 of `a` units.
@@ -244,6 +372,19 @@ mod tests {
         config
     }
 
+    /// The plan when both share values are 1: shares equal units.
+    fn at_par(repay: u64, seized: u64, to_liquidator: u64, bonus_bps: u64) -> LiquidationPlan {
+        LiquidationPlan {
+            repay,
+            burned_debt_shares: repay,
+            seized,
+            to_liquidator,
+            seized_shares: seized,
+            liquidator_shares: to_liquidator,
+            bonus_bps,
+        }
+    }
+
     fn input<'a>(asset: &'a PoolConfig, liability: &'a PoolConfig) -> LiquidationInput<'a> {
         LiquidationInput {
             maintenance_health: -(ONE as i128),
@@ -253,8 +394,10 @@ mod tests {
             asset_weight_bps: asset.maint_asset_weight_bps,
             asset_price: ONE,
             liability_price: ONE,
-            collateral: 1_000,
-            debt: 1_000,
+            deposit_shares: 1_000,
+            deposit_share_value: ONE,
+            borrow_shares: 1_000,
+            borrow_share_value: ONE,
             max_repay: u64::MAX,
         }
     }
@@ -281,9 +424,9 @@ mod tests {
         let mut at = input(&asset, &liability);
         at.maintenance_liabilities = 1 << 127;
         at.maintenance_health = -(1 << 126);
-        at.collateral = 1_000_000_000_000;
-        at.debt = 1_000_000;
-        let expected = LiquidationPlan { repay: 500_000, seized: 500_000, to_liquidator: 500_000, bonus_bps: 0 };
+        at.deposit_shares = 1_000_000_000_000;
+        at.borrow_shares = 1_000_000;
+        let expected = at_par(500_000, 500_000, 500_000, 0);
         assert_eq!(plan(&at), Ok(expected));
         // Extremes: the most negative health and the largest liabilities.
         at.maintenance_health = i128::MIN;
@@ -303,15 +446,15 @@ mod tests {
         at.maintenance_liabilities = 22 * ONE;
         at.asset_price = MICRO_FLOOR;
         at.liability_price = 2 * ONE;
-        at.collateral = 3_000_000;
-        at.debt = 10;
+        at.deposit_shares = 3_000_000;
+        at.borrow_shares = 10;
         // to_liquidator = floor(3e6 * 1.04 / 1.05).
-        let all = LiquidationPlan { repay: 2, seized: 3_000_000, to_liquidator: 2_971_428, bonus_bps: 500 };
+        let all = at_par(2, 3_000_000, 2_971_428, 500);
         assert_eq!(plan(&at), Ok(all));
 
         // A liquidator repaying only 1 unit gets $2 * 1.05 of collateral, not all of it.
         at.max_repay = 1;
-        let partial = LiquidationPlan { repay: 1, seized: 2_100_000, to_liquidator: 2_080_000, bonus_bps: 500 };
+        let partial = at_par(1, 2_100_000, 2_080_000, 500);
         assert_eq!(plan(&at), Ok(partial));
     }
 
@@ -325,17 +468,17 @@ mod tests {
         at.maintenance_health = -((54_996 * ONE / 10_000) as i128);
         at.maintenance_liabilities = 55 * ONE / 10;
         at.asset_price = MICRO_FLOOR;
-        at.collateral = 500;
-        at.debt = 5;
-        let expected = LiquidationPlan { repay: 1, seized: 500, to_liquidator: 495, bonus_bps: 500 };
+        at.deposit_shares = 500;
+        at.borrow_shares = 5;
+        let expected = at_par(1, 500, 495, 500);
         assert_eq!(plan(&at), Ok(expected));
     }
 
     #[test]
-    fn dust_rule_repays_one_unit_when_the_target_rounds_to_zero() {
-        // Target 0 and a deficit of $0.01: a $1 debt unit would pass the target, so the
-        // caps round the repay to zero. The collateral ($0.0005) is below the $1 dust
-        // threshold: one unit is repaid and all of it is taken.
+    fn a_deficit_below_one_units_gain_repays_one_unit() {
+        // Target 0 and a deficit of $0.01: a $1 debt unit passes the target, so the
+        // caps round the repay to zero. One unit is repaid and all the collateral
+        // ($0.0005) is taken, whatever the dust threshold.
         let asset = config(8_000, 10_000, (500, 500), 2_000);
         let mut liability = config(8_000, 11_000, (500, 500), 2_000);
         liability.liquidation_target_bps = 0;
@@ -343,21 +486,58 @@ mod tests {
         at.maintenance_health = -((ONE / 100) as i128);
         at.maintenance_liabilities = ONE;
         at.asset_price = MICRO_FLOOR;
-        at.collateral = 500;
-        at.debt = 5;
-        assert_eq!(plan(&at), Ok(LiquidationPlan { repay: 1, seized: 500, to_liquidator: 495, bonus_bps: 500 }));
-
-        // Not dust (threshold $0.0001 < $0.0005): nothing to do at the target.
+        at.deposit_shares = 500;
+        at.borrow_shares = 5;
+        assert_eq!(plan(&at), Ok(at_par(1, 500, 495, 500)));
         let mut strict = liability;
-        strict.dust_threshold_micro_usd = 100;
-        assert_eq!(plan(&LiquidationInput { liability_config: &strict, ..at }), Err(MarginError::NothingToLiquidate));
+        strict.dust_threshold_micro_usd = 0;
+        assert_eq!(plan(&LiquidationInput { liability_config: &strict, ..at }), Ok(at_par(1, 500, 495, 500)));
 
-        // Dust worth more than one debt unit plus bonus ($0.50 against $0.01 units):
-        // one unit is repaid for its normal share; the bonus bound still holds.
+        // Collateral worth more than one debt unit plus bonus ($0.50 against $0.01
+        // units): one unit is repaid for its normal share; the bonus bound holds.
         at.maintenance_health = -((ONE / 1_000) as i128);
         at.liability_price = ONE / 100 + 1;
-        at.collateral = 500_000;
-        assert_eq!(plan(&at), Ok(LiquidationPlan { repay: 1, seized: 10_500, to_liquidator: 10_400, bonus_bps: 500 }));
+        at.deposit_shares = 500_000;
+        assert_eq!(plan(&at), Ok(at_par(1, 10_500, 10_400, 500)));
+
+        // A one-unit debt under a 50% close factor (floor 0) is repaid whole.
+        at.borrow_shares = 1;
+        assert_eq!(plan(&at), Ok(at_par(1, 10_500, 10_400, 500)));
+    }
+
+    #[test]
+    fn rounding_that_would_eat_the_gain_raises_the_repay_to_the_floor() {
+        // Share values 1.5: one repaid unit burns no debt share and one seized unit
+        // no deposit share, so a one-unit repay changes nothing. Gain per dollar
+        // 1.1 - 0.8 = 0.3: floor = (2 + 1) * 1.1 / 0.3 + 2 = 13 units.
+        let asset = config(8_000, 10_000, (0, 0), 0);
+        let mut liability = config(8_000, 11_000, (0, 0), 0);
+        liability.liquidation_target_bps = 0;
+        assert_eq!(min_repay(3 * ONE / 2, 11_000, 30_000_000), 13);
+        let mut at = input(&asset, &liability);
+        at.maintenance_health = -1;
+        at.asset_price = ONE / 50;
+        at.liability_price = ONE / 100;
+        at.deposit_share_value = 3 * ONE / 2;
+        at.borrow_share_value = 3 * ONE / 2;
+        // 13 units burn floor(13 / 1.5) = 8 shares (debt 1,500 -> ceil(992 * 1.5) =
+        // 1,488: 12 units freed, $0.132 weighted); $0.13 buys 6 collateral units,
+        // floor(6 / 1.5) = 4 shares (1,500 -> 1,494: $0.096 weighted).
+        let expected = LiquidationPlan {
+            repay: 13,
+            burned_debt_shares: 8,
+            seized: 6,
+            to_liquidator: 6,
+            seized_shares: 4,
+            liquidator_shares: 4,
+            bonus_bps: 0,
+        };
+        assert_eq!(plan(&at), Ok(expected));
+        // A liquidator unwilling to repay the floor is refused.
+        assert_eq!(plan(&LiquidationInput { max_repay: 12, ..at }), Err(MarginError::NothingToLiquidate));
+        // At par nothing is lost to rounding: one unit suffices.
+        let par = LiquidationInput { deposit_share_value: ONE, borrow_share_value: ONE, ..at };
+        assert_eq!(plan(&par), Ok(at_par(1, 0, 0, 0)));
     }
 
     #[test]
@@ -366,7 +546,7 @@ mod tests {
         let liability = config(8_000, 11_000, (500, 500), 2_000);
         let at = input(&asset, &liability);
         assert!(plan(&at).is_ok());
-        for empty in [LiquidationInput { collateral: 0, ..at }, LiquidationInput { debt: 0, ..at }, LiquidationInput { max_repay: 0, ..at }] {
+        for empty in [LiquidationInput { deposit_shares: 0, ..at }, LiquidationInput { borrow_shares: 0, ..at }, LiquidationInput { max_repay: 0, ..at }] {
             assert_eq!(plan(&empty), Err(MarginError::NothingToLiquidate));
         }
         assert_eq!(plan(&LiquidationInput { maintenance_health: 0, ..at }), Err(MarginError::NotLiquidatable));
@@ -390,14 +570,16 @@ mod tests {
             asset_weight_bps: seized_asset_weight_bps(&asset, AccountKind::Cross),
             asset_price: MICRO_FLOOR,
             liability_price: MICRO_CEIL,
-            collateral: 1_000_000_000,
-            debt: 700_000_000,
+            deposit_shares: 1_000_000_000,
+            deposit_share_value: ONE,
+            borrow_shares: 700_000_000,
+            borrow_share_value: ONE,
             max_repay: u64::MAX,
         };
         // Deficit 285 bps: bonus 200 + 800 * 285 / 1000 = 428. Room to the target
         // (5% of 735 = 36.75) is 57.75; each repaid dollar adds 1.05: $55.
         let sized = plan(&at).unwrap();
-        assert_eq!(sized, LiquidationPlan { repay: 54_999_999, seized: 57_353_998, to_liquidator: 56_880_998, bonus_bps: 428 });
+        assert_eq!(sized, at_par(54_999_999, 57_353_998, 56_880_998, 428));
         // Health after (the seized asset counts for nothing): within one unit's gain
         // below the target.
         let target = 735 * ONE * 500 / 10_000;
@@ -435,15 +617,30 @@ mod tests {
         }
     }
 
+    /// Exact health change of executing `p` at settlement prices, with the amounts
+    /// rounded as health rounds them: (gained, lost) as 256-bit values.
+    fn health_change(at: &LiquidationInput, p: &LiquidationPlan) -> ((u128, u128), (u128, u128)) {
+        let amount = |shares: u64, value: u128, up: bool| {
+            if up { fixed::mul_q64_ceil(shares, value) } else { fixed::mul_q64_floor(shares, value) }.unwrap()
+        };
+        let freed = amount(at.borrow_shares, at.borrow_share_value, true)
+            - amount(at.borrow_shares - p.burned_debt_shares, at.borrow_share_value, true);
+        let taken = amount(at.deposit_shares, at.deposit_share_value, false)
+            - amount(at.deposit_shares - p.seized_shares, at.deposit_share_value, false);
+        let gained = mul256(freed * at.liability_config.maint_liab_weight_bps as u128, at.liability_price);
+        let lost = mul256(taken * at.asset_weight_bps as u128, at.asset_price);
+        (gained, lost)
+    }
+
     #[test]
-    fn seized_value_never_exceeds_repay_plus_bonus() {
+    fn seized_value_never_exceeds_repay_plus_bonus_and_health_always_rises() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let (mut ok, mut took_all, mut dust) = (0, 0, 0);
+        let (mut ok, mut took_all, mut floored) = (0, 0, 0);
         for round in 0..200_000 {
-            // Validated pools: (1 + max bonus) * maint asset weight < 1.
+            // Validated pools: (1 + max bonus) * maint asset weight <= 99%.
             let max_bonus = rng.range(0, 2_000) as u16;
             let min_bonus = rng.range(0, max_bonus as u64) as u16;
-            let max_weight = (BPS * BPS - 1) / (BPS + max_bonus as u64);
+            let max_weight = BPS * (BPS - crate::state::MIN_LIQUIDATION_GAIN_BPS) / (BPS + max_bonus as u64);
             let asset_weight = rng.range(0, max_weight) as u16;
             let mut asset = config(asset_weight, 10_000, (min_bonus, max_bonus), rng.range(0, 10_000) as u16);
             asset.flags = (rng.next() & 1) as u16;
@@ -455,6 +652,12 @@ mod tests {
             let liabilities = rng.bits(127);
             let deficit = (rng.bits(127) % (liabilities + 1)).max(1);
             let max_repay = if rng.next() & 1 == 0 { u64::MAX } else { rng.bits(64) as u64 };
+            // Share values in [1, 9): half of them exactly whole.
+            let mut share_value = || {
+                let whole = ONE * rng.range(1, 8) as u128;
+                if rng.next() & 1 == 0 { whole } else { whole + (rng.next() as u128) }
+            };
+            let (deposit_share_value, borrow_share_value) = (share_value(), share_value());
             let at = LiquidationInput {
                 maintenance_health: -(deficit as i128),
                 maintenance_liabilities: liabilities,
@@ -463,20 +666,25 @@ mod tests {
                 asset_weight_bps: seized_asset_weight_bps(&asset, kind),
                 asset_price: rng.bits(100).max(1),
                 liability_price: rng.bits(100).max(1),
-                collateral: rng.bits(64) as u64,
-                debt: rng.bits(64) as u64,
+                deposit_shares: rng.bits(60) as u64,
+                deposit_share_value,
+                borrow_shares: rng.bits(60) as u64,
+                borrow_share_value,
                 max_repay,
             };
-            let collateral_value = mul256(at.collateral as u128, at.asset_price);
+            let collateral = fixed::mul_q64_floor(at.deposit_shares, deposit_share_value).unwrap() as u64;
+            let debt = fixed::mul_q64_ceil(at.borrow_shares, borrow_share_value).unwrap() as u64;
+            let gain = liability.maint_liab_weight_bps as u64 * BPS
+                - (BPS + bonus_bps(&asset, at.maintenance_health, liabilities)) * at.asset_weight_bps as u64;
+            let floor = min_repay(borrow_share_value, liability.maint_liab_weight_bps, gain).min(debt);
+            let collateral_value = mul256(collateral as u128, at.asset_price);
             let in_range = collateral_value.0 == 0;
             let result = plan(&at);
             let Ok(p) = result else {
                 match result {
                     Err(MarginError::PriceOutOfRange) => assert!(!in_range, "round {round}: {at:?}"),
                     Err(MarginError::NothingToLiquidate) => {
-                        let dust_value = liability.dust_threshold_micro_usd as u128 * (ONE / 1_000_000);
-                        let dusty = collateral_value.1 < dust_value;
-                        assert!(at.collateral == 0 || at.debt == 0 || max_repay == 0 || !dusty, "round {round}: {at:?}");
+                        assert!(collateral == 0 || debt == 0 || max_repay < floor.max(1), "round {round}: {at:?}")
                     }
                     other => panic!("round {round}: {other:?} for {at:?}"),
                 }
@@ -485,8 +693,16 @@ mod tests {
             ok += 1;
             let bonus = p.bonus_bps as u128;
             assert_eq!(p.bonus_bps, bonus_bps(&asset, at.maintenance_health, at.maintenance_liabilities));
-            assert!(p.repay >= 1 && p.repay <= at.debt && p.repay <= max_repay, "round {round}: {p:?}");
-            assert!(p.to_liquidator <= p.seized && p.seized <= at.collateral, "round {round}: {p:?}");
+            assert!(p.repay >= 1 && p.repay <= debt && p.repay <= max_repay, "round {round}: {p:?}");
+            assert!(p.to_liquidator <= p.seized && p.seized <= collateral, "round {round}: {p:?}");
+            assert!(p.liquidator_shares <= p.seized_shares && p.seized_shares <= at.deposit_shares, "round {round}: {p:?}");
+            assert!(p.burned_debt_shares <= at.borrow_shares, "round {round}: {p:?}");
+            // The shares are worth no more than the units they were sized from.
+            assert!(fixed::mul_q64_floor(p.seized_shares, deposit_share_value).unwrap() <= p.seized as u128 || p.seized == collateral);
+            assert!(fixed::mul_q64_floor(p.burned_debt_shares, borrow_share_value).unwrap() <= p.repay as u128 || p.repay == debt);
+            // Health at settlement prices strictly rises, rounding included.
+            let (gained, lost) = health_change(&at, &p);
+            assert!(gained > lost, "round {round}: {p:?} for {at:?}");
             // seized * P_a <= repay * P_l * (1 + b): the liquidatee pays at most the bonus.
             let seized_value = mul256(p.seized as u128 * BPS as u128, at.asset_price);
             let repay_value = |units: u64, bonus: u128| mul256(units as u128 * (BPS as u128 + bonus), at.liability_price);
@@ -494,27 +710,25 @@ mod tests {
             let liquidator_bonus = bonus * (BPS as u128 - asset.liquidation_insurance_share_bps as u128) / BPS as u128;
             let liquidator_value = mul256(p.to_liquidator as u128 * BPS as u128, at.asset_price);
             assert!(liquidator_value <= repay_value(p.repay, liquidator_bonus), "round {round}: {p:?}");
-            if p.seized == at.collateral {
-                // Taking everything: the repay is the least that pays for it.
+            let at_floor = p.repay <= floor.max(1);
+            floored += at_floor as u32;
+            if p.seized == collateral {
+                // Taking everything: the repay is the least that pays for it (or the floor).
                 took_all += 1;
-                assert!(repay_value(p.repay - 1, bonus) < seized_value, "round {round}: {p:?} for {at:?}");
+                assert!(at_floor || repay_value(p.repay - 1, bonus) < seized_value, "round {round}: {p:?} for {at:?}");
             } else {
                 // Otherwise the liquidatee gives the full bonus, less under one unit.
                 assert!(mul256((p.seized as u128 + 1) * BPS as u128, at.asset_price) > repay_value(p.repay, bonus), "round {round}");
             }
-            let dust_value = liability.dust_threshold_micro_usd as u128 * (ONE / 1_000_000);
-            if collateral_value.1 >= dust_value {
-                // No dust rule: the repay never lifts health past the target.
-                let gain = liability.maint_liab_weight_bps as u128 * BPS as u128 - (BPS as u128 + bonus) * at.asset_weight_bps as u128;
+            if !at_floor {
+                // Above the floor the repay never lifts health past the target.
                 let target = mul_div_floor(liabilities, liability.liquidation_target_bps as u64, BPS).unwrap();
                 let room = target.saturating_add(deficit);
-                let lifted = mul256(p.repay as u128 * gain, at.liability_price);
+                let lifted = mul256(p.repay as u128 * gain as u128, at.liability_price);
                 assert!(lifted <= mul256(room, (BPS * BPS) as u128), "round {round}: {p:?} for {at:?}");
-            } else {
-                dust += 1;
             }
         }
         // The generator reaches every branch.
-        assert!(ok > 50_000 && took_all > 1_000 && dust > 1_000, "ok {ok}, took all {took_all}, dust {dust}");
+        assert!(ok > 50_000 && took_all > 1_000 && floored > 1_000, "ok {ok}, took all {took_all}, floored {floored}");
     }
 }

@@ -143,6 +143,10 @@ pub const POOL_FLAG_ISOLATED_ONLY: u16 = 1;
 /// Largest `liquidation_penalty_max_bps`: 20%.
 pub const MAX_LIQUIDATION_PENALTY_BPS: u16 = 2_000;
 
+/// Least Maintenance health a liquidation must gain per repaid dollar at the
+/// maximum bonus, bps: `(1 + max bonus) * maint asset weight <= 99%`.
+pub const MIN_LIQUIDATION_GAIN_BPS: u64 = 100;
+
 /// Largest `confidence_multiplier_pct`: prices may be pushed by at most three
 /// confidence intervals.
 pub const MAX_CONFIDENCE_MULTIPLIER_PCT: u16 = 300;
@@ -165,12 +169,14 @@ impl PoolConfig {
             return Err(MarginError::InvalidFees);
         }
         self.rate_curve.validate()?;
-        // Every liquidation at the maximum bonus must raise Maintenance health, for
-        // any debt pool: a repaid dollar frees `w_liab >= 1`, the collateral seized
-        // for it costs `(1 + max bonus) * w_asset`, so the latter must stay below 1.
+        // Every liquidation at the maximum bonus must raise Maintenance health by at
+        // least MIN_LIQUIDATION_GAIN_BPS of the repaid value, for any debt pool: a
+        // repaid dollar frees `w_liab >= 1`, the collateral seized for it costs
+        // `(1 + max bonus) * w_asset`. The margin keeps the liquidation rounding
+        // floor (`liquidation::min_repay`) to a few native units.
         let bonus_costs_less_than_a_dollar = (BPS + self.liquidation_penalty_max_bps as u64)
             * (self.maint_asset_weight_bps as u64)
-            < BPS * BPS;
+            <= BPS * (BPS - MIN_LIQUIDATION_GAIN_BPS);
         let liquidation_ok = self.liquidation_penalty_min_bps <= self.liquidation_penalty_max_bps
             && self.liquidation_penalty_max_bps <= MAX_LIQUIDATION_PENALTY_BPS
             && bonus_costs_less_than_a_dollar
@@ -368,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn max_bonus_times_asset_weight_must_stay_below_one() {
+    fn max_bonus_times_asset_weight_must_stay_at_most_99_percent() {
         assert_eq!(valid().validate(), Ok(()));
         let set = |max_bonus: u16, weight: u16| {
             with(|c| {
@@ -376,14 +382,15 @@ mod tests {
                 (c.init_asset_weight_bps, c.maint_asset_weight_bps) = (0, weight);
             })
         };
-        // (1 + 0) * 1.0 == 1: refused; one bps less of weight is accepted.
-        assert_eq!(set(0, 10_000), Err(MarginError::InvalidConfig));
-        assert_eq!(set(0, 9_999), Ok(()));
-        // One bps of bonus at full weight: refused.
-        assert_eq!(set(1, 10_000), Err(MarginError::InvalidConfig));
-        // At the 20% cap: 1.2 * 0.8334 > 1 > 1.2 * 0.8333.
-        assert_eq!(set(2_000, 8_334), Err(MarginError::InvalidConfig));
-        assert_eq!(set(2_000, 8_333), Ok(()));
+        // (1 + 0) * 0.99 is the edge; one bps more of weight is refused.
+        assert_eq!(set(0, 9_900), Ok(()));
+        assert_eq!(set(0, 9_901), Err(MarginError::InvalidConfig));
+        // 1.1 * 0.9 = 0.99 exactly; one bps more of bonus is refused.
+        assert_eq!(set(1_000, 9_000), Ok(()));
+        assert_eq!(set(1_001, 9_000), Err(MarginError::InvalidConfig));
+        // At the 20% cap: 1.2 * 0.8250 = 0.99 < 1.2 * 0.8251.
+        assert_eq!(set(2_000, 8_250), Ok(()));
+        assert_eq!(set(2_000, 8_251), Err(MarginError::InvalidConfig));
     }
 
     #[test]

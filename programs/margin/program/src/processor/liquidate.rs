@@ -97,8 +97,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     let victim = MarginAccountMut::view(&mut liquidatee_data).map_err(layout_error)?;
     let held_shares = victim.positions[asset_slot].deposit_shares;
     let owed_shares = victim.positions[liability_slot].borrow_shares;
-    let collateral = fixed::mul_q64_floor(held_shares, asset_snapshot.deposit_share_value()).ok_or(overflow)?;
-    let debt = fixed::mul_q64_ceil(owed_shares, liability_snapshot.borrow_share_value()).ok_or(overflow)?;
+    let deposit_value = asset_snapshot.deposit_share_value();
+    // Amounts, shares and their rounding: all in the shared plan.
     let settled = plan(&LiquidationInput {
         maintenance_health: before.maintenance,
         maintenance_liabilities: before.maintenance_liabilities,
@@ -107,41 +107,15 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         asset_weight_bps: seized_asset_weight_bps(&asset_snapshot.config, kind),
         asset_price,
         liability_price,
-        collateral: u64::try_from(collateral).map_err(|_| overflow)?,
-        debt: u64::try_from(debt).map_err(|_| overflow)?,
+        deposit_shares: held_shares,
+        deposit_share_value: deposit_value,
+        borrow_shares: owed_shares,
+        borrow_share_value: liability_snapshot.borrow_share_value(),
         max_repay,
     })?;
-
-    // Debt: burn the shares the repayment fully pays for (all of them if it is all).
-    // A repay worth less than one debt share (a one-unit dust repay once the share
-    // value is above one) would burn nothing while collateral is seized, so health
-    // would fall and the account could never be liquidated: the liquidator then
-    // pays one whole share instead (rounded up, within its max repay).
-    let (burned_debt_shares, paid) = if settled.repay as u128 >= debt {
-        (owed_shares, settled.repay)
-    } else {
-        let share_value = liability_snapshot.borrow_share_value();
-        match fixed::div_q64_floor(settled.repay, share_value).ok_or(overflow)? {
-            0 => {
-                let one_share = u64::try_from(fixed::mul_q64_ceil(1, share_value).ok_or(overflow)?).map_err(|_| overflow)?;
-                if one_share > max_repay {
-                    return Err(MarginError::NothingToLiquidate.into());
-                }
-                (1, one_share)
-            }
-            burned => (burned, settled.repay),
-        }
-    };
-    // Collateral: shares seized round up against the liatee, shares credited to the
-    // liquidator round down; the difference is the insurance fund's.
-    let deposit_value = asset_snapshot.deposit_share_value();
-    let seized_shares = if settled.seized as u128 >= collateral {
-        held_shares
-    } else {
-        fixed::div_q64_ceil(settled.seized, deposit_value).ok_or(overflow)?.min(held_shares)
-    };
-    let liquidator_shares = fixed::div_q64_floor(settled.to_liquidator, deposit_value).ok_or(overflow)?.min(seized_shares);
-    let insurance_shares = seized_shares - liquidator_shares;
+    let (burned_debt_shares, seized_shares) = (settled.burned_debt_shares, settled.seized_shares);
+    let (liquidator_shares, paid) = (settled.liquidator_shares, settled.repay);
+    let insurance_shares = seized_shares.checked_sub(liquidator_shares).ok_or(overflow)?;
 
     // Emptied slots are released only after the health re-check below, so the
     // health accounts still line up with the positions.

@@ -444,3 +444,56 @@ fn health_projects_interest_of_pools_nobody_accrued() {
     env.svm.process(&[instructions::accrue_interest(&usdc.pool)], &[]).unwrap();
     assert_eq!(env.health(&margin).unwrap(), projected, "read == crank, then read");
 }
+
+/// Fuzzer find (seed 424242): an account a hair under Maintenance, share values not
+/// whole. A one-unit repay burns no debt share, so share and amount rounding ate
+/// the gain (`LiquidationDidNotImprove`) and the account could never be liquidated.
+/// The plan now repays its rounding floor (`liquidation::min_repay`) instead.
+#[test]
+fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
+    use margin_interface::{liquidation::{bonus_bps, min_repay}, oracle::OraclePrice};
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (_, margin) = borrower(&mut env, &sol, &usdc);
+    // Interest made a debt share worth 1.5 units; target 0: the deficit alone
+    // sizes the repay.
+    env.write_pool(&usdc, |pool| {
+        pool.borrow_share_value = fixed::store(3 * fixed::ONE / 2);
+        pool.config.liquidation_target_bps = 0;
+    });
+    // The highest SOL price (expo -12) at which Maintenance is negative: the
+    // deficit is below a millionth of a cent, far under one USDC unit's gain.
+    let price_at = |mantissa: i64, now: i64| OraclePrice { price: mantissa, conf: 0, expo: -12, publish_time: now, ema_price: mantissa, ema_conf: 0 };
+    let (mut low, mut high) = (50_000_000_000_000i64, 200_000_000_000_000i64); // $50, $200
+    while high - low > 1 {
+        let middle = (low + high) / 2;
+        let now = env.svm.now();
+        env.set_price(&sol, price_at(middle, now));
+        if env.health(&margin).unwrap().maintenance < 0 { low = middle } else { high = middle }
+    }
+    let now = env.svm.now();
+    env.set_price(&sol, price_at(low, now));
+    let before = env.health(&margin).unwrap();
+    assert!(before.maintenance < 0 && before.maintenance > -((fixed::ONE / 100_000_000) as i128), "{before:?}");
+
+    // The floor for this pair: gain = 1.05 - (1 + min bonus) * 0.85 per dollar.
+    let (sol_config, usdc_config) = (env.pool(&sol).config, env.pool(&usdc).config);
+    let bonus = bonus_bps(&sol_config, before.maintenance, before.maintenance_liabilities);
+    let gain = usdc_config.maint_liab_weight_bps as u64 * 10_000 - (10_000 + bonus) * sol_config.maint_asset_weight_bps as u64;
+    let floor = min_repay(3 * fixed::ONE / 2, usdc_config.maint_liab_weight_bps, gain);
+    assert_eq!((bonus, floor), (200, 19));
+
+    // A liquidator capped below the floor is refused and nothing moves.
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    let wallet = liquidator.wallet(&usdc);
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, floor - 1);
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::NothingToLiquidate, &[margin, liquidator.margin, sol.pool, usdc.pool, wallet, usdc.vault]);
+    // Unlimited: exactly the floor is repaid and Maintenance turns positive.
+    let funded = env.svm.token_balance(&wallet);
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    env.svm.process(&[ix], &[&liquidator.key]).expect("liquidation at the rounding floor");
+    assert_eq!(funded - env.svm.token_balance(&wallet), floor);
+    let after = env.health(&margin).unwrap();
+    assert!(after.maintenance > 0, "{before:?} -> {after:?}");
+}

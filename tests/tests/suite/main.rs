@@ -1,0 +1,25 @@
+//! The integration suite: one test binary (one link of the runtime) with a module
+//! per instruction or concern, each running the real `.so` in the embedded SVM.
+
+mod admin;
+mod adversarial;
+mod borrow;
+mod bots;
+mod compute_units;
+mod demo;
+mod deposit;
+mod fees;
+mod fuzz;
+mod health;
+mod interest;
+mod liquidate;
+mod margin_accounts;
+mod oracle;
+mod pyth_pull_conformance;
+mod repay;
+mod risk;
+mod risk_controls;
+mod security;
+mod token_2022;
+mod transfer_collateral;
+mod withdraw;
