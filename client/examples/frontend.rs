@@ -7,8 +7,15 @@
 use std::collections::HashMap;
 
 use margin_client::{
-    accounts, config::default_pool_config, health::{health_account_metas, positions_after, to_usd}, instructions,
-    oracle::price_update_v2, pda::{self, PoolKeys}, risk::risk_report, spl_token_id, svm::Svm,
+    accounts,
+    config::default_pool_config,
+    health::{health_account_metas, positions_after, to_usd},
+    instructions,
+    oracle::price_update_v2,
+    pda::{self, PoolKeys},
+    risk::risk_report,
+    spl_token_id,
+    svm::Svm,
 };
 use margin_interface::{
     health::Health,
@@ -37,9 +44,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         svm.process(&[instructions::create_pool(&payer, &admin.pubkey(), &keys, config)], &[&admin])?;
         let update = Pubkey::new_unique();
         let mantissa = (usd * 1e8) as i64;
-        let price = OraclePrice { price: mantissa, conf: 0, expo: -8, publish_time: svm.now(), ema_price: mantissa, ema_conf: 0 };
+        let price = OraclePrice {
+            price: mantissa,
+            conf: 0,
+            expo: -8,
+            publish_time: svm.now(),
+            ema_price: mantissa,
+            ema_conf: 0,
+        };
         let data = price_update_v2(&feed, Verification::Full, &price, 1);
-        svm.set_account(&update, Account { lamports: 1_000_000, data, owner: Pubkey::new_from_array(PYTH_RECEIVER_PROGRAM_ID), ..Account::default() });
+        svm.set_account(
+            &update,
+            Account {
+                lamports: 1_000_000,
+                data,
+                owner: Pubkey::new_from_array(PYTH_RECEIVER_PROGRAM_ID),
+                ..Account::default()
+            },
+        );
         oracles.insert(keys.pool, update);
         pools.push(keys);
     }
@@ -47,13 +69,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Liquidity from a lender, then the user's flow.
     let lender = svm.create_user(1_000_000_000);
-    svm.process(&[instructions::open_margin_account(&payer, &lender.pubkey(), &group, 0, instructions::OpenKind::Cross)], &[&lender])?;
+    svm.process(
+        &[instructions::open_margin_account(&payer, &lender.pubkey(), &group, 0, instructions::OpenKind::Cross)],
+        &[&lender],
+    )?;
     let lender_account = pda::margin_account(&group, &lender.pubkey(), 0);
     let lender_usdc = svm.create_token_account(&usdc.mint, &lender.pubkey(), 10_000_000_000, &spl_token_id());
-    svm.process(&[instructions::deposit(&lender.pubkey(), &lender_account, &usdc, &lender_usdc, 10_000_000_000)], &[&lender])?;
+    svm.process(
+        &[instructions::deposit(&lender.pubkey(), &lender_account, &usdc, &lender_usdc, 10_000_000_000)],
+        &[&lender],
+    )?;
 
     let user = svm.create_user(1_000_000_000);
-    svm.process(&[instructions::open_margin_account(&payer, &user.pubkey(), &group, 0, instructions::OpenKind::Cross)], &[&user])?;
+    svm.process(
+        &[instructions::open_margin_account(&payer, &user.pubkey(), &group, 0, instructions::OpenKind::Cross)],
+        &[&user],
+    )?;
     let account = pda::margin_account(&group, &user.pubkey(), 0);
     let sol_wallet = svm.create_token_account(&sol.mint, &user.pubkey(), 10_000_000_000, &spl_token_id());
     let usdc_wallet = svm.create_token_account(&usdc.mint, &user.pubkey(), 0, &spl_token_id());
@@ -78,7 +109,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let report = risk_report(&data, &fetched, |p| oracles[p], svm.now(), &[-0.1, -0.3, 0.3], &[usdc.pool])?;
     for asset in &report.assets {
-        println!("pool {}: price ${:.2}, delta ${:.2} per +1%, liquidation price {:?}", asset.pool, asset.price, asset.delta_per_percent, asset.liquidation_price);
+        println!(
+            "pool {}: price ${:.2}, delta ${:.2} per +1%, liquidation price {:?}",
+            asset.pool, asset.price, asset.delta_per_percent, asset.liquidation_price
+        );
     }
     for (shock, health) in &report.shocks {
         println!("shock {:+.0}%: maintenance health ${health:.2}", shock * 100.0);

@@ -1,8 +1,7 @@
 //! Decoders: account bytes (as fetched, any alignment) to the shared layouts.
 
 use margin_interface::state::{
-    self, check_margin_bytes, AccountType, Group, MarginAccountHeader, Pool, Position, MARGIN_HEADER_LEN,
-    POSITION_LEN,
+    self, check_margin_bytes, AccountType, Group, MarginAccountHeader, Pool, Position, MARGIN_HEADER_LEN, POSITION_LEN,
 };
 
 /// Why bytes could not be decoded.

@@ -23,8 +23,9 @@ use crate::{
     accounts::{self, MarginAccountData},
     errors::margin_error,
     health::{health_account_metas, offchain_health_with, to_usd},
-    instructions, program_id,
+    instructions,
     pda::PoolKeys,
+    program_id,
     svm::Svm,
 };
 
@@ -84,10 +85,10 @@ impl Chain for Embedded<'_> {
         Ok(self.0.account(key))
     }
     fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError> {
-        self.0.process(instructions, &[signer]).map(|_| ()).map_err(|failure| BotError::Rejected {
-            error: failure.to_string(),
-            margin: failure.margin_error(),
-        })
+        self.0
+            .process(instructions, &[signer])
+            .map(|_| ())
+            .map_err(|failure| BotError::Rejected { error: failure.to_string(), margin: failure.margin_error() })
     }
 }
 
@@ -109,7 +110,8 @@ impl Chain for Rpc {
     fn now(&mut self) -> Result<i64, BotError> {
         // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
         let clock = self.0.get_account(&solana_sdk::sysvar::clock::id()).map_err(rpc_error)?;
-        let bytes: [u8; 8] = clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
+        let bytes: [u8; 8] =
+            clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
         Ok(i64::from_le_bytes(bytes))
     }
     fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
@@ -121,13 +123,18 @@ impl Chain for Rpc {
         // The type tag filters server side: only pools or only margin accounts travel.
         let config = RpcProgramAccountsConfig {
             filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, tag.to_vec()))]),
-            account_config: RpcAccountInfoConfig { encoding: Some(UiAccountEncoding::Base64), ..RpcAccountInfoConfig::default() },
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                ..RpcAccountInfoConfig::default()
+            },
             ..RpcProgramAccountsConfig::default()
         };
         let found = self.0.get_program_ui_accounts_with_config(&program_id(), config).map_err(rpc_error)?;
         found
             .into_iter()
-            .map(|(key, ui)| ui.to_account().map(|account| (key, account)).ok_or_else(|| BotError::Decode(format!("{key}"))))
+            .map(|(key, ui)| {
+                ui.to_account().map(|account| (key, account)).ok_or_else(|| BotError::Decode(format!("{key}")))
+            })
             .collect()
     }
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
@@ -167,7 +174,12 @@ pub fn snapshot(chain: &mut impl Chain) -> Result<Snapshot, BotError> {
 
 /// The keeper: cranks `accrue_interest` on every pool last accrued at least
 /// `max_age_secs` ago. Returns the pools it cranked.
-pub fn keeper_once(chain: &mut impl Chain, signer: &Keypair, max_age_secs: i64, log: &mut impl FnMut(&str)) -> Result<Vec<Pubkey>, BotError> {
+pub fn keeper_once(
+    chain: &mut impl Chain,
+    signer: &Keypair,
+    max_age_secs: i64,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Pubkey>, BotError> {
     let now = chain.now()?;
     let mut cranked = Vec::new();
     for (key, pool) in snapshot(chain)?.pools {
@@ -253,26 +265,48 @@ pub struct Planned {
 }
 
 /// One pass: find, then send.
-pub fn liquidator_once(chain: &mut impl Chain, bot: &Liquidator, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
+pub fn liquidator_once(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Attempt>, BotError> {
     let planned = find_liquidations(chain, bot, log)?;
     execute(chain, bot, planned, log)
 }
 
 /// Sends planned liquidations; a refusal (someone else was first, or health
 /// recovered) is logged and skipped, never fatal.
-pub fn execute(chain: &mut impl Chain, bot: &Liquidator, planned: Vec<Planned>, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
+pub fn execute(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    planned: Vec<Planned>,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Attempt>, BotError> {
     let mut attempts = Vec::new();
     for plan in planned {
         match chain.send(&[plan.instruction], bot.signer) {
             Ok(()) => {
                 log(&format!(
                     "liquidator {}: liquidated {}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2}",
-                    bot.signer.pubkey(), plan.account, plan.repay, plan.repaid_usd, plan.bonus_usd, plan.health_usd
+                    bot.signer.pubkey(),
+                    plan.account,
+                    plan.repay,
+                    plan.repaid_usd,
+                    plan.bonus_usd,
+                    plan.health_usd
                 ));
-                attempts.push(Attempt::Liquidated { account: plan.account, repaid: plan.repay, bonus_usd: plan.bonus_usd });
+                attempts.push(Attempt::Liquidated {
+                    account: plan.account,
+                    repaid: plan.repay,
+                    bonus_usd: plan.bonus_usd,
+                });
             }
             Err(BotError::Rejected { error, .. }) => {
-                log(&format!("liquidator {}: {} not liquidated ({error}); moving on", bot.signer.pubkey(), plan.account));
+                log(&format!(
+                    "liquidator {}: {} not liquidated ({error}); moving on",
+                    bot.signer.pubkey(),
+                    plan.account
+                ));
                 attempts.push(Attempt::LostRace { account: plan.account, reason: error });
             }
             Err(other) => return Err(other),
@@ -283,10 +317,15 @@ pub fn execute(chain: &mut impl Chain, bot: &Liquidator, planned: Vec<Planned>, 
 
 /// Every account with Maintenance health below zero, most underwater first, each
 /// planned on its largest debt against its largest collateral, if the bonus pays.
-pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut impl FnMut(&str)) -> Result<Vec<Planned>, BotError> {
+pub fn find_liquidations(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Planned>, BotError> {
     let now = chain.now()?;
     let snapshot = snapshot(chain)?;
-    let oracle_of = |pool: &Pubkey| snapshot.pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
+    let oracle_of =
+        |pool: &Pubkey| snapshot.pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
     let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
     let mut candidates = Vec::new();
     for (key, account) in &snapshot.margin_accounts {
@@ -303,7 +342,9 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
                 }
             }
         }
-        let Ok(health) = offchain_health_with(account, &fetched, oracle_of, now, MAINTENANCE, Unpriced::ZeroAll) else { continue };
+        let Ok(health) = offchain_health_with(account, &fetched, oracle_of, now, MAINTENANCE, Unpriced::ZeroAll) else {
+            continue;
+        };
         if health.maintenance < 0 {
             candidates.push((*key, account.clone(), health));
         }
@@ -342,8 +383,10 @@ pub fn find_liquidations(chain: &mut impl Chain, bot: &Liquidator, log: &mut imp
                 .filter_map(|p| value_of(p, debt).map(|v| (Pubkey::new_from_array(p.pool), v)))
                 .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
         };
-        let (Some((liability, (_, borrow_shares, borrow_share_value, liability_price))), Some((asset, (_, deposit_shares, deposit_share_value, asset_price)))) =
-            (best(true), best(false))
+        let (
+            Some((liability, (_, borrow_shares, borrow_share_value, liability_price))),
+            Some((asset, (_, deposit_shares, deposit_share_value, asset_price))),
+        ) = (best(true), best(false))
         else {
             continue;
         };

@@ -125,7 +125,14 @@ impl Market {
         let now = self.svm.now();
         let asset = &self.assets[index];
         let mantissa = (asset.usd * 1e8).round() as i64;
-        let price = OraclePrice { price: mantissa, conf: mantissa as u64 / 2_000, expo: -8, publish_time: now, ema_price: mantissa, ema_conf: mantissa as u64 / 2_000 };
+        let price = OraclePrice {
+            price: mantissa,
+            conf: mantissa as u64 / 2_000,
+            expo: -8,
+            publish_time: now,
+            ema_price: mantissa,
+            ema_conf: mantissa as u64 / 2_000,
+        };
         let data = price_update_v2(&asset.feed, Verification::Full, &price, 1);
         let owner = Pubkey::new_from_array(PYTH_RECEIVER_PROGRAM_ID);
         let oracle = asset.oracle;
@@ -154,7 +161,11 @@ impl Market {
         wallet
     }
 
-    fn send(&mut self, ix: solana_sdk::instruction::Instruction, signers: &[&Keypair]) -> Result<(), crate::svm::Failed> {
+    fn send(
+        &mut self,
+        ix: solana_sdk::instruction::Instruction,
+        signers: &[&Keypair],
+    ) -> Result<(), crate::svm::Failed> {
         self.transactions += 1;
         self.svm.process(&[ix], signers).map(|_| ())
     }
@@ -209,7 +220,15 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         pool_config.oracle.address = feed;
         pool_config.oracle.max_age_secs = 120;
         market.send(instructions::create_pool(&payer, &admin.pubkey(), &keys, pool_config), &[&admin])?;
-        market.assets.push(Asset { symbol, keys, oracle: Pubkey::new_unique(), feed, usd, minted: 0, wallets: Vec::new() });
+        market.assets.push(Asset {
+            symbol,
+            keys,
+            oracle: Pubkey::new_unique(),
+            feed,
+            usd,
+            minted: 0,
+            wallets: Vec::new(),
+        });
         log(&format!("pool {symbol:<4} {decimals} decimals, Pyth pull feed, ${usd}"));
     }
     market.publish_all();
@@ -222,13 +241,20 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         let key = market.svm.create_user(10_000_000_000);
         let wallets: Vec<Pubkey> = (0..3)
             .map(|a| {
-                let amount = match a { 0 => 500_000_000_000, 1 => 100_000_000, _ => 50_000_000_000 };
+                let amount = match a {
+                    0 => 500_000_000_000,
+                    1 => 100_000_000,
+                    _ => 50_000_000_000,
+                };
                 market.wallet(a, &key.pubkey(), amount)
             })
             .collect();
         let role = i % 3;
         let kind = match role {
-            2 => OpenKind::Isolated { collateral_pool: market.assets[i % 2].keys.pool, debt_pool: market.assets[2].keys.pool },
+            2 => OpenKind::Isolated {
+                collateral_pool: market.assets[i % 2].keys.pool,
+                debt_pool: market.assets[2].keys.pool,
+            },
             _ => OpenKind::Cross,
         };
         market.send(instructions::open_margin_account(&payer, &key.pubkey(), &group, 0, kind), &[&key])?;
@@ -238,7 +264,13 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             0 => {
                 for a in 0..3 {
                     let amount = market.svm.token_balance(&participant.wallets[a]) / 2;
-                    let ix = instructions::deposit(&participant.key.pubkey(), &margin, &market.assets[a].keys, &participant.wallets[a], amount);
+                    let ix = instructions::deposit(
+                        &participant.key.pubkey(),
+                        &margin,
+                        &market.assets[a].keys,
+                        &participant.wallets[a],
+                        amount,
+                    );
                     market.send(ix, &[&participant.key])?;
                 }
                 lenders.push(participant);
@@ -246,7 +278,13 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             _ => {
                 let collateral = i % 2;
                 let amount = market.svm.token_balance(&participant.wallets[collateral]) / 4;
-                let ix = instructions::deposit(&participant.key.pubkey(), &margin, &market.assets[collateral].keys, &participant.wallets[collateral], amount);
+                let ix = instructions::deposit(
+                    &participant.key.pubkey(),
+                    &margin,
+                    &market.assets[collateral].keys,
+                    &participant.wallets[collateral],
+                    amount,
+                );
                 market.send(ix, &[&participant.key])?;
                 borrowers.push((participant, collateral));
             }
@@ -261,16 +299,30 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         let fraction = 0.60 + 0.15 * (n % 4) as f64 / 3.0;
         let usdc = (value * 0.8 / 1.1 * fraction * 1e6 * 0.995) as u64;
         let metas = market.health_metas(&borrower.margin, Some(&market.assets[2].keys.pool.clone()));
-        let ix = instructions::borrow(&borrower.key.pubkey(), &borrower.margin, &market.assets[2].keys, &borrower.wallets[2], usdc, &metas);
+        let ix = instructions::borrow(
+            &borrower.key.pubkey(),
+            &borrower.margin,
+            &market.assets[2].keys,
+            &borrower.wallets[2],
+            usdc,
+            &metas,
+        );
         market.send(ix, &[&borrower.key])?;
     }
-    log(&format!("{} lenders, {} borrowers ({} isolated)", lenders.len(), borrowers.len(), borrowers.iter().filter(|(b, _)| market.account(&b.margin).header.kind == 0).count()));
+    log(&format!(
+        "{} lenders, {} borrowers ({} isolated)",
+        lenders.len(),
+        borrowers.len(),
+        borrowers.iter().filter(|(b, _)| market.account(&b.margin).header.kind == 0).count()
+    ));
 
     let liquidators: Vec<Participant> = (0..2)
         .map(|_| {
             let key = market.svm.create_user(10_000_000_000);
             let usdc = market.wallet(2, &key.pubkey(), 10_000_000_000_000);
-            market.send(instructions::open_margin_account(&payer, &key.pubkey(), &group, 0, OpenKind::Cross), &[&key]).expect("open");
+            market
+                .send(instructions::open_margin_account(&payer, &key.pubkey(), &group, 0, OpenKind::Cross), &[&key])
+                .expect("open");
             let margin = pda::margin_account(&group, &key.pubkey(), 0);
             Participant { key, margin, wallets: vec![Pubkey::default(), Pubkey::default(), usdc] }
         })
@@ -293,7 +345,13 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
     for day in 1..=total_days {
         // SOL drifts, then crashes on the first day of the second half and keeps sliding.
         let sol = &mut market.assets[0].usd;
-        *sol = if day <= config.days { 150.0 + (day % 5) as f64 } else if day == config.days + 1 { 90.0 } else { (*sol * 0.97).max(25.0) };
+        *sol = if day <= config.days {
+            150.0 + (day % 5) as f64
+        } else if day == config.days + 1 {
+            90.0
+        } else {
+            (*sol * 0.97).max(25.0)
+        };
         market.assets[1].usd = 60_000.0 * if day > config.days { 0.85 } else { 1.0 };
         market.svm.advance_time(86_400);
         market.publish_all();
@@ -340,17 +398,26 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
                 let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { break };
                 let oracles = market.oracle_of();
                 let metas = sweep_account_metas(account.active(), |p| oracles[p]);
-                let ix = instructions::resolve_bad_debt(&borrower.margin, &group, &Pubkey::new_from_array(debt.pool), &metas);
+                let ix = instructions::resolve_bad_debt(
+                    &borrower.margin,
+                    &group,
+                    &Pubkey::new_from_array(debt.pool),
+                    &metas,
+                );
                 if market.send(ix, &[]).is_err() {
                     break;
                 }
                 summary.bad_debt_resolutions += 1;
             }
         }
-        let aggregate: f64 = borrowers.iter().filter_map(|(b, _)| market.health(&b.margin).ok()).map(|h| to_usd(h.maintenance)).sum();
+        let aggregate: f64 =
+            borrowers.iter().filter_map(|(b, _)| market.health(&b.margin).ok()).map(|h| to_usd(h.maintenance)).sum();
         summary.timeline.push((day as f64, market.assets[0].usd, aggregate, today));
         if day % 10 == 0 || today > 0 {
-            log(&format!("day {day:>3}: SOL ${:>7.2}  aggregate maintenance health ${aggregate:>12.2}  liquidations {today}", market.assets[0].usd));
+            log(&format!(
+                "day {day:>3}: SOL ${:>7.2}  aggregate maintenance health ${aggregate:>12.2}  liquidations {today}",
+                market.assets[0].usd
+            ));
         }
     }
 
@@ -362,7 +429,8 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             let keys = market.assets[a].keys;
             let pool = market.pool(a);
             let idle = pool.total_deposits()?.saturating_sub(pool.total_debt()?);
-            let held = margin_interface::fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value()).unwrap_or(0);
+            let held = margin_interface::fixed::mul_q64_floor(position.deposit_shares, pool.deposit_share_value())
+                .unwrap_or(0);
             let amount = if held <= idle { WithdrawAmount::All } else { WithdrawAmount::Exact(idle as u64) };
             if idle == 0 {
                 continue;
@@ -412,8 +480,14 @@ pub fn render(summary: &DemoSummary) -> String {
         let conserved = p.minted == p.held_by_wallets + p.vault_balance;
         out.push_str(&format!(
             "{:<5} {:>5.1}% {:>7.2}% {:>20} {:>18} {:>12} {:>12} {:>10}\n",
-            p.symbol, p.utilization * 100.0, p.borrow_apr * 100.0, p.total_deposits, p.total_debt,
-            p.insurance_fund, p.protocol_fees, if conserved { "yes" } else { "NO" }
+            p.symbol,
+            p.utilization * 100.0,
+            p.borrow_apr * 100.0,
+            p.total_deposits,
+            p.total_debt,
+            p.insurance_fund,
+            p.protocol_fees,
+            if conserved { "yes" } else { "NO" }
         ));
     }
     out.push_str(&format!(
@@ -446,16 +520,29 @@ pub fn plot(timeline: &[(f64, f64, f64, usize)]) -> String {
         let (low, high) = if high > low { (low.min(0.0), high) } else { (low - 1.0, high + 1.0) };
         let y = |v: f64| top + panel - 20.0 - (panel - 40.0) * (v - low) / (high - low);
         svg.push_str(&format!("<text x='{margin}' y='{}'>{title}: {low:.0} .. {high:.0}</text>\n", top + 12.0));
-        svg.push_str(&format!("<line x1='{margin}' y1='{0}' x2='{1}' y2='{0}' stroke='#999'/>\n", y(0.0_f64.max(low)), width - margin));
+        svg.push_str(&format!(
+            "<line x1='{margin}' y1='{0}' x2='{1}' y2='{0}' stroke='#999'/>\n",
+            y(0.0_f64.max(low)),
+            width - margin
+        ));
         if i == 2 {
             for (t, v) in timeline.iter().zip(&values) {
                 if *v > 0.0 {
-                    svg.push_str(&format!("<rect x='{}' y='{}' width='6' height='{}' fill='{color}'/>\n", x(t.0) - 3.0, y(*v), y(low) - y(*v)));
+                    svg.push_str(&format!(
+                        "<rect x='{}' y='{}' width='6' height='{}' fill='{color}'/>\n",
+                        x(t.0) - 3.0,
+                        y(*v),
+                        y(low) - y(*v)
+                    ));
                 }
             }
         } else {
-            let points: Vec<String> = timeline.iter().zip(&values).map(|(t, v)| format!("{:.1},{:.1}", x(t.0), y(*v))).collect();
-            svg.push_str(&format!("<polyline fill='none' stroke='{color}' stroke-width='2' points='{}'/>\n", points.join(" ")));
+            let points: Vec<String> =
+                timeline.iter().zip(&values).map(|(t, v)| format!("{:.1},{:.1}", x(t.0), y(*v))).collect();
+            svg.push_str(&format!(
+                "<polyline fill='none' stroke='{color}' stroke-width='2' points='{}'/>\n",
+                points.join(" ")
+            ));
         }
     }
     svg.push_str(&format!("<text x='{margin}' y='{}'>day 0 .. {days}</text>\n</svg>\n", 3.0 * panel + margin + 20.0));

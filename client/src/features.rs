@@ -38,11 +38,8 @@ impl FeatureSet {
             Self::All => Vec::new(),
             Self::MainnetBeta => {
                 let active = mainnet_beta_active();
-                let mut inactive: Vec<Pubkey> = agave_feature_set::FEATURE_NAMES
-                    .keys()
-                    .filter(|id| !active.contains(*id))
-                    .copied()
-                    .collect();
+                let mut inactive: Vec<Pubkey> =
+                    agave_feature_set::FEATURE_NAMES.keys().filter(|id| !active.contains(*id)).copied().collect();
                 inactive.sort();
                 inactive
             }

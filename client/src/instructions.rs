@@ -46,7 +46,12 @@ fn inflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, sou
 }
 
 /// Accounts of an instruction paying out of a pool's vault (withdraw, borrow).
-fn outflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, destination: &Pubkey) -> Vec<AccountMeta> {
+fn outflow_accounts(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    destination: &Pubkey,
+) -> Vec<AccountMeta> {
     vec![
         rs(*owner),
         w(*margin_account),
@@ -122,10 +127,7 @@ pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config:
 /// Applies `pool`'s queued config change once its delay has passed (anyone may
 /// send it); the pending account's rent goes back to `rent_payer`.
 pub fn apply_pool_config(group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
-    build(
-        vec![r(*group), w(*pool), w(pda::pending_config(pool)), w(*rent_payer)],
-        MarginInstruction::ApplyPoolConfig,
-    )
+    build(vec![r(*group), w(*pool), w(pda::pending_config(pool)), w(*rent_payer)], MarginInstruction::ApplyPoolConfig)
 }
 
 /// Sets a pool's status.
@@ -183,10 +185,7 @@ pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, destination
 
 /// Deposits `amount` from `source` (a token account of `owner`).
 pub fn deposit(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Instruction {
-    build(
-        inflow_accounts(owner, margin_account, keys, source),
-        MarginInstruction::Deposit { amount },
-    )
+    build(inflow_accounts(owner, margin_account, keys, source), MarginInstruction::Deposit { amount })
 }
 
 /// How much to withdraw.
@@ -210,10 +209,7 @@ pub fn withdraw(
         WithdrawAmount::Exact(amount) => (amount, false),
         WithdrawAmount::All => (0, true),
     };
-    build(
-        outflow_accounts(owner, margin_account, keys, destination),
-        MarginInstruction::Withdraw { amount, all },
-    )
+    build(outflow_accounts(owner, margin_account, keys, destination), MarginInstruction::Withdraw { amount, all })
 }
 
 /// Accrues `pool`'s interest up to now (anyone may send it).
@@ -263,15 +259,18 @@ pub enum RepayAmount {
 }
 
 /// Repays from `source` (a token account of the pool's mint).
-pub fn repay(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: RepayAmount) -> Instruction {
+pub fn repay(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    source: &Pubkey,
+    amount: RepayAmount,
+) -> Instruction {
     let (amount, all) = match amount {
         RepayAmount::Exact(amount) => (amount, false),
         RepayAmount::All => (0, true),
     };
-    build(
-        inflow_accounts(owner, margin_account, keys, source),
-        MarginInstruction::Repay { amount, all },
-    )
+    build(inflow_accounts(owner, margin_account, keys, source), MarginInstruction::Repay { amount, all })
 }
 
 /// Withdraw with the health accounts an account with debt must add.
@@ -350,7 +349,12 @@ pub fn liquidate(
 }
 
 /// Writes off the debt of a margin account that has no collateral left.
-pub fn resolve_bad_debt(margin_account: &Pubkey, group: &Pubkey, pool: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
+pub fn resolve_bad_debt(
+    margin_account: &Pubkey,
+    group: &Pubkey,
+    pool: &Pubkey,
+    health_accounts: &[AccountMeta],
+) -> Instruction {
     let mut accounts = vec![w(*margin_account), r(*group), w(*pool)];
     accounts.extend_from_slice(health_accounts);
     build(accounts, MarginInstruction::ResolveBadDebt)

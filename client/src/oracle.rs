@@ -45,7 +45,12 @@ pub fn legacy_trading(price: &OraclePrice) -> Vec<u8> {
 
 /// A `PriceUpdateV2` for `feed_id` (Anchor discriminator + borsh, padded to the
 /// allocated size).
-pub fn price_update_v2(feed_id: &[u8; 32], verification: Verification, price: &OraclePrice, posted_slot: u64) -> Vec<u8> {
+pub fn price_update_v2(
+    feed_id: &[u8; 32],
+    verification: Verification,
+    price: &OraclePrice,
+    posted_slot: u64,
+) -> Vec<u8> {
     let mut data = Vec::with_capacity(PRICE_UPDATE_V2_LEN);
     data.extend_from_slice(&PRICE_UPDATE_V2_DISCRIMINATOR);
     data.extend_from_slice(&[7u8; 32]); // write authority

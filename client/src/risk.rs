@@ -104,14 +104,19 @@ pub fn risk_report(
         let maintenance_at = |factor: f64| health_with(&HashMap::from([(*pool, factor)])).map(|h| h.maintenance);
         let now_sign = health.maintenance >= 0;
         let (mut low, mut high) = if delta >= 0.0 { (1e-6, 1.0) } else { (1.0, 1e6) };
-        let reachable = maintenance_at(if delta >= 0.0 { low } else { high }).map(|h| (h >= 0) != now_sign).unwrap_or(false);
+        let reachable =
+            maintenance_at(if delta >= 0.0 { low } else { high }).map(|h| (h >= 0) != now_sign).unwrap_or(false);
         let liquidation_price = if delta == 0.0 || !now_sign || !reachable {
             None
         } else {
             for _ in 0..60 {
                 let mid = (low * high).sqrt();
                 let healthy = maintenance_at(mid)? >= 0;
-                if (delta >= 0.0) == healthy { high = mid } else { low = mid }
+                if (delta >= 0.0) == healthy {
+                    high = mid
+                } else {
+                    low = mid
+                }
             }
             Some(price * if delta >= 0.0 { high } else { low })
         };

@@ -252,14 +252,27 @@ impl Svm {
     }
 
     /// A new token account of `mint` owned by `owner` holding `amount`.
-    pub fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, amount: u64, token_program: &Pubkey) -> Pubkey {
+    pub fn create_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        amount: u64,
+        token_program: &Pubkey,
+    ) -> Pubkey {
         let address = Pubkey::new_unique();
         self.set_token_account(&address, mint, owner, amount, token_program);
         address
     }
 
     /// Writes a token account with the given balance (setup only).
-    pub fn set_token_account(&mut self, address: &Pubkey, mint: &Pubkey, owner: &Pubkey, amount: u64, token_program: &Pubkey) {
+    pub fn set_token_account(
+        &mut self,
+        address: &Pubkey,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        amount: u64,
+        token_program: &Pubkey,
+    ) {
         let state = TokenAccount {
             mint: *mint,
             owner: *owner,

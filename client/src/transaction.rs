@@ -45,7 +45,8 @@ pub fn assemble(
         tx.try_sign(&all, blockhash).map_err(|e| e.to_string())?;
         return Ok(tx.into());
     }
-    let message = v0::Message::try_compile(&payer.pubkey(), instructions, tables, blockhash).map_err(|e| e.to_string())?;
+    let message =
+        v0::Message::try_compile(&payer.pubkey(), instructions, tables, blockhash).map_err(|e| e.to_string())?;
     let required = message.account_keys[..message.header.num_required_signatures as usize].to_vec();
     let all: Vec<&Keypair> = all.into_iter().filter(|k| required.contains(&k.pubkey())).collect();
     VersionedTransaction::try_new(VersionedMessage::V0(message), &all).map_err(|e| e.to_string())

@@ -5,12 +5,17 @@ use std::process::Command;
 
 fn margin(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
 fn missing_keypair_is_a_clear_error() {
-    let (code, _, stderr) = margin(&["keeper", "--rpc-url", "http://127.0.0.1:1", "--keypair", "/nonexistent/key.json", "--once"]);
+    let (code, _, stderr) =
+        margin(&["keeper", "--rpc-url", "http://127.0.0.1:1", "--keypair", "/nonexistent/key.json", "--once"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("cannot read keypair /nonexistent/key.json"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -33,7 +38,8 @@ fn unreachable_rpc_is_a_clear_error() {
         assert!(stderr.contains("RPC failure"), "{command}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
-    let (code, _, stderr) = margin(&["keeper", "--rpc-url", "not a url", "--keypair", path.to_str().unwrap(), "--once"]);
+    let (code, _, stderr) =
+        margin(&["keeper", "--rpc-url", "not a url", "--keypair", path.to_str().unwrap(), "--once"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("error:") && !stderr.contains("panicked"), "{stderr}");
 }

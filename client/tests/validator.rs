@@ -4,6 +4,7 @@
 
 use std::process::Command;
 
+use margin_client::features::FeatureSet;
 use margin_client::{
     config::default_pool_config,
     instructions::{self, OpenKind},
@@ -24,9 +25,11 @@ use solana_sdk::{
     signature::{Keypair, Signer},
     transaction::Transaction,
 };
-use margin_client::features::FeatureSet;
 use solana_test_validator::TestValidatorGenesis;
-use spl_token_interface::{instruction as token_ix, state::{Account as TokenAccount, Mint}};
+use spl_token_interface::{
+    instruction as token_ix,
+    state::{Account as TokenAccount, Mint},
+};
 
 fn send(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, ixs: &[Instruction], signers: &[&Keypair]) {
     let blockhash = rpc.get_latest_blockhash().expect("blockhash");
@@ -44,7 +47,10 @@ fn create_account_ix(payer: &Pubkey, new: &Pubkey, lamports: u64, space: u64, ow
     data.extend_from_slice(owner.as_ref());
     Instruction {
         program_id: margin_client::system_program_id(),
-        accounts: vec![solana_sdk::instruction::AccountMeta::new(*payer, true), solana_sdk::instruction::AccountMeta::new(*new, true)],
+        accounts: vec![
+            solana_sdk::instruction::AccountMeta::new(*payer, true),
+            solana_sdk::instruction::AccountMeta::new(*new, true),
+        ],
         data,
     }
 }
@@ -52,14 +58,25 @@ fn create_account_ix(payer: &Pubkey, new: &Pubkey, lamports: u64, space: u64, ow
 fn mint(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, decimals: u8) -> Pubkey {
     let mint = Keypair::new();
     let rent = rpc.get_minimum_balance_for_rent_exemption(Mint::LEN).unwrap();
-    send(rpc, payer, &[
-        create_account_ix(&payer.pubkey(), &mint.pubkey(), rent, Mint::LEN as u64, &spl_token_id()),
-        token_ix::initialize_mint2(&spl_token_id(), &mint.pubkey(), &payer.pubkey(), None, decimals).unwrap(),
-    ], &[&mint]);
+    send(
+        rpc,
+        payer,
+        &[
+            create_account_ix(&payer.pubkey(), &mint.pubkey(), rent, Mint::LEN as u64, &spl_token_id()),
+            token_ix::initialize_mint2(&spl_token_id(), &mint.pubkey(), &payer.pubkey(), None, decimals).unwrap(),
+        ],
+        &[&mint],
+    );
     mint.pubkey()
 }
 
-fn token_account(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Pubkey {
+fn token_account(
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    payer: &Keypair,
+    mint: &Pubkey,
+    owner: &Pubkey,
+    amount: u64,
+) -> Pubkey {
     let account = Keypair::new();
     let rent = rpc.get_minimum_balance_for_rent_exemption(TokenAccount::LEN).unwrap();
     let mut ixs = vec![
@@ -75,7 +92,15 @@ fn token_account(rpc: &solana_rpc_client::rpc_client::RpcClient, payer: &Keypair
 
 fn margin_cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
-    (out.status.success(), format!("{}{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr), if out.status.success() { String::new() } else { format!(" [{}]", out.status) }))
+    (
+        out.status.success(),
+        format!(
+            "{}{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            if out.status.success() { String::new() } else { format!(" [{}]", out.status) }
+        ),
+    )
 }
 
 #[test]
@@ -87,7 +112,14 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     // (the market moved; both within max age).
     let (sol_update, sol_crash, usdc_oracle) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
     let sol_feed = [5u8; 32];
-    let price = |usd: i64, at: i64| OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: at, ema_price: usd * 100_000_000, ema_conf: 0 };
+    let price = |usd: i64, at: i64| OraclePrice {
+        price: usd * 100_000_000,
+        conf: 0,
+        expo: -8,
+        publish_time: at,
+        ema_price: usd * 100_000_000,
+        ema_conf: 0,
+    };
     let mut genesis = TestValidatorGenesis::default();
     genesis.add_program("margin", program_id());
     // Mainnet-beta's runtime, not every feature the validator knows.
@@ -98,7 +130,8 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         (sol_crash, price_update_v2(&sol_feed, Verification::Full, &price(55, now + 1), 2), PYTH_RECEIVER_PROGRAM_ID),
     ];
     for (key, data, owner) in accounts {
-        let account = Account { lamports: 1_000_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() };
+        let account =
+            Account { lamports: 1_000_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() };
         genesis.add_account(key, AccountSharedData::from(account));
     }
     let (validator, payer) = genesis.start();
@@ -109,7 +142,9 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     send(&rpc, &payer, &[instructions::init_group(&payer.pubkey(), &payer.pubkey(), 0, &payer.pubkey())], &[]);
     let group = pda::group(&payer.pubkey(), 0);
     let mut pools = Vec::new();
-    for (decimals, kind, address) in [(9u8, OracleKind::PythPull, sol_feed), (6, OracleKind::PythLegacy, usdc_oracle.to_bytes())] {
+    for (decimals, kind, address) in
+        [(9u8, OracleKind::PythPull, sol_feed), (6, OracleKind::PythLegacy, usdc_oracle.to_bytes())]
+    {
         let mint = mint(&rpc, &payer, decimals);
         let keys = PoolKeys::derive(&group, &mint, &spl_token_id());
         let mut config = default_pool_config();
@@ -123,24 +158,64 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
 
     // A lender, and a borrower close to its limit: 10 SOL ($1,000) against 700 USDC.
     let lender_margin = pda::margin_account(&group, &payer.pubkey(), 0);
-    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &payer.pubkey(), &group, 0, OpenKind::Cross)], &[]);
+    send(
+        &rpc,
+        &payer,
+        &[instructions::open_margin_account(&payer.pubkey(), &payer.pubkey(), &group, 0, OpenKind::Cross)],
+        &[],
+    );
     let lender_usdc = token_account(&rpc, &payer, &usdc.mint, &payer.pubkey(), 10_000_000_000);
-    send(&rpc, &payer, &[instructions::deposit(&payer.pubkey(), &lender_margin, &usdc, &lender_usdc, 10_000_000_000)], &[]);
+    send(
+        &rpc,
+        &payer,
+        &[instructions::deposit(&payer.pubkey(), &lender_margin, &usdc, &lender_usdc, 10_000_000_000)],
+        &[],
+    );
     let borrower = Keypair::new();
     let victim = pda::margin_account(&group, &borrower.pubkey(), 0);
-    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &borrower.pubkey(), &group, 0, OpenKind::Cross)], &[&borrower]);
+    send(
+        &rpc,
+        &payer,
+        &[instructions::open_margin_account(&payer.pubkey(), &borrower.pubkey(), &group, 0, OpenKind::Cross)],
+        &[&borrower],
+    );
     let sol_wallet = token_account(&rpc, &payer, &sol.mint, &borrower.pubkey(), 10_000_000_000);
     let usdc_out = token_account(&rpc, &payer, &usdc.mint, &borrower.pubkey(), 0);
-    send(&rpc, &payer, &[instructions::deposit(&borrower.pubkey(), &victim, &sol, &sol_wallet, 10_000_000_000)], &[&borrower]);
-    let health = |pools: &[(PoolKeys, Pubkey)]| pools.iter().flat_map(|(k, o)| [solana_sdk::instruction::AccountMeta::new_readonly(k.pool, false), solana_sdk::instruction::AccountMeta::new_readonly(*o, false)]).collect::<Vec<_>>();
+    send(
+        &rpc,
+        &payer,
+        &[instructions::deposit(&borrower.pubkey(), &victim, &sol, &sol_wallet, 10_000_000_000)],
+        &[&borrower],
+    );
+    let health = |pools: &[(PoolKeys, Pubkey)]| {
+        pools
+            .iter()
+            .flat_map(|(k, o)| {
+                [
+                    solana_sdk::instruction::AccountMeta::new_readonly(k.pool, false),
+                    solana_sdk::instruction::AccountMeta::new_readonly(*o, false),
+                ]
+            })
+            .collect::<Vec<_>>()
+    };
     let metas = health(&[(sol, sol_update), (usdc, usdc_oracle)]);
-    send(&rpc, &payer, &[instructions::borrow(&borrower.pubkey(), &victim, &usdc, &usdc_out, 700_000_000, &metas)], &[&borrower]);
+    send(
+        &rpc,
+        &payer,
+        &[instructions::borrow(&borrower.pubkey(), &victim, &usdc, &usdc_out, 700_000_000, &metas)],
+        &[&borrower],
+    );
 
     // SOL at $55 (the newer update): the borrower is liquidatable.
     // The liquidator: a funded key file, a margin account, a USDC account.
     let liquidator = Keypair::new();
     send(&rpc, &payer, &[margin_tests_transfer(&payer.pubkey(), &liquidator.pubkey(), 2_000_000_000)], &[]);
-    send(&rpc, &payer, &[instructions::open_margin_account(&payer.pubkey(), &liquidator.pubkey(), &group, 0, OpenKind::Cross)], &[&liquidator]);
+    send(
+        &rpc,
+        &payer,
+        &[instructions::open_margin_account(&payer.pubkey(), &liquidator.pubkey(), &group, 0, OpenKind::Cross)],
+        &[&liquidator],
+    );
     let liquidator_margin = pda::margin_account(&group, &liquidator.pubkey(), 0);
     let liquidator_usdc = token_account(&rpc, &payer, &usdc.mint, &liquidator.pubkey(), 5_000_000_000);
     let dir = std::env::temp_dir().join(format!("margin-validator-{}", std::process::id()));
@@ -159,8 +234,20 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     let wallet = format!("{}={}", usdc.mint, liquidator_usdc);
     let oracle = format!("{}={}", sol_feed.iter().map(|b| format!("{b:02x}")).collect::<String>(), sol_crash);
     let (ok, output) = margin_cli(&[
-        "liquidator", "--rpc-url", &url, "--keypair", key, "--margin-account", &liquidator_margin.to_string(),
-        "--wallet", &wallet, "--oracle", &oracle, "--min-profit", "0", "--once",
+        "liquidator",
+        "--rpc-url",
+        &url,
+        "--keypair",
+        key,
+        "--margin-account",
+        &liquidator_margin.to_string(),
+        "--wallet",
+        &wallet,
+        "--oracle",
+        &oracle,
+        "--min-profit",
+        "0",
+        "--once",
     ]);
     assert!(ok, "{output}");
     assert!(output.contains(&format!("liquidated {victim}")), "{output}");
@@ -183,7 +270,10 @@ fn margin_tests_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instructi
     data.extend_from_slice(&lamports.to_le_bytes());
     Instruction {
         program_id: margin_client::system_program_id(),
-        accounts: vec![solana_sdk::instruction::AccountMeta::new(*from, true), solana_sdk::instruction::AccountMeta::new(*to, false)],
+        accounts: vec![
+            solana_sdk::instruction::AccountMeta::new(*from, true),
+            solana_sdk::instruction::AccountMeta::new(*to, false),
+        ],
         data,
     }
 }

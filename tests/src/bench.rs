@@ -101,7 +101,14 @@ fn isolated_cases(out: &mut Vec<Case>) {
     out.push(case("repay_tx", landed.compute_units));
 
     let metas = env.health_metas_after(&margin, None);
-    let ix = instructions::withdraw_with_health(&user.pubkey(), &margin, &sol, &sol_wallet, WithdrawAmount::Exact(1_000_000_000), &metas);
+    let ix = instructions::withdraw_with_health(
+        &user.pubkey(),
+        &margin,
+        &sol,
+        &sol_wallet,
+        WithdrawAmount::Exact(1_000_000_000),
+        &metas,
+    );
     let landed = env.svm.process(&[ix], &[&user]).expect("withdraw with debt");
     out.push(Case { positions: Some(2), ..case("withdraw_with_debt_tx", landed.compute_units) });
 }
@@ -129,7 +136,12 @@ fn cross_borrow(positions: usize) -> Case {
     let table_addresses = ix.accounts.iter().filter(|m| !m.is_signer).map(|m| m.pubkey).collect();
     let table = env.lookup_table(table_addresses);
     let (landed, tx_bytes) = env.svm.process_with_tables(&[ix], &[&user], &[table]).expect("cross borrow");
-    Case { name: format!("borrow_cross_{positions}"), compute_units: landed.compute_units, positions: Some(checked), tx_bytes: Some(tx_bytes) }
+    Case {
+        name: format!("borrow_cross_{positions}"),
+        compute_units: landed.compute_units,
+        positions: Some(checked),
+        tx_bytes: Some(tx_bytes),
+    }
 }
 
 /// Serialized size of a legacy transaction signed by payer and owner.
@@ -146,7 +158,9 @@ fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
     env.lend(&usdc, 1_000_000_000_000);
     let user = env.user();
-    let collateral: Vec<_> = (0..positions - 1).map(|i| env.add_priced_pool(9, 100.0, if i % 2 == 0 { Feed::Pull } else { Feed::Legacy })).collect();
+    let collateral: Vec<_> = (0..positions - 1)
+        .map(|i| env.add_priced_pool(9, 100.0, if i % 2 == 0 { Feed::Pull } else { Feed::Legacy }))
+        .collect();
     let margin = if isolated { env.open_isolated(&user, 0, &collateral[0], &usdc) } else { env.open_cross(&user, 0) };
     for keys in &collateral {
         let wallet = env.token_account(keys, &user.pubkey(), 10_000_000_000);
@@ -163,7 +177,17 @@ fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
     let liquidator_margin = env.open_cross(&liquidator, 0);
     let source = env.token_account(&usdc, &liquidator.pubkey(), 1_000_000_000_000);
     let metas = env.health_metas_after(&margin, None);
-    let ix = instructions::liquidate(&liquidator.pubkey(), &liquidator_margin, &margin, &collateral[0], &usdc, &source, u64::MAX, &metas, &[]);
+    let ix = instructions::liquidate(
+        &liquidator.pubkey(),
+        &liquidator_margin,
+        &margin,
+        &collateral[0],
+        &usdc,
+        &source,
+        u64::MAX,
+        &metas,
+        &[],
+    );
     let landed = env.svm.process(&[ix], &[&liquidator]).expect("liquidation");
     Case { positions: Some(positions), ..case(name, landed.compute_units) }
 }
@@ -200,7 +224,10 @@ pub fn max_legacy_positions() -> usize {
     (1..=16)
         .take_while(|&positions| {
             // The borrowed pool is among the health accounts: one pair reuses it.
-            let mut metas = vec![AccountMeta::new_readonly(keys.pool, false), AccountMeta::new_readonly(Pubkey::new_unique(), false)];
+            let mut metas = vec![
+                AccountMeta::new_readonly(keys.pool, false),
+                AccountMeta::new_readonly(Pubkey::new_unique(), false),
+            ];
             for _ in 1..positions {
                 metas.push(AccountMeta::new_readonly(Pubkey::new_unique(), false));
                 metas.push(AccountMeta::new_readonly(Pubkey::new_unique(), false));
@@ -221,7 +248,9 @@ pub fn table(cases: &[Case]) -> String {
         let bytes = c.tx_bytes.map(|b| format!("{b}{}", if b > PACKET_LIMIT { "*" } else { "" })).unwrap_or_default();
         out.push_str(&format!("{:<26} {:>9} {:>10} {:>9}\n", c.name, c.compute_units, positions, bytes));
     }
-    out.push_str(&format!("* over the {PACKET_LIMIT}-byte limit (never expected: larger borrows go out as v0 with a lookup table)\n"));
+    out.push_str(&format!(
+        "* over the {PACKET_LIMIT}-byte limit (never expected: larger borrows go out as v0 with a lookup table)\n"
+    ));
     out.push_str(&format!(
         "a cross borrow fits a legacy transaction (no lookup table) up to {} positions; beyond, v0 + lookup table\n",
         max_legacy_positions()

@@ -257,7 +257,12 @@ impl World {
         let mut names: HashMap<Pubkey, String> = users
             .iter()
             .enumerate()
-            .flat_map(|(u, user)| user.accounts.iter().enumerate().map(move |(a, m)| (*m, if a == 0 { format!("u{u}.cross") } else { format!("u{u}.iso{a}") })))
+            .flat_map(|(u, user)| {
+                user.accounts
+                    .iter()
+                    .enumerate()
+                    .map(move |(a, m)| (*m, if a == 0 { format!("u{u}.cross") } else { format!("u{u}.iso{a}") }))
+            })
             .collect();
         names.insert(keeper.margin, "keeper".into());
         Self {
@@ -305,8 +310,12 @@ impl World {
     fn health_metas_after_withdraw(&mut self, margin: &Pubkey, pool: &Pubkey, all: bool) -> Vec<AccountMeta> {
         let account = self.env.margin(margin);
         let cross = account.header.kind == AccountKind::Cross as u8;
-        let positions: Vec<_> =
-            account.active().iter().copied().filter(|p| !(all && cross && p.pool == pool.to_bytes() && p.borrow_shares == 0)).collect();
+        let positions: Vec<_> = account
+            .active()
+            .iter()
+            .copied()
+            .filter(|p| !(all && cross && p.pool == pool.to_bytes() && p.borrow_shares == 0))
+            .collect();
         let oracles: HashMap<Pubkey, Pubkey> = self.pools.iter().map(|k| (k.pool, self.oracle_of(&k.pool))).collect();
         health_account_metas(&positions, |pool| oracles[pool])
     }
@@ -340,7 +349,13 @@ impl World {
         let pool = self.env.pool(&keys);
         let oracle = self.oracle_of(&keys.pool);
         let account = self.env.svm.account(&oracle).unwrap_or_default();
-        let price = read_oracle(&pool.config.oracle, oracle.as_array(), account.owner.as_array(), &account.data, self.env.svm.now())?;
+        let price = read_oracle(
+            &pool.config.oracle,
+            oracle.as_array(),
+            account.owner.as_array(),
+            &account.data,
+            self.env.svm.now(),
+        )?;
         if price.publish_time < pool.newest_publish_time {
             return Err(MarginError::OracleOutdated);
         }
@@ -406,7 +421,17 @@ impl World {
             } else {
                 (pool.borrow_share_value(), position.borrow_shares)
             };
-            legs.push(Leg { pool: p, deposit, amount, price: price.map(|_| ()), unit, value, dust, share_value, shares });
+            legs.push(Leg {
+                pool: p,
+                deposit,
+                amount,
+                price: price.map(|_| ()),
+                unit,
+                value,
+                dust,
+                share_value,
+                shares,
+            });
         }
         Ok(legs)
     }
@@ -442,14 +467,22 @@ impl World {
         let mint = self.pools[pool].mint;
         let vault = self.pools[pool].vault;
         let wallets = self.env.token_accounts_of(&mint);
-        wallets.iter().map(|w| self.env.svm.token_balance(w) as u128).sum::<u128>() + self.env.svm.token_balance(&vault) as u128
+        wallets.iter().map(|w| self.env.svm.token_balance(w) as u128).sum::<u128>()
+            + self.env.svm.token_balance(&vault) as u128
     }
 
     /// Sends one transaction and books it under `name`. A refusal must leave every
     /// watched account as it was (else the outer `Err`).
-    fn send(&mut self, report: &mut Report, name: &'static str, ix: Instruction, signers: &[&Keypair]) -> Result<Result<(), Failed>, String> {
-        let writes: Vec<usize> =
-            (0..self.pools.len()).filter(|&p| ix.accounts.iter().any(|m| m.pubkey == self.pools[p].pool && m.is_writable)).collect();
+    fn send(
+        &mut self,
+        report: &mut Report,
+        name: &'static str,
+        ix: Instruction,
+        signers: &[&Keypair],
+    ) -> Result<Result<(), Failed>, String> {
+        let writes: Vec<usize> = (0..self.pools.len())
+            .filter(|&p| ix.accounts.iter().any(|m| m.pubkey == self.pools[p].pool && m.is_writable))
+            .collect();
         let watched = self.watched.clone();
         let before: Vec<_> = watched.iter().map(|k| self.env.svm.account(k)).collect();
         let outcome = self.env.svm.process(&[ix], signers);
@@ -562,20 +595,25 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             amount = ((units * (0.3 + rng.below(90) as f64 / 100.0)) as u64).saturating_add(1);
         }
     }
-    let user_ix = |name, ix| Some(Action { name, ix, signer: owner.insecure_clone(), subject: margin, expect: Expect::Any });
+    let user_ix =
+        |name, ix| Some(Action { name, ix, signer: owner.insecure_clone(), subject: margin, expect: Expect::Any });
     match kind {
         0..=179 => user_ix("deposit", instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount)),
         180..=229 => {
             // Dust, into any pool: a cross account must not open the unpriced one.
             let amount = 1 + rng.below(10);
             let ix = instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount);
-            let expect = if !isolated && p == UNPRICED { Expect::RefusedWith(UNPRICED_CROSS_DEPOSIT) } else { Expect::Any };
+            let expect =
+                if !isolated && p == UNPRICED { Expect::RefusedWith(UNPRICED_CROSS_DEPOSIT) } else { Expect::Any };
             Some(Action { name: "dust_deposit", ix, signer: owner.insecure_clone(), subject: margin, expect })
         }
         230..=339 => {
             let how = if rng.below(3) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
             let metas = world.health_metas_after_withdraw(&margin, &keys.pool, how == WithdrawAmount::All);
-            user_ix("withdraw", instructions::withdraw_with_health(&owner.pubkey(), &margin, &keys, &wallet, how, &metas))
+            user_ix(
+                "withdraw",
+                instructions::withdraw_with_health(&owner.pubkey(), &margin, &keys, &wallet, how, &metas),
+            )
         }
         340..=499 => {
             let metas = world.health_metas(&margin, Some(&keys.pool));
@@ -590,21 +628,39 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let other = others[rng.below(others.len() as u64) as usize];
             let how = if rng.below(2) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
             let metas = world.health_metas_after_withdraw(&margin, &keys.pool, how == WithdrawAmount::All);
-            let ix = instructions::transfer_collateral(&owner.pubkey(), &margin, &other, &world.env.group, &keys.pool, how, &metas);
+            let ix = instructions::transfer_collateral(
+                &owner.pubkey(),
+                &margin,
+                &other,
+                &world.env.group,
+                &keys.pool,
+                how,
+                &metas,
+            );
             user_ix("transfer_collateral", ix)
         }
         _ => {
             // Another user liquidates from its cross account, preferring unhealthy
             // victims (the keeper usually got there first).
-            let others: Vec<Pubkey> =
-                world.users.iter().enumerate().filter(|(i, _)| *i != u).flat_map(|(_, user)| user.accounts.clone()).collect();
-            let unhealthy: Vec<Pubkey> =
-                others.iter().copied().filter(|m| world.health(m, Unpriced::ZeroAll).is_ok_and(|h| h.maintenance < 0)).collect();
+            let others: Vec<Pubkey> = world
+                .users
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != u)
+                .flat_map(|(_, user)| user.accounts.clone())
+                .collect();
+            let unhealthy: Vec<Pubkey> = others
+                .iter()
+                .copied()
+                .filter(|m| world.health(m, Unpriced::ZeroAll).is_ok_and(|h| h.maintenance < 0))
+                .collect();
             let candidates = if unhealthy.is_empty() || rng.below(5) == 0 { &others } else { &unhealthy };
             let victim = candidates[rng.below(candidates.len() as u64) as usize];
             let account = world.env.margin(&victim);
-            let assets: Vec<usize> = account.active().iter().filter(|p| p.deposit_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
-            let debts: Vec<usize> = account.active().iter().filter(|p| p.borrow_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
+            let assets: Vec<usize> =
+                account.active().iter().filter(|p| p.deposit_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
+            let debts: Vec<usize> =
+                account.active().iter().filter(|p| p.borrow_shares > 0).map(|p| world.pool_index(&p.pool)).collect();
             if assets.is_empty() || debts.is_empty() {
                 return None;
             }
@@ -618,7 +674,17 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let liquidator_metas = world.health_metas(&liquidator_margin, Some(&asset.pool));
             let source = world.users[u].wallets[liability_index];
             let max = if rng.below(2) == 0 { u64::MAX } else { amount };
-            let ix = instructions::liquidate(&owner.pubkey(), &liquidator_margin, &victim, &asset, &liability, &source, max, &metas, &liquidator_metas);
+            let ix = instructions::liquidate(
+                &owner.pubkey(),
+                &liquidator_margin,
+                &victim,
+                &asset,
+                &liability,
+                &source,
+                max,
+                &metas,
+                &liquidator_metas,
+            );
             Some(Action { name: "liquidate", ix, signer: owner, subject: victim, expect: Expect::Any })
         }
     }
@@ -634,7 +700,10 @@ fn preferred_pool(world: &mut World, rng: &mut Rng, margin: &Pubkey, borrowing: 
         return Some(world.pool_index(&account.positions[usize::from(borrowing || repaying)].pool));
     }
     let held = |p: usize, debt: bool| {
-        account.active().iter().any(|pos| pos.pool == world.pools[p].pool.to_bytes() && if debt { pos.borrow_shares > 0 } else { pos.deposit_shares > 0 })
+        account.active().iter().any(|pos| {
+            pos.pool == world.pools[p].pool.to_bytes()
+                && if debt { pos.borrow_shares > 0 } else { pos.deposit_shares > 0 }
+        })
     };
     let choices: Vec<usize> = if repaying {
         (0..world.pools.len()).filter(|&p| held(p, true)).collect()
@@ -661,15 +730,24 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
     if let Expect::RefusedWith(allowed) = action.expect {
         match error {
             Some(e) if allowed.contains(&e) => {}
-            _ => return Err(format!("{} on {who} should be refused with one of {allowed:?}, got {outcome:?}", action.name)),
+            _ => {
+                return Err(format!(
+                    "{} on {who} should be refused with one of {allowed:?}, got {outcome:?}",
+                    action.name
+                ))
+            }
         }
     }
     // Pausing the group stops what adds risk, never what lowers it.
     match (action.name, paused, &outcome) {
-        ("deposit" | "dust_deposit" | "repay" | "transfer_collateral" | "liquidate", _, Err(_)) if error == Some(MarginError::GroupPaused) => {
+        ("deposit" | "dust_deposit" | "repay" | "transfer_collateral" | "liquidate", _, Err(_))
+            if error == Some(MarginError::GroupPaused) =>
+        {
             return Err(format!("{} refused by the group pause", action.name));
         }
-        ("borrow" | "withdraw", true, Ok(())) => return Err(format!("{} landed while the group is paused", action.name)),
+        ("borrow" | "withdraw", true, Ok(())) => {
+            return Err(format!("{} landed while the group is paused", action.name))
+        }
         _ => {}
     }
     if outcome.is_err() {
@@ -681,7 +759,9 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
     if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral") && has_debt(world, &margin) {
         match world.health(&margin, Unpriced::ZeroDeposits) {
             Ok(health) if health.initial >= 0 => {}
-            other => return Err(format!("{} landed leaving {who} with debt and Initial health {other:?}", action.name)),
+            other => {
+                return Err(format!("{} landed leaving {who} with debt and Initial health {other:?}", action.name))
+            }
         }
     }
     if action.name == "liquidate" {
@@ -698,7 +778,12 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
             if has_debt(world, &liquidator) {
                 match world.health(&liquidator, Unpriced::ZeroDeposits) {
                     Ok(health) if health.initial >= 0 => {}
-                    other => return Err(format!("liquidation left the liquidator {} with Initial health {other:?}", world.name(&liquidator))),
+                    other => {
+                        return Err(format!(
+                            "liquidation left the liquidator {} with Initial health {other:?}",
+                            world.name(&liquidator)
+                        ))
+                    }
                 }
             }
         }
@@ -774,7 +859,9 @@ fn older_update_attack(world: &mut World, rng: &mut Rng, report: &mut Report) ->
         world.users.iter().enumerate().flat_map(|(u, user)| user.accounts.iter().map(move |m| (u, *m))).collect();
     let holders: Vec<(usize, Pubkey)> = holders
         .into_iter()
-        .filter(|(_, m)| world.env.margin(m).active().iter().any(|pos| pos.pool == keys.pool.to_bytes() && !pos.is_empty()))
+        .filter(|(_, m)| {
+            world.env.margin(m).active().iter().any(|pos| pos.pool == keys.pool.to_bytes() && !pos.is_empty())
+        })
         .collect();
     if holders.is_empty() {
         return Ok(format!("older_update pool {p}: no holder"));
@@ -804,40 +891,69 @@ fn older_update_attack(world: &mut World, rng: &mut Rng, report: &mut Report) ->
     let account = world.env.margin(&margin);
     let deposit = account.active().iter().find(|pos| pos.deposit_shares > 0).map(|pos| world.pool_index(&pos.pool));
     let debt = account.active().iter().find(|pos| pos.borrow_shares > 0).map(|pos| world.pool_index(&pos.pool));
-    let (name, ix, signer, allowed): (&'static str, Instruction, Keypair, Vec<MarginError>) = match (rng.below(3), deposit, debt) {
-        (0, Some(asset), Some(liability)) => {
-            let metas = world.health_metas(&margin, None);
-            let keeper = &world.keeper;
-            let ix = instructions::liquidate(
-                &keeper.key.pubkey(), &keeper.margin, &margin, &world.pools[asset], &world.pools[liability],
-                &keeper.wallets[liability], u64::MAX, &metas, &[],
-            );
-            // Liquidation values outages at zero (ZeroAll): the older update is what fails.
-            ("older_update_liquidate", swap(ix), world.keeper.key.insecure_clone(), vec![MarginError::OracleOutdated])
-        }
-        (1, _, _) => {
-            // Borrow from the account's debt pool (isolated) or a random priced one.
-            let q = if account.header.kind == AccountKind::Isolated as u8 { world.pool_index(&account.positions[1].pool) } else { rng.below(PRICED as u64) as usize };
-            let borrowed = world.pools[q].pool;
-            let metas = world.health_metas(&margin, Some(&borrowed));
-            let owner = world.users[u].key.insecure_clone();
-            let ix = instructions::borrow(&owner.pubkey(), &margin, &world.pools[q], &world.users[u].wallets[q], 1 + rng.below(1_000), &metas);
-            // Checks before the health check may refuse first.
-            let mut allowed = vec![
-                MarginError::GroupPaused, MarginError::PoolReduceOnly, MarginError::PoolPaused, MarginError::BorrowCapExceeded,
-                MarginError::InsufficientLiquidity, MarginError::IsolatedPoolMismatch, MarginError::DepositOutstanding,
-                MarginError::PositionsFull,
-            ];
-            allowed.push(world.first_health_error(&margin, p, Some(q)));
-            ("older_update_borrow", swap(ix), owner, allowed)
-        }
-        _ => {
-            // The health report with the pools writable (a read that records prices).
-            let metas = writable_pools(world.health_metas(&margin, None));
-            let expected = world.first_health_error(&margin, p, None);
-            ("older_update_health", swap(instructions::health(&margin, &metas)), payer, vec![expected])
-        }
-    };
+    let (name, ix, signer, allowed): (&'static str, Instruction, Keypair, Vec<MarginError>) =
+        match (rng.below(3), deposit, debt) {
+            (0, Some(asset), Some(liability)) => {
+                let metas = world.health_metas(&margin, None);
+                let keeper = &world.keeper;
+                let ix = instructions::liquidate(
+                    &keeper.key.pubkey(),
+                    &keeper.margin,
+                    &margin,
+                    &world.pools[asset],
+                    &world.pools[liability],
+                    &keeper.wallets[liability],
+                    u64::MAX,
+                    &metas,
+                    &[],
+                );
+                // Liquidation values outages at zero (ZeroAll): the older update is what fails.
+                (
+                    "older_update_liquidate",
+                    swap(ix),
+                    world.keeper.key.insecure_clone(),
+                    vec![MarginError::OracleOutdated],
+                )
+            }
+            (1, _, _) => {
+                // Borrow from the account's debt pool (isolated) or a random priced one.
+                let q = if account.header.kind == AccountKind::Isolated as u8 {
+                    world.pool_index(&account.positions[1].pool)
+                } else {
+                    rng.below(PRICED as u64) as usize
+                };
+                let borrowed = world.pools[q].pool;
+                let metas = world.health_metas(&margin, Some(&borrowed));
+                let owner = world.users[u].key.insecure_clone();
+                let ix = instructions::borrow(
+                    &owner.pubkey(),
+                    &margin,
+                    &world.pools[q],
+                    &world.users[u].wallets[q],
+                    1 + rng.below(1_000),
+                    &metas,
+                );
+                // Checks before the health check may refuse first.
+                let mut allowed = vec![
+                    MarginError::GroupPaused,
+                    MarginError::PoolReduceOnly,
+                    MarginError::PoolPaused,
+                    MarginError::BorrowCapExceeded,
+                    MarginError::InsufficientLiquidity,
+                    MarginError::IsolatedPoolMismatch,
+                    MarginError::DepositOutstanding,
+                    MarginError::PositionsFull,
+                ];
+                allowed.push(world.first_health_error(&margin, p, Some(q)));
+                ("older_update_borrow", swap(ix), owner, allowed)
+            }
+            _ => {
+                // The health report with the pools writable (a read that records prices).
+                let metas = writable_pools(world.health_metas(&margin, None));
+                let expected = world.first_health_error(&margin, p, None);
+                ("older_update_health", swap(instructions::health(&margin, &metas)), payer, vec![expected])
+            }
+        };
     let outcome = world.send(report, name, ix, &[&signer])?;
     match outcome.as_ref().err().and_then(|f| f.margin_error()) {
         Some(e) if allowed.contains(&e) => Ok(format!("{name} pool {p} on {} (published {publish_time} < newest {newest}) -> refused: {e:?}", world.name(&margin))),
@@ -878,7 +994,8 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
             5 => c.dust_threshold_micro_usd = [0, 10_000, 100_000, 1_000_000, 10_000_000][rng.below(5) as usize],
             6 => {
                 let curve = &mut c.rate_curve;
-                curve.max_rate_bps = (curve.max_rate_bps as i64 + rng.below(6_001) as i64 - 3_000).clamp(0, 16_000) as u32;
+                curve.max_rate_bps =
+                    (curve.max_rate_bps as i64 + rng.below(6_001) as i64 - 3_000).clamp(0, 16_000) as u32;
                 let scale = 0.5 + rng.unit();
                 for rate in curve.kink_rate_bps.iter_mut() {
                     *rate = ((*rate as f64 * scale) as u32).min(curve.max_rate_bps);
@@ -1043,11 +1160,13 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
             }
             907..=941 => {
                 log.push(format!("{step}: older_update_attack"));
-                older_update_attack(&mut world, &mut rng, &mut report).map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
+                older_update_attack(&mut world, &mut rng, &mut report)
+                    .map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
             }
             942..=971 => {
                 log.push(format!("{step}: admin_config"));
-                admin_config(&mut world, &mut rng, &mut report).map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
+                admin_config(&mut world, &mut rng, &mut report)
+                    .map(|line| *log.last_mut().expect("logged") = format!("{step}: {line}"))
             }
             972..=996 => {
                 let p = rng.below(world.pools.len() as u64) as usize;
@@ -1061,7 +1180,9 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
                 let admin = world.env.admin.insecure_clone();
                 let ix = instructions::set_pool_status(&admin.pubkey(), &world.env.group, &world.pools[p].pool, status);
                 let before = world.equities();
-                world.send(&mut report, "admin_status", ix, &[&admin]).and_then(|_| check_equities_unchanged(&mut world, "admin_status", &before))
+                world
+                    .send(&mut report, "admin_status", ix, &[&admin])
+                    .and_then(|_| check_equities_unchanged(&mut world, "admin_status", &before))
             }
             _ => {
                 if world.paused_until.is_some() {
@@ -1074,7 +1195,9 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
                     let ix = instructions::set_group_pause(&admin.pubkey(), &world.env.group, true);
                     let before = world.equities();
                     world.paused_until = Some(until);
-                    world.send(&mut report, "group_pause", ix, &[&admin]).and_then(|_| check_equities_unchanged(&mut world, "group_pause", &before))
+                    world
+                        .send(&mut report, "group_pause", ix, &[&admin])
+                        .and_then(|_| check_equities_unchanged(&mut world, "group_pause", &before))
                 }
             }
         };
@@ -1088,7 +1211,13 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
 
 /// The program's sizing of the keeper's liquidation (max repay unlimited), with
 /// the maintenance weights of the seized collateral and of the debt.
-fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> Option<(LiquidationPlan, (f64, f64))> {
+fn planned(
+    world: &mut World,
+    health: &Health,
+    kind: AccountKind,
+    asset: &Leg,
+    debt: &Leg,
+) -> Option<(LiquidationPlan, (f64, f64))> {
     let asset_config = world.env.pool(&world.pools[asset.pool]).config;
     let debt_config = world.env.pool(&world.pools[debt.pool]).config;
     let input = LiquidationInput {
@@ -1112,7 +1241,8 @@ fn planned(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, d
 /// What the program's own sizing (`liquidation::plan`) makes of a refused keeper
 /// liquidation, and how many debt shares its repay burns: for the report.
 fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &Leg, debt: &Leg) -> String {
-    let (asset_config, debt_config) = (world.env.pool(&world.pools[asset.pool]).config, world.env.pool(&world.pools[debt.pool]).config);
+    let (asset_config, debt_config) =
+        (world.env.pool(&world.pools[asset.pool]).config, world.env.pool(&world.pools[debt.pool]).config);
     let Some((settled, (asset_weight, liability_weight))) = planned(world, health, kind, asset, debt) else {
         return "the plan refuses".into();
     };
@@ -1131,18 +1261,35 @@ fn explain_plan(world: &mut World, health: &Health, kind: AccountKind, asset: &L
 /// debt, no interest crank first); every bankrupt account it cannot liquidate is
 /// written off, refused only by an oracle outage on a remaining deposit; an
 /// account with debt and no deposits at all is always written off.
-fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize, options: Options) -> Result<(), String> {
+fn keeper_pass(
+    world: &mut World,
+    report: &mut Report,
+    log: &mut Vec<String>,
+    step: usize,
+    options: Options,
+) -> Result<(), String> {
     for margin in world.margins.clone() {
         if margin == world.keeper.margin || !has_debt(world, &margin) {
             continue;
         }
         let who = world.name(&margin);
-        let kind = if world.env.margin(&margin).header.kind == AccountKind::Cross as u8 { AccountKind::Cross } else { AccountKind::Isolated };
-        let health = world.health(&margin, Unpriced::ZeroAll).map_err(|e| format!("{who}: health unreadable even with ZeroAll: {e:?}"))?;
+        let kind = if world.env.margin(&margin).header.kind == AccountKind::Cross as u8 {
+            AccountKind::Cross
+        } else {
+            AccountKind::Isolated
+        };
+        let health = world
+            .health(&margin, Unpriced::ZeroAll)
+            .map_err(|e| format!("{who}: health unreadable even with ZeroAll: {e:?}"))?;
         let mut liquidated = false;
         if health.maintenance < 0 {
             let legs = world.legs(&margin)?;
-            let largest = |deposit: bool| legs.iter().filter(|l| l.deposit == deposit && l.price.is_ok()).max_by_key(|l| (l.value, l.amount)).copied();
+            let largest = |deposit: bool| {
+                legs.iter()
+                    .filter(|l| l.deposit == deposit && l.price.is_ok())
+                    .max_by_key(|l| (l.value, l.amount))
+                    .copied()
+            };
             let Some(debt) = largest(false) else {
                 return Err(format!("{who}: Maintenance {} < 0 without a priced debt", to_usd(health.maintenance)));
             };
@@ -1150,14 +1297,24 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
                 let metas = world.health_metas(&margin, None);
                 let keeper = &world.keeper;
                 let ix = instructions::liquidate(
-                    &keeper.key.pubkey(), &keeper.margin, &margin, &world.pools[asset.pool], &world.pools[debt.pool],
-                    &keeper.wallets[debt.pool], u64::MAX, &metas, &[],
+                    &keeper.key.pubkey(),
+                    &keeper.margin,
+                    &margin,
+                    &world.pools[asset.pool],
+                    &world.pools[debt.pool],
+                    &keeper.wallets[debt.pool],
+                    u64::MAX,
+                    &metas,
+                    &[],
                 );
                 let key = world.keeper.key.insecure_clone();
                 let outcome = world.send(report, "keeper_liquidate", ix, &[&key])?;
                 log.push(format!(
                     "{step}: keeper liquidates {who} (Maintenance ${:.6}, Equity ${:.6}) pool {} for pool {} -> {}",
-                    to_usd(health.maintenance), to_usd(health.equity), asset.pool, debt.pool,
+                    to_usd(health.maintenance),
+                    to_usd(health.equity),
+                    asset.pool,
+                    debt.pool,
                     outcome.as_ref().map_or_else(|f| format!("refused: {f}"), |()| "landed".into()),
                 ));
                 match outcome {
@@ -1166,14 +1323,17 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
                         report.liquidations += 1;
                         let after = world.health(&margin, Unpriced::ZeroAll);
                         if !after.as_ref().is_ok_and(|a| a.maintenance > health.maintenance) {
-                            return Err(format!("keeper liquidation of {who} did not raise Maintenance: {health:?} -> {after:?}"));
+                            return Err(format!(
+                                "keeper liquidation of {who} did not raise Maintenance: {health:?} -> {after:?}"
+                            ));
                         }
                     }
                     Err(failure) => {
                         // Only collateral whose shares are worth no whole unit may be
                         // refused (NothingToLiquidate): the plan's rounding floor makes
                         // every other liquidation raise health.
-                        let rounds = failure.margin_error() == Some(MarginError::NothingToLiquidate) && asset.amount == 0;
+                        let rounds =
+                            failure.margin_error() == Some(MarginError::NothingToLiquidate) && asset.amount == 0;
                         let plan = explain_plan(world, &health, kind, &asset, &debt);
                         if !rounds {
                             return Err(format!(
@@ -1191,7 +1351,8 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
             // a remaining deposit's oracle is out (the account may not be bankrupt
             // at all): then it is refused with the error it meets first.
             let legs = world.legs(&margin)?;
-            let outage = legs.iter().any(|l| l.deposit && l.price.is_err() && l.price != Err(MarginError::OracleNotConfigured));
+            let outage =
+                legs.iter().any(|l| l.deposit && l.price.is_err() && l.price != Err(MarginError::OracleNotConfigured));
             let stuck = legs.iter().find(|l| l.deposit && l.price.is_ok() && !l.dust).copied();
             match stuck {
                 Some(leg) if !outage => {
@@ -1219,7 +1380,14 @@ fn keeper_pass(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
 
 /// A broken invariant that is a known issue: counted when the run tolerates
 /// those, else the violation `message`.
-fn meet_known(report: &mut Report, log: &mut Vec<String>, step: usize, options: Options, issue: KnownIssue, message: String) -> Result<(), String> {
+fn meet_known(
+    report: &mut Report,
+    log: &mut Vec<String>,
+    step: usize,
+    options: Options,
+    issue: KnownIssue,
+    message: String,
+) -> Result<(), String> {
     if !options.tolerate_known {
         return Err(format!("{message} (known issue {issue:?})"));
     }
@@ -1232,7 +1400,14 @@ fn meet_known(report: &mut Report, log: &mut Vec<String>, step: usize, options: 
 /// refused with the error `resolve_bad_debt` meets first on a remaining deposit
 /// (in slot order: its oracle's error, or `NotBankrupt` when it is not dust, which
 /// is legitimate only while another deposit's oracle is out).
-fn resolve_all(world: &mut World, report: &mut Report, log: &mut Vec<String>, step: usize, margin: &Pubkey, outage: bool) -> Result<(), String> {
+fn resolve_all(
+    world: &mut World,
+    report: &mut Report,
+    log: &mut Vec<String>,
+    step: usize,
+    margin: &Pubkey,
+    outage: bool,
+) -> Result<(), String> {
     let who = world.name(margin);
     loop {
         let account = world.env.margin(margin);
@@ -1252,13 +1427,20 @@ fn resolve_all(world: &mut World, report: &mut Report, log: &mut Vec<String>, st
         }
         let ix = world.env.resolve_bad_debt_ix(margin, &keys);
         let outcome = world.send(report, "resolve_bad_debt", ix, &[])?;
-        log.push(format!("{step}: resolve_bad_debt on {who} -> {}", outcome.as_ref().map_or_else(|f| format!("refused: {f}"), |()| "landed".into())));
+        log.push(format!(
+            "{step}: resolve_bad_debt on {who} -> {}",
+            outcome.as_ref().map_or_else(|f| format!("refused: {f}"), |()| "landed".into())
+        ));
         match (outcome, expected) {
             (Ok(()), None) => {
                 report.bad_debt += 1;
                 world.wrote_off = true;
             }
-            (Err(failure), Some(e)) if failure.margin_error() == Some(e) && (outage || e != MarginError::NotBankrupt) => return Ok(()),
+            (Err(failure), Some(e))
+                if failure.margin_error() == Some(e) && (outage || e != MarginError::NotBankrupt) =>
+            {
+                return Ok(())
+            }
             (outcome, expected) => {
                 return Err(format!("resolve_bad_debt of {who}: expected {expected:?}, got {outcome:?}"));
             }
@@ -1273,7 +1455,11 @@ fn check_books(world: &mut World, supply: &[u128], previous: &mut [(u128, u128)]
         let pool = world.env.pool(&keys);
         // The program runs on the SVM's clock: nothing accrues past it.
         if pool.last_accrual_ts > world.env.svm.now() {
-            return Err(format!("pool {p} accrued to {}, after the clock {}", pool.last_accrual_ts, world.env.svm.now()));
+            return Err(format!(
+                "pool {p} accrued to {}, after the clock {}",
+                pool.last_accrual_ts,
+                world.env.svm.now()
+            ));
         }
         // Token conservation across every holder.
         let now_supply = world.supply(p);
@@ -1291,7 +1477,10 @@ fn check_books(world: &mut World, supply: &[u128], previous: &mut [(u128, u128)]
             }
         }
         if deposits != pool.total_deposit_shares as u128 || borrows != pool.total_borrow_shares as u128 {
-            return Err(format!("pool {p}: shares {deposits}/{borrows} vs totals {}/{}", pool.total_deposit_shares, pool.total_borrow_shares));
+            return Err(format!(
+                "pool {p}: shares {deposits}/{borrows} vs totals {}/{}",
+                pool.total_deposit_shares, pool.total_borrow_shares
+            ));
         }
         // Vault >= deposits - debt + fees + insurance, within one unit per operation.
         let slack = world.touched[p] as i128 + 2;
@@ -1321,11 +1510,15 @@ fn check_books(world: &mut World, supply: &[u128], previous: &mut [(u128, u128)]
         let account = world.env.margin(&margin);
         let who = world.name(&margin);
         // Zero collateral implies zero debt (the keeper just wrote it off).
-        if account.active().iter().all(|p| p.deposit_shares == 0) && account.active().iter().any(|p| p.borrow_shares > 0) {
+        if account.active().iter().all(|p| p.deposit_shares == 0)
+            && account.active().iter().any(|p| p.borrow_shares > 0)
+        {
             return Err(format!("{who} has debt and no collateral outside the bad-debt path"));
         }
         // A cross account never holds a pool without an oracle.
-        if account.header.kind == AccountKind::Cross as u8 && account.active().iter().any(|p| p.pool == world.pools[UNPRICED].pool.to_bytes()) {
+        if account.header.kind == AccountKind::Cross as u8
+            && account.active().iter().any(|p| p.pool == world.pools[UNPRICED].pool.to_bytes())
+        {
             return Err(format!("cross account {who} holds a position in the pool without an oracle"));
         }
     }

@@ -141,7 +141,13 @@ impl Env {
 
     /// Opens a cross account for `owner` at `index`.
     pub fn open_cross(&mut self, owner: &Keypair, index: u16) -> Pubkey {
-        let ix = instructions::open_margin_account(&self.svm.payer().pubkey(), &owner.pubkey(), &self.group, index, OpenKind::Cross);
+        let ix = instructions::open_margin_account(
+            &self.svm.payer().pubkey(),
+            &owner.pubkey(),
+            &self.group,
+            index,
+            OpenKind::Cross,
+        );
         self.svm.process(&[ix], &[owner]).expect("open cross");
         pda::margin_account(&self.group, &owner.pubkey(), index)
     }
@@ -149,13 +155,21 @@ impl Env {
     /// Opens an isolated account for `owner` at `index`.
     pub fn open_isolated(&mut self, owner: &Keypair, index: u16, collateral: &PoolKeys, debt: &PoolKeys) -> Pubkey {
         let kind = OpenKind::Isolated { collateral_pool: collateral.pool, debt_pool: debt.pool };
-        let ix = instructions::open_margin_account(&self.svm.payer().pubkey(), &owner.pubkey(), &self.group, index, kind);
+        let ix =
+            instructions::open_margin_account(&self.svm.payer().pubkey(), &owner.pubkey(), &self.group, index, kind);
         self.svm.process(&[ix], &[owner]).expect("open isolated");
         pda::margin_account(&self.group, &owner.pubkey(), index)
     }
 
     /// Deposits through the program.
-    pub fn deposit(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Result<Landed, Failed> {
+    pub fn deposit(
+        &mut self,
+        owner: &Keypair,
+        margin: &Pubkey,
+        keys: &PoolKeys,
+        source: &Pubkey,
+        amount: u64,
+    ) -> Result<Landed, Failed> {
         let ix = instructions::deposit(&owner.pubkey(), margin, keys, source, amount);
         self.svm.process(&[ix], &[owner])
     }
@@ -220,15 +234,23 @@ impl Env {
     fn write_oracle(&mut self, setup: &OracleSetup) {
         let (data, owner) = match setup.feed {
             Feed::Legacy => (pyth::legacy_trading(&setup.price), PYTH_LEGACY_PROGRAM_ID),
-            Feed::Pull => (pyth::price_update_v2(&setup.address, Verification::Full, &setup.price, 1), PYTH_RECEIVER_PROGRAM_ID),
+            Feed::Pull => {
+                (pyth::price_update_v2(&setup.address, Verification::Full, &setup.price, 1), PYTH_RECEIVER_PROGRAM_ID)
+            }
         };
-        self.svm.set_account(&setup.account, Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() });
+        self.svm.set_account(
+            &setup.account,
+            Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() },
+        );
     }
 
     /// Writes raw oracle bytes for a pool's oracle account (for rejection tests).
     pub fn write_oracle_raw(&mut self, keys: &PoolKeys, data: Vec<u8>, owner: [u8; 32]) {
         let account = self.oracles[&keys.pool].account;
-        self.svm.set_account(&account, Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() });
+        self.svm.set_account(
+            &account,
+            Account { lamports: 10_000_000, data, owner: Pubkey::new_from_array(owner), ..Account::default() },
+        );
     }
 
     /// Sets a pool's price (spot and EMA), published now.
@@ -270,13 +292,27 @@ impl Env {
     }
 
     /// Borrow instruction with its health accounts.
-    pub fn borrow_ix(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, destination: &Pubkey, amount: u64) -> Instruction {
+    pub fn borrow_ix(
+        &mut self,
+        owner: &Keypair,
+        margin: &Pubkey,
+        keys: &PoolKeys,
+        destination: &Pubkey,
+        amount: u64,
+    ) -> Instruction {
         let metas = self.health_metas_after(margin, Some(&keys.pool));
         instructions::borrow(&owner.pubkey(), margin, keys, destination, amount, &metas)
     }
 
     /// Borrows through the program.
-    pub fn borrow(&mut self, owner: &Keypair, margin: &Pubkey, keys: &PoolKeys, destination: &Pubkey, amount: u64) -> Result<Landed, Failed> {
+    pub fn borrow(
+        &mut self,
+        owner: &Keypair,
+        margin: &Pubkey,
+        keys: &PoolKeys,
+        destination: &Pubkey,
+        amount: u64,
+    ) -> Result<Landed, Failed> {
         let ix = self.borrow_ix(owner, margin, keys, destination, amount);
         self.svm.process(&[ix], &[owner])
     }
@@ -330,7 +366,13 @@ impl Env {
 
     /// Sends `instructions`, expects `expected`, and checks that every watched
     /// account (bytes, lamports, owner, so token balances too) is unchanged.
-    pub fn expect_error(&mut self, instructions: &[Instruction], signers: &[&Keypair], expected: MarginError, watched: &[Pubkey]) {
+    pub fn expect_error(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        expected: MarginError,
+        watched: &[Pubkey],
+    ) {
         let before = self.snapshot(watched);
         let failure = self.svm.process(instructions, signers).expect_err("instruction should fail");
         assert_eq!(failure.margin_error(), Some(expected), "wrong error: {failure:?}");
@@ -353,7 +395,8 @@ impl Liquidator {
     pub fn new(env: &mut Env, debt_pools: &[PoolKeys]) -> Self {
         let key = env.user();
         let margin = env.open_cross(&key, 0);
-        let wallets = debt_pools.iter().map(|p| (p.pool, env.token_account(p, &key.pubkey(), 1_000_000_000_000_000))).collect();
+        let wallets =
+            debt_pools.iter().map(|p| (p.pool, env.token_account(p, &key.pubkey(), 1_000_000_000_000_000))).collect();
         Self { key, margin, wallets }
     }
 
@@ -362,9 +405,26 @@ impl Liquidator {
     }
 
     /// `liquidate` of `victim` with its health accounts as it stands.
-    pub fn ix(&self, env: &mut Env, victim: &Pubkey, asset: &PoolKeys, liability: &PoolKeys, max_repay: u64) -> Instruction {
+    pub fn ix(
+        &self,
+        env: &mut Env,
+        victim: &Pubkey,
+        asset: &PoolKeys,
+        liability: &PoolKeys,
+        max_repay: u64,
+    ) -> Instruction {
         let metas = env.health_metas_after(victim, None);
-        instructions::liquidate(&self.key.pubkey(), &self.margin, victim, asset, liability, &self.wallet(liability), max_repay, &metas, &[])
+        instructions::liquidate(
+            &self.key.pubkey(),
+            &self.margin,
+            victim,
+            asset,
+            liability,
+            &self.wallet(liability),
+            max_repay,
+            &metas,
+            &[],
+        )
     }
 }
 
@@ -407,7 +467,10 @@ pub fn system_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instruction
     data.extend_from_slice(&lamports.to_le_bytes());
     Instruction {
         program_id: margin_client::system_program_id(),
-        accounts: vec![solana_sdk::instruction::AccountMeta::new(*from, true), solana_sdk::instruction::AccountMeta::new(*to, false)],
+        accounts: vec![
+            solana_sdk::instruction::AccountMeta::new(*from, true),
+            solana_sdk::instruction::AccountMeta::new(*to, false),
+        ],
         data,
     }
 }

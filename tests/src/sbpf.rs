@@ -51,8 +51,8 @@ pub fn accesses_above_frame(elf: &[u8]) -> Result<Vec<usize>, String> {
             let (dst, src) = (instruction[1] & 0x0f, instruction[1] >> 4);
             let offset = i16::from_le_bytes([instruction[2], instruction[3]]);
             let base = match opcode & 0x07 {
-                0x01 if opcode & 0xe0 == 0x60 => src,                      // ldx (mem mode)
-                0x02 | 0x03 if opcode & 0xe0 == 0x60 => dst,               // st, stx (mem mode)
+                0x01 if opcode & 0xe0 == 0x60 => src,        // ldx (mem mode)
+                0x02 | 0x03 if opcode & 0xe0 == 0x60 => dst, // st, stx (mem mode)
                 _ => {
                     slot += 1;
                     continue;

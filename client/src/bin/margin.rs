@@ -134,7 +134,8 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
     };
     let path = args.one("--keypair").ok_or("--keypair is required with --rpc-url")?;
     let signer = read_keypair_file(path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
-    let margin_account = pubkey(args.one("--margin-account").ok_or("--margin-account is required")?, "--margin-account")?;
+    let margin_account =
+        pubkey(args.one("--margin-account").ok_or("--margin-account is required")?, "--margin-account")?;
     let mut wallets = HashMap::new();
     for text in args.all("--wallet") {
         let (mint, account) = pair(text, "--wallet")?;
@@ -149,17 +150,12 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
             return Err(format!("--oracle: feed id '{feed}' must be 32 bytes of hex"));
         }
         for (i, byte) in id.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle: '{feed}' is not hex"))?;
+            *byte =
+                u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle: '{feed}' is not hex"))?;
         }
         feeds.insert(id, account);
     }
-    let bot = Liquidator {
-        signer: &signer,
-        margin_account,
-        wallets,
-        oracles: OracleBook { feeds },
-        min_profit_usd,
-    };
+    let bot = Liquidator { signer: &signer, margin_account, wallets, oracles: OracleBook { feeds }, min_profit_usd };
     let mut chain = Rpc::new(url);
     repeat(args, || bots::liquidator_once(&mut chain, &bot, &mut |line| println!("{line}")).map(|_| ()))
 }

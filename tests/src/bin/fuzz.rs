@@ -5,7 +5,11 @@
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str, default: u64| {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let (seed, steps, seeds) = (value("--seed", 1), value("--steps", 100_000) as usize, value("--seeds", 1));
     let options = margin_tests::fuzz::Options { tolerate_known: args.iter().any(|a| a == "--tolerate-known") };

@@ -77,12 +77,17 @@ fn create_pool_rejections_change_nothing() {
     env.expect_error(&[ix], &[&stranger], MarginError::Unauthorized, &[keys.pool, group]);
 
     // Admin did not sign.
-    let ix = strip_signer(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &admin.pubkey());
+    let ix =
+        strip_signer(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &admin.pubkey());
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &[keys.pool, group]);
 
     // A token program that is not SPL Token / Token-2022.
     let fake_program = Pubkey::new_unique();
-    let ix = swap_account(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &spl_token_id(), &fake_program);
+    let ix = swap_account(
+        instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()),
+        &spl_token_id(),
+        &fake_program,
+    );
     // Named but never invoked by the runtime: the program itself refuses it.
     env.expect_error(&[ix], &[&admin], MarginError::InvalidTokenProgram, &[keys.pool, group, keys.vault]);
 
@@ -95,12 +100,17 @@ fn create_pool_rejections_change_nothing() {
     // A margin account passed as the group (type cosplay).
     let user = env.user();
     let margin = env.open_cross(&user, 0);
-    let ix = swap_account(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &group, &margin);
+    let ix =
+        swap_account(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &group, &margin);
     env.expect_error(&[ix], &[&admin], MarginError::InvalidDiscriminator, &[keys.pool, margin]);
 
     // Pool address not derived from (group, mint).
     let wrong = Pubkey::new_unique();
-    let ix = swap_account(instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()), &keys.pool, &wrong);
+    let ix = swap_account(
+        instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config()),
+        &keys.pool,
+        &wrong,
+    );
     env.expect_error(&[ix], &[&admin], MarginError::InvalidPda, &[wrong, group]);
 
     // Invalid configuration.
@@ -122,7 +132,9 @@ fn update_pool_config_enforces_every_bound() {
     let mut good = default_pool_config();
     good.deposit_cap = 5_000;
     good.init_asset_weight_bps = 8_100;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, good)], &[&admin]).expect("update");
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, good)], &[&admin])
+        .expect("update");
     assert_eq!(env.pool(&keys).config, good);
 
     let cases: Vec<(fn(&mut margin_interface::state::PoolConfig), MarginError)> = vec![
@@ -136,17 +148,35 @@ fn update_pool_config_enforces_every_bound() {
         (|c| c.rate_curve.kink_rate_bps = [400, 300, 3_000], MarginError::InvalidRateCurve),
         (|c| c.rate_curve.base_rate_bps = 500, MarginError::InvalidRateCurve),
         (|c| c.rate_curve.max_rate_bps = 2_000, MarginError::InvalidRateCurve),
-        (|c| { c.rate_curve.max_rate_bps = MAX_RATE_BPS + 1 }, MarginError::InvalidRateCurve),
-        (|c| { c.protocol_fee_bps = 6_000; c.insurance_fee_bps = 4_000 }, MarginError::InvalidFees),
+        (|c| c.rate_curve.max_rate_bps = MAX_RATE_BPS + 1, MarginError::InvalidRateCurve),
+        (
+            |c| {
+                c.protocol_fee_bps = 6_000;
+                c.insurance_fee_bps = 4_000
+            },
+            MarginError::InvalidFees,
+        ),
         (|c| c.liquidation_penalty_min_bps = c.liquidation_penalty_max_bps + 1, MarginError::InvalidConfig),
         (|c| c.close_factor_bps = 10_001, MarginError::InvalidConfig),
         (|c| c.flags = 2, MarginError::InvalidConfig),
         (|c| c.oracle.kind = 3, MarginError::InvalidOracleConfig),
-        (|c| { c.oracle.kind = 1; c.oracle.max_age_secs = 0 }, MarginError::InvalidOracleConfig),
+        (
+            |c| {
+                c.oracle.kind = 1;
+                c.oracle.max_age_secs = 0
+            },
+            MarginError::InvalidOracleConfig,
+        ),
         (|c| c.oracle.confidence_multiplier_pct = 301, MarginError::InvalidOracleConfig),
         (|c| c.liquidation_penalty_max_bps = 2_001, MarginError::InvalidConfig),
         // 1.12 * 0.9 > 1: a max-bonus liquidation could not raise health.
-        (|c| { c.maint_asset_weight_bps = 9_000; c.liquidation_penalty_max_bps = 1_200 }, MarginError::InvalidConfig),
+        (
+            |c| {
+                c.maint_asset_weight_bps = 9_000;
+                c.liquidation_penalty_max_bps = 1_200
+            },
+            MarginError::InvalidConfig,
+        ),
     ];
     for (mutate, expected) in cases {
         let mut config = good;
@@ -183,7 +213,9 @@ fn set_pool_status_ok_and_rejections() {
     let admin = env.admin.insecure_clone();
     let group = env.group;
     for status in [PoolStatus::ReduceOnly, PoolStatus::Paused, PoolStatus::Active] {
-        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &keys.pool, status)], &[&admin]).expect("status");
+        env.svm
+            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &keys.pool, status)], &[&admin])
+            .expect("status");
         assert_eq!(env.pool(&keys).status(), status);
     }
     let mut ix = instructions::set_pool_status(&admin.pubkey(), &group, &keys.pool, PoolStatus::Paused);
@@ -203,15 +235,27 @@ fn admin_transfer_takes_two_steps() {
     let stranger = env.user();
 
     // Nobody can accept before a proposal.
-    env.expect_error(&[instructions::accept_admin(&next.pubkey(), &group)], &[&next], MarginError::NoPendingAdmin, &[group]);
+    env.expect_error(
+        &[instructions::accept_admin(&next.pubkey(), &group)],
+        &[&next],
+        MarginError::NoPendingAdmin,
+        &[group],
+    );
     // Only the admin proposes.
     let ix = instructions::propose_admin(&stranger.pubkey(), &group, &stranger.pubkey());
     env.expect_error(&[ix], &[&stranger], MarginError::Unauthorized, &[group]);
 
-    env.svm.process(&[instructions::propose_admin(&admin.pubkey(), &group, &next.pubkey())], &[&admin]).expect("propose");
+    env.svm
+        .process(&[instructions::propose_admin(&admin.pubkey(), &group, &next.pubkey())], &[&admin])
+        .expect("propose");
     assert_eq!(env.group_state().admin, admin.pubkey().to_bytes(), "nothing changes until accepted");
     // Only the proposed key accepts.
-    env.expect_error(&[instructions::accept_admin(&stranger.pubkey(), &group)], &[&stranger], MarginError::NoPendingAdmin, &[group]);
+    env.expect_error(
+        &[instructions::accept_admin(&stranger.pubkey(), &group)],
+        &[&stranger],
+        MarginError::NoPendingAdmin,
+        &[group],
+    );
     env.svm.process(&[instructions::accept_admin(&next.pubkey(), &group)], &[&next]).expect("accept");
     let state = env.group_state();
     assert_eq!(state.admin, next.pubkey().to_bytes());
@@ -240,7 +284,13 @@ fn group_pause_blocks_user_actions() {
     let ix = env.borrow_ix(&user, &margin, &keys, &out, 1);
     env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[margin, keys.pool, out, keys.vault]);
     env.deposit(&user, &margin, &keys, &source, 10).expect("deposit while paused");
-    let ix = instructions::open_margin_account(&env.svm.payer().pubkey(), &user.pubkey(), &group, 1, instructions::OpenKind::Cross);
+    let ix = instructions::open_margin_account(
+        &env.svm.payer().pubkey(),
+        &user.pubkey(),
+        &group,
+        1,
+        instructions::OpenKind::Cross,
+    );
     env.expect_error(&[ix], &[&user], MarginError::GroupPaused, &[pda::margin_account(&group, &user.pubkey(), 1)]);
 
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, false)], &[&admin]).expect("resume");

@@ -20,19 +20,19 @@ fn type_cosplay_every_account_type_in_every_program_slot() {
     let ok = instructions::deposit(&user.pubkey(), &margin, &usdc, &wallet, 1_000);
     // (slot account, impostor, expected error)
     let cases: Vec<(Pubkey, Pubkey, MarginError)> = vec![
-        (group, sol.pool, MarginError::InvalidDiscriminator),   // pool as group
-        (group, margin, MarginError::InvalidDiscriminator),     // margin account as group
-        (group, usdc.vault, MarginError::InvalidAccountOwner),  // token account as group
-        (group, oracle, MarginError::InvalidAccountOwner),      // oracle as group
-        (usdc.pool, group, MarginError::InvalidDiscriminator),  // group as pool
+        (group, sol.pool, MarginError::InvalidDiscriminator), // pool as group
+        (group, margin, MarginError::InvalidDiscriminator),   // margin account as group
+        (group, usdc.vault, MarginError::InvalidAccountOwner), // token account as group
+        (group, oracle, MarginError::InvalidAccountOwner),    // oracle as group
+        (usdc.pool, group, MarginError::InvalidDiscriminator), // group as pool
         (usdc.pool, usdc.vault, MarginError::InvalidAccountOwner),
         (usdc.pool, oracle, MarginError::InvalidAccountOwner),
-        (margin, group, MarginError::InvalidDiscriminator),     // group as margin account
-        (margin, sol.pool, MarginError::InvalidDiscriminator),  // pool as margin account
+        (margin, group, MarginError::InvalidDiscriminator), // group as margin account
+        (margin, sol.pool, MarginError::InvalidDiscriminator), // pool as margin account
         (margin, oracle, MarginError::InvalidAccountOwner),
-        (usdc.vault, wallet, MarginError::InvalidVault),        // user token account as vault
-        (wallet, oracle, MarginError::InvalidTokenAccount),     // oracle as token account
-        (usdc.mint, usdc.vault, MarginError::InvalidMint),      // token account as mint
+        (usdc.vault, wallet, MarginError::InvalidVault), // user token account as vault
+        (wallet, oracle, MarginError::InvalidTokenAccount), // oracle as token account
+        (usdc.mint, usdc.vault, MarginError::InvalidMint), // token account as mint
     ];
     for (slot, impostor, error) in cases {
         let ix = margin_tests::swap_account(ok.clone(), &slot, &impostor);
@@ -42,7 +42,11 @@ fn type_cosplay_every_account_type_in_every_program_slot() {
 }
 
 /// A borrower of `debt_usdc` against 10 SOL, crashed to `crash_usd`.
-fn crashed(debt_usdc: u64, crash_usd: f64, dust_micro_usd: u64) -> (Env, margin_client::pda::PoolKeys, margin_client::pda::PoolKeys, Pubkey) {
+fn crashed(
+    debt_usdc: u64,
+    crash_usd: f64,
+    dust_micro_usd: u64,
+) -> (Env, margin_client::pda::PoolKeys, margin_client::pda::PoolKeys, Pubkey) {
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
@@ -60,7 +64,12 @@ fn crashed(debt_usdc: u64, crash_usd: f64, dust_micro_usd: u64) -> (Env, margin_
     (env, sol, usdc, victim)
 }
 
-fn liquidate_all(env: &mut Env, sol: &margin_client::pda::PoolKeys, usdc: &margin_client::pda::PoolKeys, victim: &Pubkey) -> u64 {
+fn liquidate_all(
+    env: &mut Env,
+    sol: &margin_client::pda::PoolKeys,
+    usdc: &margin_client::pda::PoolKeys,
+    victim: &Pubkey,
+) -> u64 {
     let liquidator = env.user();
     let margin = env.open_cross(&liquidator, 0);
     let wallet = env.token_account(usdc, &liquidator.pubkey(), 1_000_000_000_000);
@@ -92,7 +101,8 @@ fn liquidation_never_overshoots_the_target() {
     let repaid = liquidate_all(&mut env, &sol, &usdc, &victim);
     assert!(repaid < 350_000_000, "stopped before the close factor ({repaid})");
     let after = env.health(&victim).unwrap();
-    let debt = fixed::mul_q64_ceil(env.margin(&victim).active()[1].borrow_shares, env.pool(&usdc).borrow_share_value()).unwrap();
+    let debt = fixed::mul_q64_ceil(env.margin(&victim).active()[1].borrow_shares, env.pool(&usdc).borrow_share_value())
+        .unwrap();
     let liabilities_before = (700_000_000.0 / 1e6) * 1.05;
     let after_usd = margin_client::health::to_usd(after.maintenance);
     assert!(after_usd > 0.0, "healthy again");

@@ -4,7 +4,10 @@
 use margin_client::instructions;
 use margin_interface::{error::MarginError, oracle::OraclePrice, state::PoolStatus};
 use margin_tests::{usd_price, Env, Feed};
-use solana_sdk::{pubkey::Pubkey, signature::{Keypair, Signer}};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
 
 /// SOL (9 dec, $100) collateral and a USDC (6 dec, $1) pool with 10,000 USDC of
 /// liquidity from a lender. Returns (env, sol, usdc, borrower, margin, usdc wallet).
@@ -24,8 +27,15 @@ fn setup(feed: Feed) -> (Env, margin_client::pda::PoolKeys, margin_client::pda::
 
 /// Largest borrow at Initial health 0, by exact integer arithmetic:
 /// collateral * P_c * w_a >= debt * P_d * w_l, prices as expo -8 mantissas.
-fn max_borrow(collateral: u128, collateral_decimals: u32, collateral_mantissa: u128, asset_weight_bps: u128,
-              debt_decimals: u32, debt_mantissa: u128, liability_weight_bps: u128) -> u64 {
+fn max_borrow(
+    collateral: u128,
+    collateral_decimals: u32,
+    collateral_mantissa: u128,
+    asset_weight_bps: u128,
+    debt_decimals: u32,
+    debt_mantissa: u128,
+    liability_weight_bps: u128,
+) -> u64 {
     let numerator = collateral * collateral_mantissa * asset_weight_bps * 10u128.pow(debt_decimals);
     let denominator = 10u128.pow(collateral_decimals) * debt_mantissa * liability_weight_bps;
     (numerator / denominator) as u64
@@ -36,8 +46,15 @@ fn borrow_to_exactly_the_limit_and_not_one_unit_more() {
     for feed in [Feed::Legacy, Feed::Pull] {
         let (mut env, sol, usdc, borrower, margin, wallet) = setup(feed);
         let config = env.pool(&sol).config;
-        let limit = max_borrow(100_000_000_000, 9, 100 * 100_000_000, config.init_asset_weight_bps as u128, 6, 100_000_000,
-                               env.pool(&usdc).config.init_liab_weight_bps as u128);
+        let limit = max_borrow(
+            100_000_000_000,
+            9,
+            100 * 100_000_000,
+            config.init_asset_weight_bps as u128,
+            6,
+            100_000_000,
+            env.pool(&usdc).config.init_liab_weight_bps as u128,
+        );
         assert_eq!(limit, 7_272_727_272, "100 SOL * $100 * 0.8 / ($1 * 1.1)");
         let watched = [margin, usdc.pool, usdc.vault, wallet];
         let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, limit + 1);
@@ -57,7 +74,10 @@ fn pumped_spot_price_does_not_raise_initial_borrowing_power_beyond_ema() {
     let (mut env, sol, usdc, borrower, margin, wallet) = setup(Feed::Pull);
     let now = env.svm.now();
     // Spot doubled, EMA still $100.
-    env.set_price(&sol, OraclePrice { price: 200 * 100_000_000, ema_price: 100 * 100_000_000, ..usd_price(100.0, now) });
+    env.set_price(
+        &sol,
+        OraclePrice { price: 200 * 100_000_000, ema_price: 100 * 100_000_000, ..usd_price(100.0, now) },
+    );
     let limit = 7_272_727_272u64;
     let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, limit + 1);
     env.expect_error(&[ix], &[&borrower], MarginError::InsufficientHealth, &[margin, usdc.pool]);
@@ -131,19 +151,29 @@ fn borrow_respects_caps_status_liquidity_and_own_deposits() {
 
     let mut config = env.pool(&usdc).config;
     config.borrow_cap = 1_000_000;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
+        .unwrap();
     let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, 1_000_001);
     env.expect_error(&[ix], &[&borrower], MarginError::BorrowCapExceeded, &watched);
     env.borrow(&borrower, &margin, &usdc, &wallet, 1_000_000).expect("exactly the cap");
     config.borrow_cap = u64::MAX;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
+        .unwrap();
 
-    for (status, error) in [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)] {
-        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin]).unwrap();
+    for (status, error) in
+        [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)]
+    {
+        env.svm
+            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin])
+            .unwrap();
         let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, 10);
         env.expect_error(&[ix], &[&borrower], error, &watched);
     }
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Active)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Active)], &[&admin])
+        .unwrap();
 
     // Utilization cannot pass 100%: more than the idle 9,999 USDC (1 USDC is
     // already lent) is refused even with plenty of collateral.
@@ -152,7 +182,10 @@ fn borrow_respects_caps_status_liquidity_and_own_deposits() {
     let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, 9_999_000_001);
     env.expect_error(&[ix], &[&borrower], MarginError::InsufficientLiquidity, &watched);
     env.borrow(&borrower, &margin, &usdc, &wallet, 9_999_000_000).expect("up to 100% utilization");
-    assert_eq!(env.pool(&usdc).current_borrow_rate().unwrap(), env.pool(&usdc).config.rate_curve.max_rate_bps as u64 * 100_000);
+    assert_eq!(
+        env.pool(&usdc).current_borrow_rate().unwrap(),
+        env.pool(&usdc).config.rate_curve.max_rate_bps as u64 * 100_000
+    );
 
     // Borrowing where you hold a deposit is refused.
     let sol_out = env.token_account(&sol, &borrower.pubkey(), 0);

@@ -16,7 +16,8 @@ fn keeper_cranks_only_stale_pools() {
     env.svm.advance_time(7_200);
     env.svm.process(&[margin_client::instructions::accrue_interest(&a.pool)], &[]).unwrap();
     let mut lines = Vec::new();
-    let cranked = bots::keeper_once(&mut Embedded(&mut env.svm), &keeper, 3_600, &mut |l| lines.push(l.to_string())).unwrap();
+    let cranked =
+        bots::keeper_once(&mut Embedded(&mut env.svm), &keeper, 3_600, &mut |l| lines.push(l.to_string())).unwrap();
     assert_eq!(cranked, vec![b.pool], "only the pool idle for two hours");
     assert_eq!(env.pool(&b).last_accrual_ts, env.svm.now());
     assert!(lines[0].contains(&b.pool.to_string()));
@@ -39,11 +40,7 @@ fn two_liquidators_race_and_the_loser_moves_on() {
     env.set_usd(&sol, 86.0); // slightly underwater: one liquidation restores it
 
     // Pull pools name a feed id; the bot maps it to the update account to pass.
-    let feeds: HashMap<[u8; 32], _> = env
-        .oracles
-        .values()
-        .map(|o| (o.address, o.account))
-        .collect();
+    let feeds: HashMap<[u8; 32], _> = env.oracles.values().map(|o| (o.address, o.account)).collect();
     let keys: Vec<_> = (0..2).map(|_| env.user()).collect();
     let margins: Vec<_> = keys.iter().map(|k| env.open_cross(k, 0)).collect();
     let wallets: Vec<_> = keys.iter().map(|k| env.token_account(&usdc, &k.pubkey(), 10_000_000_000)).collect();
@@ -58,7 +55,12 @@ fn two_liquidators_race_and_the_loser_moves_on() {
         .collect();
 
     // A minimum profit above any bonus here keeps a bot out.
-    let picky = Liquidator { min_profit_usd: 1e9, oracles: OracleBook { feeds: feeds.clone() }, wallets: HashMap::from([(usdc.mint, wallets[0])]), ..bots_config[0] };
+    let picky = Liquidator {
+        min_profit_usd: 1e9,
+        oracles: OracleBook { feeds: feeds.clone() },
+        wallets: HashMap::from([(usdc.mint, wallets[0])]),
+        ..bots_config[0]
+    };
     assert!(bots::find_liquidations(&mut Embedded(&mut env.svm), &picky, &mut |_| {}).unwrap().is_empty());
 
     // Both see the same unhealthy account, both send.
@@ -69,7 +71,10 @@ fn two_liquidators_race_and_the_loser_moves_on() {
     let won = bots::execute(&mut Embedded(&mut env.svm), &bots_config[0], first, &mut |_| {}).unwrap();
     let lost = bots::execute(&mut Embedded(&mut env.svm), &bots_config[1], second, &mut |_| {}).unwrap();
     assert!(matches!(won[0], Attempt::Liquidated { account, .. } if account == victim));
-    assert!(matches!(&lost[0], Attempt::LostRace { account, reason } if *account == victim && reason.contains("NotLiquidatable")), "{lost:?}");
+    assert!(
+        matches!(&lost[0], Attempt::LostRace { account, reason } if *account == victim && reason.contains("NotLiquidatable")),
+        "{lost:?}"
+    );
     assert_eq!(env.svm.token_balance(&wallets[1]), 10_000_000_000, "the loser paid nothing");
     assert!(env.health(&victim).unwrap().maintenance >= 0);
     // A later pass finds nothing to do.

@@ -1,9 +1,6 @@
 //! deposit: happy paths, risk controls and every account rejection.
 
-use margin_client::{
-    config::default_pool_config,
-    instructions,
-};
+use margin_client::{config::default_pool_config, instructions};
 use margin_interface::{
     error::MarginError,
     fixed,
@@ -45,7 +42,12 @@ fn isolated_accounts_take_collateral_only_in_their_collateral_pool() {
     env.deposit(&user, &isolated, &sol, &sol_source, 1_000_000_000).expect("collateral deposit");
     assert_eq!(env.margin(&isolated).positions[0].deposit_shares, 1_000_000_000);
     let ix = instructions::deposit(&user.pubkey(), &isolated, &usdc, &usdc_source, 1_000);
-    env.expect_error(&[ix], &[&user], MarginError::IsolatedPoolMismatch, &[isolated, usdc.pool, usdc_source, usdc.vault]);
+    env.expect_error(
+        &[ix],
+        &[&user],
+        MarginError::IsolatedPoolMismatch,
+        &[isolated, usdc.pool, usdc_source, usdc.vault],
+    );
     let third = env.add_pool(8);
     let third_source = env.token_account(&third, &user.pubkey(), 1_000);
     let ix = instructions::deposit(&user.pubkey(), &isolated, &third, &third_source, 1_000);
@@ -65,29 +67,79 @@ fn deposit_rejections_change_nothing() {
     let ok = instructions::deposit(&user.pubkey(), &margin, &usdc, &source, 1_000);
     let user_key = user.pubkey();
 
-    env.expect_error(&[instructions::deposit(&user_key, &margin, &usdc, &source, 0)], &[&user], MarginError::ZeroAmount, &watched);
+    env.expect_error(
+        &[instructions::deposit(&user_key, &margin, &usdc, &source, 0)],
+        &[&user],
+        MarginError::ZeroAmount,
+        &watched,
+    );
     env.expect_error(&[strip_signer(ok.clone(), &user_key)], &[], MarginError::MissingSigner, &watched);
     // Foreign vault, mint, token account.
-    env.expect_error(&[swap_account(ok.clone(), &usdc.vault, &sol.vault)], &[&user], MarginError::InvalidVault, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.vault, &sol.vault)],
+        &[&user],
+        MarginError::InvalidVault,
+        &watched,
+    );
     env.expect_error(&[swap_account(ok.clone(), &usdc.mint, &sol.mint)], &[&user], MarginError::InvalidMint, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &source, &sol_source)], &[&user], MarginError::InvalidTokenAccount, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &source, &sol_source)],
+        &[&user],
+        MarginError::InvalidTokenAccount,
+        &watched,
+    );
     // The vault as its own source.
-    env.expect_error(&[swap_account(ok.clone(), &source, &usdc.vault)], &[&user], MarginError::DuplicateAccount, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &source, &usdc.vault)],
+        &[&user],
+        MarginError::DuplicateAccount,
+        &watched,
+    );
     // A token program that is not the pool's.
     let token_2022 = margin_client::token_2022_id();
-    env.expect_error(&[swap_account(ok.clone(), &usdc.token_program, &token_2022)], &[&user], MarginError::InvalidTokenProgram, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.token_program, &token_2022)],
+        &[&user],
+        MarginError::InvalidTokenProgram,
+        &watched,
+    );
     // Type cosplay: margin account as pool, pool as margin account, pool as group.
-    env.expect_error(&[swap_account(ok.clone(), &usdc.pool, &margin)], &[&user], MarginError::DuplicateAccount, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.pool, &margin)],
+        &[&user],
+        MarginError::DuplicateAccount,
+        &watched,
+    );
     let other_margin = env.open_cross(&user, 1);
-    env.expect_error(&[swap_account(ok.clone(), &usdc.pool, &other_margin)], &[&user], MarginError::InvalidDiscriminator, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.pool, &other_margin)],
+        &[&user],
+        MarginError::InvalidDiscriminator,
+        &watched,
+    );
     let ix = swap_account(ok.clone(), &margin, &sol.pool);
     env.expect_error(&[ix], &[&user], MarginError::InvalidDiscriminator, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &usdc.group, &usdc.pool)], &[&user], MarginError::InvalidDiscriminator, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.group, &usdc.pool)],
+        &[&user],
+        MarginError::InvalidDiscriminator,
+        &watched,
+    );
     // Valid-looking pool bytes owned by another program.
     let fake_pool = clone_account_to_owner(&mut env.svm, &usdc.pool, &Pubkey::new_unique());
-    env.expect_error(&[swap_account(ok.clone(), &usdc.pool, &fake_pool)], &[&user], MarginError::InvalidAccountOwner, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.pool, &fake_pool)],
+        &[&user],
+        MarginError::InvalidAccountOwner,
+        &watched,
+    );
     let fake_margin = clone_account_to_owner(&mut env.svm, &margin, &Pubkey::new_unique());
-    env.expect_error(&[swap_account(ok.clone(), &margin, &fake_margin)], &[&user], MarginError::InvalidAccountOwner, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &margin, &fake_margin)],
+        &[&user],
+        MarginError::InvalidAccountOwner,
+        &watched,
+    );
     // Someone else's account.
     let thief = env.user();
     let thief_source = env.token_account(&usdc, &thief.pubkey(), 1_000);
@@ -129,10 +181,16 @@ fn pool_status_and_caps_gate_deposits() {
     let mut config = env.pool(&usdc).config;
     config.deposit_cap = u64::MAX;
     // Caps move either way at once.
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin]).expect("raise cap");
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
+        .expect("raise cap");
     assert_eq!(env.pool(&usdc).config.deposit_cap, u64::MAX);
-    for (status, error) in [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)] {
-        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin]).expect("status");
+    for (status, error) in
+        [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)]
+    {
+        env.svm
+            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin])
+            .expect("status");
         env.expect_error(&[ix.clone()], &[&user], error, &watched);
     }
 }
@@ -185,9 +243,21 @@ fn donations_and_first_deposit_inflation_do_not_move_share_value() {
     assert_eq!(after.current_borrow_rate().unwrap(), 0, "utilization is books-based, not vault-based");
 
     // The victim withdraws everything they put in; the attacker only their one unit.
-    let ix = instructions::withdraw(&victim.pubkey(), &victim_margin, &usdc, &victim_source, instructions::WithdrawAmount::All);
+    let ix = instructions::withdraw(
+        &victim.pubkey(),
+        &victim_margin,
+        &usdc,
+        &victim_source,
+        instructions::WithdrawAmount::All,
+    );
     env.svm.process(&[ix], &[&victim]).expect("victim withdraws");
     assert_eq!(env.svm.token_balance(&victim_source), 1_000_000);
-    let ix = instructions::withdraw(&attacker.pubkey(), &attacker_margin, &usdc, &attacker_source, instructions::WithdrawAmount::Exact(2));
+    let ix = instructions::withdraw(
+        &attacker.pubkey(),
+        &attacker_margin,
+        &usdc,
+        &attacker_source,
+        instructions::WithdrawAmount::Exact(2),
+    );
     env.expect_error(&[ix], &[&attacker], MarginError::InsufficientShares, &[attacker_margin, usdc.pool, usdc.vault]);
 }

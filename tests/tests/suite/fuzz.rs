@@ -22,15 +22,37 @@ fn ten_thousand_random_steps_keep_every_invariant() {
                 // keeper's) and the actions the attacks used must actually land.
                 let landed = |name: &str| report.by_action.get(name).map_or(0, |(landed, _)| *landed);
                 assert!(report.liquidations > 0, "no liquidation landed: {:?}", report.by_action);
-                assert_eq!(report.liquidations, landed("liquidate") + landed("keeper_liquidate"), "liquidations counted once each");
-                for name in ["deposit", "dust_deposit", "borrow", "withdraw", "repay", "keeper_liquidate", "admin_config_loosen", "admin_config_apply"] {
+                assert_eq!(
+                    report.liquidations,
+                    landed("liquidate") + landed("keeper_liquidate"),
+                    "liquidations counted once each"
+                );
+                for name in [
+                    "deposit",
+                    "dust_deposit",
+                    "borrow",
+                    "withdraw",
+                    "repay",
+                    "keeper_liquidate",
+                    "admin_config_loosen",
+                    "admin_config_apply",
+                ] {
                     assert!(landed(name) > 0, "no {name} landed: {:?}", report.by_action);
                 }
                 // Refusals the fuzzer provokes on purpose, with their exact errors.
-                let refused = |name: &'static str, error: &str| report.refusals.get(&(name, error.to_string())).copied().unwrap_or(0);
+                let refused = |name: &'static str, error: &str| {
+                    report.refusals.get(&(name, error.to_string())).copied().unwrap_or(0)
+                };
                 assert!(refused("older_update_health", "OracleOutdated") > 0, "the older pull update was never tried");
-                assert_eq!(refused("admin_config_apply_early", "ConfigChangeNotReady"), landed("admin_config_apply"), "every tightening was refused before its delay");
-                assert!(refused("dust_deposit", "OracleNotConfigured") > 0, "no dust deposit tried the unpriced pool from a cross account");
+                assert_eq!(
+                    refused("admin_config_apply_early", "ConfigChangeNotReady"),
+                    landed("admin_config_apply"),
+                    "every tightening was refused before its delay"
+                );
+                assert!(
+                    refused("dust_deposit", "OracleNotConfigured") > 0,
+                    "no dust deposit tried the unpriced pool from a cross account"
+                );
             }
             Err(violation) => panic!("{violation}"),
         }

@@ -8,11 +8,7 @@ use margin_client::{
     health::{offchain_health, to_usd},
     instructions::{self, WithdrawAmount},
 };
-use margin_interface::{
-    error::MarginError,
-    health::ALL_LEVELS,
-    oracle::OraclePrice,
-};
+use margin_interface::{error::MarginError, health::ALL_LEVELS, oracle::OraclePrice};
 use margin_tests::{swap_account, usd_price, Env, Feed};
 use solana_sdk::{instruction::Instruction, pubkey::Pubkey, signature::Signer};
 
@@ -46,8 +42,28 @@ fn health_matches_an_independent_model() {
     let mut c = cross();
     let now = c.env.svm.now();
     // Give SOL a confidence band and a lagging EMA; BTC a 10^-5 exponent.
-    c.env.set_price(&c.pools[0], OraclePrice { price: 15_000_000_000, conf: 30_000_000, expo: -8, publish_time: now, ema_price: 14_000_000_000, ema_conf: 20_000_000 });
-    c.env.set_price(&c.pools[1], OraclePrice { price: 6_000_000_000, conf: 1_000_000, expo: -5, publish_time: now, ema_price: 6_100_000_000, ema_conf: 1_000_000 });
+    c.env.set_price(
+        &c.pools[0],
+        OraclePrice {
+            price: 15_000_000_000,
+            conf: 30_000_000,
+            expo: -8,
+            publish_time: now,
+            ema_price: 14_000_000_000,
+            ema_conf: 20_000_000,
+        },
+    );
+    c.env.set_price(
+        &c.pools[1],
+        OraclePrice {
+            price: 6_000_000_000,
+            conf: 1_000_000,
+            expo: -5,
+            publish_time: now,
+            ema_price: 6_100_000_000,
+            ema_conf: 1_000_000,
+        },
+    );
     let health = c.env.health(&c.margin).expect("health instruction");
 
     // Model (f64): weights 0.8/0.85 assets, 1.1/1.05 liabilities, k = 1.
@@ -59,7 +75,11 @@ fn health_matches_an_independent_model() {
     let initial = 20.0 * sol_low_initial * 0.8 + 0.1 * btc_low_initial * 0.8 - debt * 1.1;
     let maintenance = 20.0 * sol_low_maint * 0.85 + 0.1 * btc_low_maint * 0.85 - debt * 1.05;
     let equity = 20.0 * 150.0 + 0.1 * 60_000.0 - debt;
-    for (program, model, level) in [(health.initial, initial, "initial"), (health.maintenance, maintenance, "maintenance"), (health.equity, equity, "equity")] {
+    for (program, model, level) in [
+        (health.initial, initial, "initial"),
+        (health.maintenance, maintenance, "maintenance"),
+        (health.equity, equity, "equity"),
+    ] {
         assert!((to_usd(program) - model).abs() < 1e-6, "{level}: program {} vs model {model}", to_usd(program));
     }
 }
@@ -94,7 +114,8 @@ fn offchain_health_equals_onchain_to_the_bit() {
             }
         }
         let oracles = c.env.oracles.clone();
-        let offchain = offchain_health(&account, &fetched, |pool| oracles[pool].account, now, ALL_LEVELS).expect("offchain");
+        let offchain =
+            offchain_health(&account, &fetched, |pool| oracles[pool].account, now, ALL_LEVELS).expect("offchain");
         assert_eq!(onchain.to_bytes(), offchain.to_bytes(), "round {round}");
         c.env.svm.advance_time(1 + (next() % 5000) as i64);
         c.env.refresh_prices();
@@ -119,19 +140,56 @@ fn tampered_health_accounts_are_errors() {
     let cases: Vec<(Instruction, MarginError)> = vec![
         // Omitted: the last (pool, oracle) pair, or just the last oracle.
         (variant(&|ix| ix.accounts.truncate(ix.accounts.len() - 2)), MarginError::HealthAccountCount),
-        (variant(&|ix| { ix.accounts.pop(); }), MarginError::HealthAccountCount),
+        (
+            variant(&|ix| {
+                ix.accounts.pop();
+            }),
+            MarginError::HealthAccountCount,
+        ),
         // Extra account at the end.
-        (variant(&|ix| { let extra = ix.accounts[fixed_accounts].clone(); ix.accounts.push(extra); }), MarginError::HealthAccountCount),
+        (
+            variant(&|ix| {
+                let extra = ix.accounts[fixed_accounts].clone();
+                ix.accounts.push(extra);
+            }),
+            MarginError::HealthAccountCount,
+        ),
         // Reordered pairs.
-        (variant(&|ix| { ix.accounts.swap(fixed_accounts, fixed_accounts + 2); ix.accounts.swap(fixed_accounts + 1, fixed_accounts + 3); }), MarginError::HealthAccountMismatch),
+        (
+            variant(&|ix| {
+                ix.accounts.swap(fixed_accounts, fixed_accounts + 2);
+                ix.accounts.swap(fixed_accounts + 1, fixed_accounts + 3);
+            }),
+            MarginError::HealthAccountMismatch,
+        ),
         // Duplicated pair in place of another.
-        (variant(&|ix| { let a = ix.accounts[fixed_accounts].clone(); let b = ix.accounts[fixed_accounts + 1].clone(); ix.accounts[fixed_accounts + 2] = a; ix.accounts[fixed_accounts + 3] = b; }), MarginError::HealthAccountMismatch),
+        (
+            variant(&|ix| {
+                let a = ix.accounts[fixed_accounts].clone();
+                let b = ix.accounts[fixed_accounts + 1].clone();
+                ix.accounts[fixed_accounts + 2] = a;
+                ix.accounts[fixed_accounts + 3] = b;
+            }),
+            MarginError::HealthAccountMismatch,
+        ),
         // Pool and oracle swapped within a pair.
         (variant(&|ix| ix.accounts.swap(fixed_accounts, fixed_accounts + 1)), MarginError::HealthAccountMismatch),
         // Another pool's oracle: same format (USDC's pull update for SOL) and a
         // different format (BTC's legacy account for SOL).
-        (variant(&|ix| { let other = ix.accounts[fixed_accounts + 5].clone(); ix.accounts[fixed_accounts + 1] = other; }), MarginError::OracleWrongAccount),
-        (variant(&|ix| { let other = ix.accounts[fixed_accounts + 3].clone(); ix.accounts[fixed_accounts + 1] = other; }), MarginError::OracleWrongOwner),
+        (
+            variant(&|ix| {
+                let other = ix.accounts[fixed_accounts + 5].clone();
+                ix.accounts[fixed_accounts + 1] = other;
+            }),
+            MarginError::OracleWrongAccount,
+        ),
+        (
+            variant(&|ix| {
+                let other = ix.accounts[fixed_accounts + 3].clone();
+                ix.accounts[fixed_accounts + 1] = other;
+            }),
+            MarginError::OracleWrongOwner,
+        ),
     ];
     for (ix, error) in cases {
         c.env.expect_error(&[ix], &[&owner], error, &watched);
@@ -158,11 +216,30 @@ fn withdraw_with_debt_is_health_gated() {
     // Initial health: 20*150*0.8 + 0.1*60000*0.8 - 5000*1.1 = 2400 + 4800 - 5500 = 1700 USD.
     // BTC counts 60000*0.8 = 48000 USD per BTC: at most 0.0354166 BTC may leave.
     let metas = c.env.health_metas_after(&c.margin, None);
-    let too_much = instructions::withdraw_with_health(&owner.pubkey(), &c.margin, &btc, &wallet, WithdrawAmount::Exact(3_541_667), &metas);
-    c.env.expect_error(&[too_much], &[&owner], MarginError::InsufficientHealth, &[c.margin, btc.pool, btc.vault, wallet]);
+    let too_much = instructions::withdraw_with_health(
+        &owner.pubkey(),
+        &c.margin,
+        &btc,
+        &wallet,
+        WithdrawAmount::Exact(3_541_667),
+        &metas,
+    );
+    c.env.expect_error(
+        &[too_much],
+        &[&owner],
+        MarginError::InsufficientHealth,
+        &[c.margin, btc.pool, btc.vault, wallet],
+    );
     let without_health = instructions::withdraw(&owner.pubkey(), &c.margin, &btc, &wallet, WithdrawAmount::Exact(1));
     c.env.expect_error(&[without_health], &[&owner], MarginError::HealthAccountCount, &[c.margin, btc.pool]);
-    let ok = instructions::withdraw_with_health(&owner.pubkey(), &c.margin, &btc, &wallet, WithdrawAmount::Exact(3_541_666), &metas);
+    let ok = instructions::withdraw_with_health(
+        &owner.pubkey(),
+        &c.margin,
+        &btc,
+        &wallet,
+        WithdrawAmount::Exact(3_541_666),
+        &metas,
+    );
     c.env.svm.process(&[ok], &[&owner]).expect("withdraw to the limit");
     assert!(c.env.health(&c.margin).unwrap().initial >= 0);
 }

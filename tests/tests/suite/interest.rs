@@ -35,13 +35,30 @@ fn random_curve(rng: &mut Rng) -> RateCurve {
     let r1 = r0 + rng.range(0, 5_000) as u32;
     let r2 = (r1 + rng.range(0, 10_000) as u32).min(MAX_RATE_BPS);
     let max = (r2 + rng.range(0, 10_000) as u32).min(MAX_RATE_BPS);
-    RateCurve { base_rate_bps: base, kink_utilization_bps: [k0, k1, k2], kink_rate_bps: [r0, r1, r2], max_rate_bps: max }
+    RateCurve {
+        base_rate_bps: base,
+        kink_utilization_bps: [k0, k1, k2],
+        kink_rate_bps: [r0, r1, r2],
+        max_rate_bps: max,
+    }
 }
 
 /// The model: APR (as a fraction) at utilization `u` in [0, 1].
 fn model_rate(curve: &RateCurve, u: f64) -> f64 {
-    let xs = [0.0, curve.kink_utilization_bps[0] as f64, curve.kink_utilization_bps[1] as f64, curve.kink_utilization_bps[2] as f64, 10_000.0];
-    let ys = [curve.base_rate_bps as f64, curve.kink_rate_bps[0] as f64, curve.kink_rate_bps[1] as f64, curve.kink_rate_bps[2] as f64, curve.max_rate_bps as f64];
+    let xs = [
+        0.0,
+        curve.kink_utilization_bps[0] as f64,
+        curve.kink_utilization_bps[1] as f64,
+        curve.kink_utilization_bps[2] as f64,
+        10_000.0,
+    ];
+    let ys = [
+        curve.base_rate_bps as f64,
+        curve.kink_rate_bps[0] as f64,
+        curve.kink_rate_bps[1] as f64,
+        curve.kink_rate_bps[2] as f64,
+        curve.max_rate_bps as f64,
+    ];
     let x = u * 10_000.0;
     for i in 0..4 {
         if x <= xs[i + 1] {
@@ -62,7 +79,14 @@ fn close(actual: f64, expected: f64, slack: f64, what: &str) {
     assert!((actual - expected).abs() <= tolerance, "{what}: program {actual} vs model {expected}");
 }
 
-fn stage(env: &mut Env, keys: &PoolKeys, deposit_shares: u64, borrow_shares: u64, deposit_value: u128, borrow_value: u128) {
+fn stage(
+    env: &mut Env,
+    keys: &PoolKeys,
+    deposit_shares: u64,
+    borrow_shares: u64,
+    deposit_value: u128,
+    borrow_value: u128,
+) {
     let now = env.svm.now();
     env.write_pool(keys, |pool| {
         pool.total_deposit_shares = deposit_shares;
@@ -114,7 +138,8 @@ fn accrual_matches_independent_model() {
         let u = if deposits == 0.0 { 0.0 } else { (debt / deposits).min(1.0) };
         let rate = model_rate(&config.rate_curve, u);
         // With no debt outstanding the index has nothing to grow for.
-        let growth = if borrow_shares == 0 { 0.0 } else { q(borrow_value) * rate * gap as f64 / SECONDS_PER_YEAR as f64 };
+        let growth =
+            if borrow_shares == 0 { 0.0 } else { q(borrow_value) * rate * gap as f64 / SECONDS_PER_YEAR as f64 };
         let interest = borrow_shares as f64 * growth;
         let protocol = interest * config.protocol_fee_bps as f64 / 10_000.0;
         let insurance = interest * config.insurance_fee_bps as f64 / 10_000.0;
@@ -126,7 +151,12 @@ fn accrual_matches_independent_model() {
         let slack = q(borrow_value) * rate_slack * gap as f64 / SECONDS_PER_YEAR as f64;
         let interest_slack = slack * borrow_shares as f64;
         close(q(after.borrow_share_value()), q(borrow_value) + growth, slack, "borrow share value");
-        close(q(after.deposit_share_value()), q(deposit_value) + deposit_growth, interest_slack / deposit_shares as f64, "deposit share value");
+        close(
+            q(after.deposit_share_value()),
+            q(deposit_value) + deposit_growth,
+            interest_slack / deposit_shares as f64,
+            "deposit share value",
+        );
         close(q(fixed::load(&after.protocol_fees)), protocol, interest_slack, "protocol fees");
         close(q(fixed::load(&after.insurance_fund)), insurance, interest_slack, "insurance fund");
         assert_eq!(after.last_accrual_ts, before.last_accrual_ts + gap as i64);
@@ -150,7 +180,12 @@ fn accrual_matches_independent_model() {
 fn century_gap_at_max_rate_does_not_overflow() {
     let mut env = Env::new();
     let mut config = default_pool_config();
-    config.rate_curve = RateCurve { base_rate_bps: MAX_RATE_BPS, kink_utilization_bps: [1, 2, 3], kink_rate_bps: [MAX_RATE_BPS; 3], max_rate_bps: MAX_RATE_BPS };
+    config.rate_curve = RateCurve {
+        base_rate_bps: MAX_RATE_BPS,
+        kink_utilization_bps: [1, 2, 3],
+        kink_rate_bps: [MAX_RATE_BPS; 3],
+        max_rate_bps: MAX_RATE_BPS,
+    };
     let keys = env.add_pool_with(6, config);
     // A trillion-unit pool fully borrowed.
     stage(&mut env, &keys, 1_000_000_000_000, 1_000_000_000_000, fixed::ONE, fixed::ONE);
@@ -191,7 +226,15 @@ fn crank_then_act_equals_act() {
         env.svm.set_token_account(&keys.vault, &keys.mint, &keys.vault_authority, 50_000_000, &keys.token_program);
     }
     env.svm.advance_time(5 * 86_400 + 17);
-    env.svm.process(&[instructions::accrue_interest(&a.pool), instructions::deposit(&user.pubkey(), &margin, &a, &source_a, 777_777)], &[&user]).unwrap();
+    env.svm
+        .process(
+            &[
+                instructions::accrue_interest(&a.pool),
+                instructions::deposit(&user.pubkey(), &margin, &a, &source_a, 777_777),
+            ],
+            &[&user],
+        )
+        .unwrap();
     env.deposit(&user, &margin, &b, &source_b, 777_777).unwrap();
     let (pa, pb) = (env.pool(&a), env.pool(&b));
     assert_eq!(pa.deposit_share_value, pb.deposit_share_value);

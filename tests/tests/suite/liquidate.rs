@@ -27,7 +27,17 @@ fn assert_books_balance(env: &mut Env, keys: &PoolKeys) {
 }
 
 /// The expected plan, computed independently in f64 from the documented rules.
-fn expected_plan(h: f64, l: f64, asset: &PoolConfig, liability: &PoolConfig, p_a: f64, p_l: f64, collateral: f64, debt: f64, max_repay: f64) -> (f64, f64, f64, f64) {
+fn expected_plan(
+    h: f64,
+    l: f64,
+    asset: &PoolConfig,
+    liability: &PoolConfig,
+    p_a: f64,
+    p_l: f64,
+    collateral: f64,
+    debt: f64,
+    max_repay: f64,
+) -> (f64, f64, f64, f64) {
     // The bonus is carried in whole basis points, rounded down (documented).
     let deficit_bps = ((-h / l * 1e4).floor() as u64).min(FULL_PENALTY_DEFICIT_BPS);
     let (min, max) = (asset.liquidation_penalty_min_bps as u64, asset.liquidation_penalty_max_bps as u64);
@@ -60,7 +70,12 @@ fn isolated_crash_liquidated_by_competing_liquidators() {
 
     // Healthy: refused, nothing changes.
     let ix = first.ix(&mut env, &victim, &sol, &usdc, 1_000_000_000);
-    env.expect_error(&[ix], &[&first.key], MarginError::NotLiquidatable, &[victim, first.margin, sol.pool, usdc.pool, usdc.vault]);
+    env.expect_error(
+        &[ix],
+        &[&first.key],
+        MarginError::NotLiquidatable,
+        &[victim, first.margin, sol.pool, usdc.pool, usdc.vault],
+    );
 
     env.set_usd(&sol, 80.0); // SOL -20%
     let mut previous = env.health(&victim).unwrap().maintenance;
@@ -75,8 +90,10 @@ fn isolated_crash_liquidated_by_competing_liquidators() {
         // Independent expectation for this step.
         let account = env.margin(&victim);
         let (sol_pool, usdc_pool) = (env.pool(&sol), env.pool(&usdc));
-        let collateral = fixed::mul_q64_floor(account.positions[0].deposit_shares, sol_pool.deposit_share_value()).unwrap() as f64;
-        let debt = fixed::mul_q64_ceil(account.positions[1].borrow_shares, usdc_pool.borrow_share_value()).unwrap() as f64;
+        let collateral =
+            fixed::mul_q64_floor(account.positions[0].deposit_shares, sol_pool.deposit_share_value()).unwrap() as f64;
+        let debt =
+            fixed::mul_q64_ceil(account.positions[1].borrow_shares, usdc_pool.borrow_share_value()).unwrap() as f64;
         let h = to_usd(health.maintenance);
         let l = debt / 1e6 * 1.05;
         let (repay, seized, to_liquidator, bonus) =
@@ -95,7 +112,11 @@ fn isolated_crash_liquidated_by_competing_liquidators() {
         let insurance = (fixed::load(&env.pool(&sol).insurance_fund) - insurance_before) >> 64;
         assert!((paid as f64 - repay).abs() <= 2.0, "repaid {paid}, expected {repay}");
         assert!((got as f64 - to_liquidator).abs() <= 2.0, "liquidator got {got}, expected {to_liquidator}");
-        assert!(((got as u128 + insurance) as f64 - seized).abs() <= 3.0, "seized {}, expected {seized}", got as u128 + insurance);
+        assert!(
+            ((got as u128 + insurance) as f64 - seized).abs() <= 3.0,
+            "seized {}, expected {seized}",
+            got as u128 + insurance
+        );
         assert!(insurance > 0, "insurance receives its share of the bonus");
         let now = env.health(&victim).unwrap().maintenance;
         assert!(now > previous, "health improved");
@@ -108,11 +129,20 @@ fn isolated_crash_liquidated_by_competing_liquidators() {
     let health = env.health(&victim).unwrap();
     // (The target is 5% of the weighted liabilities before each step; those never
     // exceeded the original 7,000 USDC * 1.05.)
-    assert!(to_usd(health.maintenance) <= 0.05 * 7_000.0 * 1.05 + 1e-6, "over-liquidated: {}", to_usd(health.maintenance));
+    assert!(
+        to_usd(health.maintenance) <= 0.05 * 7_000.0 * 1.05 + 1e-6,
+        "over-liquidated: {}",
+        to_usd(health.maintenance)
+    );
 
     // The race: both liquidators now send the same liquidation; it fails cleanly.
     let ix = second.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
-    env.expect_error(&[ix], &[&second.key], MarginError::NotLiquidatable, &[victim, second.margin, sol.pool, usdc.pool, usdc.vault]);
+    env.expect_error(
+        &[ix],
+        &[&second.key],
+        MarginError::NotLiquidatable,
+        &[victim, second.margin, sol.pool, usdc.pool, usdc.vault],
+    );
     for keys in [&sol, &usdc] {
         assert_books_balance(&mut env, keys);
     }
@@ -178,7 +208,9 @@ fn cross_account_with_three_collaterals_and_two_debts() {
         }
     }
     assert!(steps >= 3, "several liquidation steps ran ({steps})");
-    assert!(env.margin(&first.margin).header.position_count > 0 && env.margin(&second.margin).header.position_count > 0);
+    assert!(
+        env.margin(&first.margin).header.position_count > 0 && env.margin(&second.margin).header.position_count > 0
+    );
     for (keys, before) in mints.iter().zip(supply_before) {
         assert_eq!(total_supply(&mut env, keys), before, "tokens of {} conserved across every holder", keys.mint);
         assert_books_balance(&mut env, keys);
@@ -203,7 +235,7 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     env.deposit(&user, &victim, &sol, &sol_wallet, 10_000_000_000).unwrap(); // 10 SOL
     let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
     env.borrow(&user, &victim, &usdc, &usdc_wallet, 700_000_000).unwrap(); // 700 USDC
-    // Give USDC's insurance fund 50 USDC (as years of fees would), backed in the vault.
+                                                                           // Give USDC's insurance fund 50 USDC (as years of fees would), backed in the vault.
     env.write_pool(&usdc, |pool| pool.insurance_fund = fixed::store(50_000_000u128 << 64));
     let vault = env.svm.token_balance(&usdc.vault);
     env.svm.set_token_account(&usdc.vault, &usdc.mint, &usdc.vault_authority, vault + 50_000_000, &usdc.token_program);
@@ -224,7 +256,8 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     }
     let account = env.margin(&victim);
     assert!(account.active().iter().all(|p| p.deposit_shares == 0), "all collateral seized");
-    let debt_left = fixed::mul_q64_ceil(account.active()[0].borrow_shares, env.pool(&usdc).borrow_share_value()).unwrap();
+    let debt_left =
+        fixed::mul_q64_ceil(account.active()[0].borrow_shares, env.pool(&usdc).borrow_share_value()).unwrap();
     assert!(debt_left > 0);
     assert!(env.health(&victim).unwrap().equity < 0);
 
@@ -236,7 +269,11 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
     assert_eq!(insurance_used, 50_000_000u128 << 64, "insurance pays first, all of it");
     let remainder = (debt_left << 64) - insurance_used;
     let cut = before.deposit_share_value() - after.deposit_share_value();
-    assert_eq!(cut, remainder.div_ceil(before.total_deposit_shares as u128), "depositors lose exactly the remainder, pro rata");
+    assert_eq!(
+        cut,
+        remainder.div_ceil(before.total_deposit_shares as u128),
+        "depositors lose exactly the remainder, pro rata"
+    );
     assert_eq!(after.total_borrow_shares, before.total_borrow_shares - account.active()[0].borrow_shares);
     assert_eq!(env.margin(&victim).header.position_count, 0, "the written-off debt is gone: no more interest");
     assert_books_balance(&mut env, &usdc);
@@ -304,7 +341,9 @@ fn liquidation_rejections_change_nothing() {
     // Paused pools and a paused group still allow liquidation (and repay).
     let admin = env.admin.insecure_clone();
     let group = env.group;
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin])
+        .unwrap();
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, true)], &[&admin]).unwrap();
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
     env.svm.process(&[ix], &[&liquidator.key]).expect("liquidation while paused");

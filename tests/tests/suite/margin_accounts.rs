@@ -50,7 +50,10 @@ fn open_rejections_change_nothing() {
 
     let target = pda::margin_account(&group, &user.pubkey(), 5);
     // Owner must sign.
-    let ix = strip_signer(instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross), &user.pubkey());
+    let ix = strip_signer(
+        instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross),
+        &user.pubkey(),
+    );
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &[target]);
     // Unknown kind.
     let mut ix = instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross);
@@ -67,10 +70,18 @@ fn open_rejections_change_nothing() {
     env.expect_error(&[ix], &[&user], MarginError::InvalidDiscriminator, &[target]);
     // Address not derived from (group, owner, index).
     let wrong = Pubkey::new_unique();
-    let ix = swap_account(instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross), &target, &wrong);
+    let ix = swap_account(
+        instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross),
+        &target,
+        &wrong,
+    );
     env.expect_error(&[ix], &[&user], MarginError::InvalidPda, &[wrong]);
     // A pool passed as the group.
-    let ix = swap_account(instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross), &group, &sol.pool);
+    let ix = swap_account(
+        instructions::open_margin_account(&payer, &user.pubkey(), &group, 5, OpenKind::Cross),
+        &group,
+        &sol.pool,
+    );
     env.expect_error(&[ix], &[&user], MarginError::InvalidDiscriminator, &[target]);
 }
 
@@ -81,7 +92,10 @@ fn open_survives_prefunded_address() {
     let user = env.user();
     let group = env.group;
     let target = pda::margin_account(&group, &user.pubkey(), 3);
-    env.svm.set_account(&target, solana_sdk::account::Account { lamports: 1_000, owner: system_program_id(), ..Default::default() });
+    env.svm.set_account(
+        &target,
+        solana_sdk::account::Account { lamports: 1_000, owner: system_program_id(), ..Default::default() },
+    );
     let ix = instructions::open_margin_account(&env.svm.payer().pubkey(), &user.pubkey(), &group, 3, OpenKind::Cross);
     env.svm.process(&[ix], &[&user]).expect("open over a pre-funded address");
     assert_eq!(env.margin(&target).header.owner, user.pubkey().to_bytes());
@@ -115,7 +129,8 @@ fn close_returns_lamports_and_cannot_be_revived() {
     let close = instructions::close_margin_account(&user.pubkey(), &margin, &destination);
     let refund = margin_tests::system_transfer(&user.pubkey(), &margin, rent);
     let deposit = instructions::deposit(&user.pubkey(), &margin, &usdc, &source, 10);
-    let failure = env.svm.process(&[close.clone(), refund.clone(), deposit], &[&user]).expect_err("revived account used");
+    let failure =
+        env.svm.process(&[close.clone(), refund.clone(), deposit], &[&user]).expect_err("revived account used");
     assert_eq!(failure.margin_error(), Some(MarginError::InvalidAccountOwner));
 
     env.svm.process(&[close, refund], &[&user]).expect("close and refund");

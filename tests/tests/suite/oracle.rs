@@ -12,7 +12,10 @@ use margin_interface::{
     oracle::{OraclePrice, Verification, PYTH_LEGACY_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID},
 };
 use margin_tests::{usd_price, Env, Feed};
-use solana_sdk::{pubkey::Pubkey, signature::{Keypair, Signer}};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
 
 struct Scene {
     env: Env,
@@ -71,11 +74,17 @@ fn price_rejections_for_both_formats() {
         }
         // The same outage on the collateral values it at zero: no borrowing power.
         s.env.set_price(&s.usdc, base);
-        s.env.set_price(&s.sol, OraclePrice { publish_time: base.publish_time - 61, ..usd_price(100.0, base.publish_time) });
+        s.env.set_price(
+            &s.sol,
+            OraclePrice { publish_time: base.publish_time - 61, ..usd_price(100.0, base.publish_time) },
+        );
         s.expect_borrow_error(MarginError::InsufficientHealth);
         s.env.set_price(&s.sol, usd_price(100.0, base.publish_time));
         // Exactly at the limits is accepted.
-        s.env.set_price(&s.usdc, OraclePrice { conf: base.price as u64 * 5 / 100, publish_time: base.publish_time - 60, ..base });
+        s.env.set_price(
+            &s.usdc,
+            OraclePrice { conf: base.price as u64 * 5 / 100, publish_time: base.publish_time - 60, ..base },
+        );
         s.env.borrow(&s.borrower, &s.margin, &s.usdc, &s.wallet, 1_000_000).expect("5% conf, 60 s old");
     }
 }
@@ -106,9 +115,17 @@ fn account_identity_rejections() {
     let mut s = scene(Feed::Pull);
     let price = s.price();
     let feed_id = s.env.oracles[&s.usdc.pool].address;
-    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&feed_id, Verification::Full, &price, 1), PYTH_LEGACY_PROGRAM_ID);
+    s.env.write_oracle_raw(
+        &s.usdc,
+        pyth::price_update_v2(&feed_id, Verification::Full, &price, 1),
+        PYTH_LEGACY_PROGRAM_ID,
+    );
     s.expect_borrow_error(MarginError::OracleWrongOwner);
-    s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&[9; 32], Verification::Full, &price, 1), PYTH_RECEIVER_PROGRAM_ID);
+    s.env.write_oracle_raw(
+        &s.usdc,
+        pyth::price_update_v2(&[9; 32], Verification::Full, &price, 1),
+        PYTH_RECEIVER_PROGRAM_ID,
+    );
     s.expect_borrow_error(MarginError::OracleWrongAccount);
     let partial = Verification::Partial { num_signatures: 5 };
     s.env.write_oracle_raw(&s.usdc, pyth::price_update_v2(&feed_id, partial, &price, 1), PYTH_RECEIVER_PROGRAM_ID);

@@ -101,7 +101,8 @@ fn everything_the_sdk_refuses_we_refuse() {
         let max_age = rng.next() % 120;
         let require_full = rng.next() % 2 == 0;
         let clock = Clock { unix_timestamp: now, ..Clock::default() };
-        let required = if require_full { VerificationLevel::Full } else { VerificationLevel::Partial { num_signatures: 0 } };
+        let required =
+            if require_full { VerificationLevel::Full } else { VerificationLevel::Partial { num_signatures: 0 } };
         let sdk = update.get_price_no_older_than_with_custom_verification_level(&clock, max_age, &configured, required);
         let config = OracleConfig {
             address: configured,
@@ -118,12 +119,20 @@ fn everything_the_sdk_refuses_we_refuse() {
             (Err(_), Err(_)) => sdk_refusals += 1,
             (Ok(price), Ok(read)) => {
                 both_accept += 1;
-                assert_eq!((read.price, read.conf, read.expo, read.publish_time), (price.price, price.conf, price.exponent, price.publish_time));
+                assert_eq!(
+                    (read.price, read.conf, read.expo, read.publish_time),
+                    (price.price, price.conf, price.exponent, price.publish_time)
+                );
             }
             // Stricter on our side: prices from further in the future than the age
             // limit, confidence above 100%, out-of-range exponents.
             (Ok(_), Err(error)) => assert!(
-                matches!(error, MarginError::OracleStale | MarginError::OracleConfidenceTooWide | MarginError::OracleExponentOutOfRange),
+                matches!(
+                    error,
+                    MarginError::OracleStale
+                        | MarginError::OracleConfidenceTooWide
+                        | MarginError::OracleExponentOutOfRange
+                ),
                 "unexpected extra refusal {error:?}"
             ),
         }

@@ -34,7 +34,12 @@ fn repay_partial_then_all_leaves_no_debt() {
     let before = env.margin(&margin).positions[1].borrow_shares;
     let value = env.pool(&usdc).borrow_share_value();
     let debt_before = fixed::mul_q64_ceil(before, value).unwrap();
-    env.svm.process(&[instructions::repay(&user.pubkey(), &margin, &usdc, &wallet, RepayAmount::Exact(100_000_000))], &[&user]).unwrap();
+    env.svm
+        .process(
+            &[instructions::repay(&user.pubkey(), &margin, &usdc, &wallet, RepayAmount::Exact(100_000_000))],
+            &[&user],
+        )
+        .unwrap();
     let after = env.margin(&margin).positions[1].borrow_shares;
     let value = env.pool(&usdc).borrow_share_value();
     let debt_after = fixed::mul_q64_ceil(after, value).unwrap();
@@ -42,10 +47,14 @@ fn repay_partial_then_all_leaves_no_debt() {
     assert_eq!(env.svm.token_balance(&wallet), 900_000_000);
 
     // Pause the pool and the group: repaying still works.
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin])
+        .unwrap();
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, true)], &[&admin]).unwrap();
     let vault_before = env.svm.token_balance(&usdc.vault);
-    env.svm.process(&[instructions::repay(&user.pubkey(), &margin, &usdc, &wallet, RepayAmount::All)], &[&user]).expect("repay all while paused");
+    env.svm
+        .process(&[instructions::repay(&user.pubkey(), &margin, &usdc, &wallet, RepayAmount::All)], &[&user])
+        .expect("repay all while paused");
     let paid = vault_before.abs_diff(env.svm.token_balance(&usdc.vault)) as u128;
     assert_eq!(paid, debt_after, "repay-all pays the debt rounded up");
     let account = env.margin(&margin);

@@ -29,7 +29,8 @@ fn risk_report_predicts_the_programs_health() {
         }
     }
     let now = env.svm.now();
-    let report = risk_report(&account, &fetched, |p| oracles[p].account, now, &[-0.1, -0.3, 0.3], &[usdc.pool]).unwrap();
+    let report =
+        risk_report(&account, &fetched, |p| oracles[p].account, now, &[-0.1, -0.3, 0.3], &[usdc.pool]).unwrap();
 
     // Delta: 20 SOL * $150 * 1% * 0.85 maintenance weight.
     let sol_risk = report.assets.iter().find(|a| a.pool == sol.pool).unwrap();

@@ -34,8 +34,18 @@ fn weight_changes_apply_to_existing_positions() {
     assert!(env.health(&margin).unwrap().maintenance < 0);
 
     // Reduce-only pools still liquidate.
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &sol.pool, PoolStatus::ReduceOnly)], &[&admin]).unwrap();
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)], &[&admin]).unwrap();
+    env.svm
+        .process(
+            &[instructions::set_pool_status(&admin.pubkey(), &group, &sol.pool, PoolStatus::ReduceOnly)],
+            &[&admin],
+        )
+        .unwrap();
+    env.svm
+        .process(
+            &[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)],
+            &[&admin],
+        )
+        .unwrap();
     let liquidator = env.user();
     let liquidator_margin = env.open_cross(&liquidator, 0);
     let source = env.token_account(&usdc, &liquidator.pubkey(), 1_000_000_000);
@@ -43,12 +53,27 @@ fn weight_changes_apply_to_existing_positions() {
     let btc = env.add_priced_pool(8, 50_000.0, Feed::Legacy);
     let isolated = env.open_isolated(&liquidator, 1, &btc, &usdc);
     let metas = env.health_metas_after(&margin, None);
-    let ix = instructions::liquidate(&liquidator.pubkey(), &isolated, &margin, &sol, &usdc, &source, u64::MAX, &metas, &[]);
-    env.expect_error(&[ix], &[&liquidator], MarginError::IsolatedPoolMismatch, &[margin, isolated, sol.pool, usdc.pool, source]);
+    let ix =
+        instructions::liquidate(&liquidator.pubkey(), &isolated, &margin, &sol, &usdc, &source, u64::MAX, &metas, &[]);
+    env.expect_error(
+        &[ix],
+        &[&liquidator],
+        MarginError::IsolatedPoolMismatch,
+        &[margin, isolated, sol.pool, usdc.pool, source],
+    );
 
-    let ix = instructions::liquidate(&liquidator.pubkey(), &liquidator_margin, &margin, &sol, &usdc, &source, u64::MAX, &metas, &[]);
+    let ix = instructions::liquidate(
+        &liquidator.pubkey(),
+        &liquidator_margin,
+        &margin,
+        &sol,
+        &usdc,
+        &source,
+        u64::MAX,
+        &metas,
+        &[],
+    );
     env.svm.process(&[ix], &[&liquidator]).expect("liquidation in reduce-only pools");
-
 }
 
 #[test]
@@ -76,7 +101,15 @@ fn isolated_only_collateral_counts_only_in_isolated_accounts() {
     let spare = env.open_isolated(&user, 2, &meme, &usdc);
     let spare_wallet = env.token_account(&meme, &user.pubkey(), 5_000_000_000);
     env.deposit(&user, &spare, &meme, &spare_wallet, 5_000_000_000).unwrap();
-    let ix = instructions::transfer_collateral(&user.pubkey(), &spare, &cross, &env.group, &meme.pool, WithdrawAmount::All, &[]);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &spare,
+        &cross,
+        &env.group,
+        &meme.pool,
+        WithdrawAmount::All,
+        &[],
+    );
     env.svm.process(&[ix], &[&user]).expect("move into cross");
     assert_eq!(env.margin(&cross).positions[0].deposit_shares, 6_000_000_000);
     let ix = env.borrow_ix(&user, &cross, &usdc, &out, 1);

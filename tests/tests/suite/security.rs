@@ -7,7 +7,10 @@ use margin_client::{
 };
 use margin_interface::{error::MarginError, fixed};
 use margin_tests::{usd_price, Env, Feed, Liquidator};
-use solana_sdk::{pubkey::Pubkey, signature::{Keypair, Signer}};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
 
 /// A cross borrower with 10 SOL ($100 each) and 700 USDC of debt, lenders behind USDC.
 fn borrower(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys) -> (Keypair, Pubkey) {
@@ -37,7 +40,12 @@ fn unpriced_dust_deposit_cannot_enter_a_cross_account() {
     let (user, margin) = borrower(&mut env, &sol, &usdc);
     let wallet = env.token_account(&unpriced, &user.pubkey(), 1);
     let ix = instructions::deposit(&user.pubkey(), &margin, &unpriced, &wallet, 1);
-    env.expect_error(&[ix], &[&user], MarginError::OracleNotConfigured, &[margin, unpriced.pool, unpriced.vault, wallet]);
+    env.expect_error(
+        &[ix],
+        &[&user],
+        MarginError::OracleNotConfigured,
+        &[margin, unpriced.pool, unpriced.vault, wallet],
+    );
 }
 
 /// H-1: collateral whose oracle goes stale (or halts) counts zero in Maintenance; it
@@ -124,7 +132,11 @@ fn dust_collateral_is_swept_and_the_debt_written_off() {
     let sol_pool = env.pool(&sol);
     let dust_shares = shares_before - sol_pool.total_deposit_shares;
     assert_eq!(dust_shares, 10, "ten units at a share value of one");
-    assert_eq!(fixed::load(&sol_pool.insurance_fund) - insurance_before, 10u128 << 64, "the dust is the insurance fund's");
+    assert_eq!(
+        fixed::load(&sol_pool.insurance_fund) - insurance_before,
+        10u128 << 64,
+        "the dust is the insurance fund's"
+    );
 }
 
 /// M-1's converse: a solvent account with dust on both sides (collateral under the
@@ -175,16 +187,24 @@ fn an_older_price_update_than_the_newest_seen_is_refused() {
         env.refresh_prices();
         env.set_price(&sol, usd_price(new_usd, t0 + 30));
         let metas = env.health_metas_after(&margin, None);
-        env.svm.process(&[instructions::health(&margin, &writable_pools(&metas))], &[]).expect("health records the price");
+        env.svm
+            .process(&[instructions::health(&margin, &writable_pools(&metas))], &[])
+            .expect("health records the price");
         assert_eq!(env.pool(&sol).newest_publish_time, t0 + 30);
 
-        let swap = |ix: solana_sdk::instruction::Instruction, from: Pubkey| margin_tests::swap_account(ix, &from, &old_update);
+        let swap =
+            |ix: solana_sdk::instruction::Instruction, from: Pubkey| margin_tests::swap_account(ix, &from, &old_update);
         let current = env.oracles[&sol.pool].account;
         if old_usd > new_usd {
             // Over-borrow at the old higher price (20 USDC pass at $100, not at $75).
             let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
             let ix = swap(env.borrow_ix(&user, &margin, &usdc, &usdc_wallet, 20_000_000), current);
-            env.expect_error(&[ix], &[&user], MarginError::OracleOutdated, &[margin, sol.pool, usdc.pool, usdc.vault, usdc_wallet]);
+            env.expect_error(
+                &[ix],
+                &[&user],
+                MarginError::OracleOutdated,
+                &[margin, sol.pool, usdc.pool, usdc.vault, usdc_wallet],
+            );
         } else {
             // Liquidate a healthy account at the old lower price.
             let liquidator = Liquidator::new(&mut env, &[usdc]);
@@ -197,7 +217,11 @@ fn an_older_price_update_than_the_newest_seen_is_refused() {
 
 /// Every pool in `metas` marked writable (so a read records the newest price).
 fn writable_pools(metas: &[solana_sdk::instruction::AccountMeta]) -> Vec<solana_sdk::instruction::AccountMeta> {
-    metas.iter().enumerate().map(|(i, m)| if i % 2 == 0 { solana_sdk::instruction::AccountMeta::new(m.pubkey, false) } else { m.clone() }).collect()
+    metas
+        .iter()
+        .enumerate()
+        .map(|(i, m)| if i % 2 == 0 { solana_sdk::instruction::AccountMeta::new(m.pubkey, false) } else { m.clone() })
+        .collect()
 }
 
 /// M-3: a config under which a maximum-bonus liquidation cannot raise Maintenance
@@ -235,14 +259,25 @@ fn admin_cannot_seize_equity_in_one_transaction() {
     let cut = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, seize);
     let liquidate = accomplice.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
     let restore = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, original);
-    let watched = [margin, sol.pool, usdc.pool, accomplice.margin, accomplice.wallet(&usdc), pda::pending_config(&sol.pool)];
-    env.expect_error(&[cut.clone(), liquidate, restore], &[&admin, &accomplice.key], MarginError::NotLiquidatable, &watched);
+    let watched =
+        [margin, sol.pool, usdc.pool, accomplice.margin, accomplice.wallet(&usdc), pda::pending_config(&sol.pool)];
+    env.expect_error(
+        &[cut.clone(), liquidate, restore],
+        &[&admin, &accomplice.key],
+        MarginError::NotLiquidatable,
+        &watched,
+    );
 
     // The same change, queued, applies only after the group's delay, in view of users.
     env.svm.process(&[cut], &[&admin]).expect("queue");
     assert_eq!(env.pool(&sol).config, original, "nothing applies at once");
     let apply = instructions::apply_pool_config(&env.group, &sol.pool, &admin.pubkey());
-    env.expect_error(&[apply.clone()], &[], MarginError::ConfigChangeNotReady, &[sol.pool, pda::pending_config(&sol.pool)]);
+    env.expect_error(
+        &[apply.clone()],
+        &[],
+        MarginError::ConfigChangeNotReady,
+        &[sol.pool, pda::pending_config(&sol.pool)],
+    );
     let delay = env.group_state().config_delay_secs as i64;
     assert_eq!(delay, 2 * 86_400);
     env.svm.set_time(env.svm.now() + delay);
@@ -261,12 +296,16 @@ fn loosening_applies_at_once_and_cancels_a_queued_change() {
     let admin = env.admin.insecure_clone();
     let mut tighter = original;
     tighter.maint_asset_weight_bps -= 100;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, tighter)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, tighter)], &[&admin])
+        .unwrap();
     assert!(env.svm.account(&pda::pending_config(&sol.pool)).is_some());
     let mut looser = original;
     looser.deposit_cap = 1_000;
     looser.init_asset_weight_bps += 100;
-    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, looser)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, looser)], &[&admin])
+        .unwrap();
     assert_eq!(env.pool(&sol).config, looser);
     assert_eq!(env.svm.account(&pda::pending_config(&sol.pool)), None, "queued change cancelled");
 }
@@ -310,14 +349,27 @@ fn non_canonical_pool_bump_is_refused() {
         let keys = PoolKeys::derive(&env.group, &mint, &margin_client::spl_token_id());
         let (_, canonical) = pda::pool_with_bump(&env.group, &mint);
         let lower = (0..canonical).rev().find(|bump| {
-            Pubkey::create_program_address(&[b"pool", env.group.as_ref(), mint.as_ref(), &[*bump]], &margin_client::program_id()).is_ok()
+            Pubkey::create_program_address(
+                &[b"pool", env.group.as_ref(), mint.as_ref(), &[*bump]],
+                &margin_client::program_id(),
+            )
+            .is_ok()
         });
         if let Some(bump) = lower {
             break (mint, keys, bump);
         }
     };
-    let other = Pubkey::create_program_address(&[b"pool", env.group.as_ref(), mint.as_ref(), &[other_bump]], &margin_client::program_id()).unwrap();
-    let mut ix = instructions::create_pool(&env.svm.payer().pubkey(), &env.admin.pubkey(), &keys, margin_client::config::default_pool_config());
+    let other = Pubkey::create_program_address(
+        &[b"pool", env.group.as_ref(), mint.as_ref(), &[other_bump]],
+        &margin_client::program_id(),
+    )
+    .unwrap();
+    let mut ix = instructions::create_pool(
+        &env.svm.payer().pubkey(),
+        &env.admin.pubkey(),
+        &keys,
+        margin_client::config::default_pool_config(),
+    );
     ix.accounts[3].pubkey = other;
     ix.data = borsh::to_vec(&margin_interface::instruction::MarginInstruction::CreatePool {
         config: margin_client::config::default_pool_config(),
@@ -403,7 +455,13 @@ fn a_total_write_off_leaves_a_pool_lenders_can_leave_and_others_can_reuse() {
     // The lender's shares are worth nothing: withdrawing all burns them, and the
     // account closes.
     let lender_wallet = env.token_account(&usdc, &lender.pubkey(), 0);
-    let ix = instructions::withdraw(&lender.pubkey(), &lender_margin, &usdc, &lender_wallet, instructions::WithdrawAmount::All);
+    let ix = instructions::withdraw(
+        &lender.pubkey(),
+        &lender_margin,
+        &usdc,
+        &lender_wallet,
+        instructions::WithdrawAmount::All,
+    );
     env.svm.process(&[ix], &[&lender]).expect("burn worthless shares");
     assert_eq!(env.svm.token_balance(&lender_wallet), 0);
     assert_eq!(env.pool(&usdc).total_deposit_shares, 0);
@@ -414,7 +472,8 @@ fn a_total_write_off_leaves_a_pool_lenders_can_leave_and_others_can_reuse() {
     let (late, late_margin) = env.lend(&usdc, 50_000_000);
     assert_eq!(env.pool(&usdc).deposit_share_value(), fixed::ONE);
     let late_wallet = env.token_account(&usdc, &late.pubkey(), 0);
-    let ix = instructions::withdraw(&late.pubkey(), &late_margin, &usdc, &late_wallet, instructions::WithdrawAmount::All);
+    let ix =
+        instructions::withdraw(&late.pubkey(), &late_margin, &usdc, &late_wallet, instructions::WithdrawAmount::All);
     env.svm.process(&[ix], &[&late]).expect("withdraw");
     assert_eq!(env.svm.token_balance(&late_wallet), 50_000_000);
 }
@@ -451,7 +510,10 @@ fn health_projects_interest_of_pools_nobody_accrued() {
 /// The plan now repays its rounding floor (`liquidation::min_repay`) instead.
 #[test]
 fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
-    use margin_interface::{liquidation::{bonus_bps, min_repay}, oracle::OraclePrice};
+    use margin_interface::{
+        liquidation::{bonus_bps, min_repay},
+        oracle::OraclePrice,
+    };
     let mut env = Env::new();
     let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
@@ -464,13 +526,24 @@ fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
     });
     // The highest SOL price (expo -12) at which Maintenance is negative: the
     // deficit is below a millionth of a cent, far under one USDC unit's gain.
-    let price_at = |mantissa: i64, now: i64| OraclePrice { price: mantissa, conf: 0, expo: -12, publish_time: now, ema_price: mantissa, ema_conf: 0 };
+    let price_at = |mantissa: i64, now: i64| OraclePrice {
+        price: mantissa,
+        conf: 0,
+        expo: -12,
+        publish_time: now,
+        ema_price: mantissa,
+        ema_conf: 0,
+    };
     let (mut low, mut high) = (50_000_000_000_000i64, 200_000_000_000_000i64); // $50, $200
     while high - low > 1 {
         let middle = (low + high) / 2;
         let now = env.svm.now();
         env.set_price(&sol, price_at(middle, now));
-        if env.health(&margin).unwrap().maintenance < 0 { low = middle } else { high = middle }
+        if env.health(&margin).unwrap().maintenance < 0 {
+            low = middle
+        } else {
+            high = middle
+        }
     }
     let now = env.svm.now();
     env.set_price(&sol, price_at(low, now));
@@ -480,7 +553,8 @@ fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
     // The floor for this pair: gain = 1.05 - (1 + min bonus) * 0.85 per dollar.
     let (sol_config, usdc_config) = (env.pool(&sol).config, env.pool(&usdc).config);
     let bonus = bonus_bps(&sol_config, before.maintenance, before.maintenance_liabilities);
-    let gain = usdc_config.maint_liab_weight_bps as u64 * 10_000 - (10_000 + bonus) * sol_config.maint_asset_weight_bps as u64;
+    let gain =
+        usdc_config.maint_liab_weight_bps as u64 * 10_000 - (10_000 + bonus) * sol_config.maint_asset_weight_bps as u64;
     let floor = min_repay(3 * fixed::ONE / 2, usdc_config.maint_liab_weight_bps, gain);
     assert_eq!((bonus, floor), (200, 19));
 
@@ -488,7 +562,12 @@ fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
     let liquidator = Liquidator::new(&mut env, &[usdc]);
     let wallet = liquidator.wallet(&usdc);
     let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, floor - 1);
-    env.expect_error(&[ix], &[&liquidator.key], MarginError::NothingToLiquidate, &[margin, liquidator.margin, sol.pool, usdc.pool, wallet, usdc.vault]);
+    env.expect_error(
+        &[ix],
+        &[&liquidator.key],
+        MarginError::NothingToLiquidate,
+        &[margin, liquidator.margin, sol.pool, usdc.pool, wallet, usdc.vault],
+    );
     // Unlimited: exactly the floor is repaid and Maintenance turns positive.
     let funded = env.svm.token_balance(&wallet);
     let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);

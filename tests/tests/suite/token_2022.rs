@@ -13,7 +13,9 @@ fn token_2022_pool_round_trip() {
     let keys = PoolKeys::derive(&env.group, &mint, &token_2022_id());
     let admin = env.admin.insecure_clone();
     let payer = env.svm.payer().pubkey();
-    env.svm.process(&[instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config())], &[&admin]).expect("token-2022 pool");
+    env.svm
+        .process(&[instructions::create_pool(&payer, &admin.pubkey(), &keys, default_pool_config())], &[&admin])
+        .expect("token-2022 pool");
     assert_eq!(env.svm.account(&keys.vault).unwrap().owner, token_2022_id());
     // Cross accounts hold only priced pools.
     let now = env.svm.now();
@@ -25,7 +27,11 @@ fn token_2022_pool_round_trip() {
     env.deposit(&user, &margin, &keys, &wallet, 600_000).expect("deposit through Token-2022");
     assert_eq!(env.svm.token_balance(&keys.vault), 600_000);
     // The SPL Token program is not this pool's.
-    let ix = swap_account(instructions::deposit(&user.pubkey(), &margin, &keys, &wallet, 1), &token_2022_id(), &margin_client::spl_token_id());
+    let ix = swap_account(
+        instructions::deposit(&user.pubkey(), &margin, &keys, &wallet, 1),
+        &token_2022_id(),
+        &margin_client::spl_token_id(),
+    );
     env.expect_error(&[ix], &[&user], MarginError::InvalidTokenProgram, &[margin, keys.pool, keys.vault, wallet]);
     let ix = instructions::withdraw(&user.pubkey(), &margin, &keys, &wallet, instructions::WithdrawAmount::All);
     env.svm.process(&[ix], &[&user]).expect("withdraw through Token-2022");

@@ -28,16 +28,40 @@ fn move_collateral_between_isolated_and_cross() {
     let needed = (debt * 11_000 * 1_000_000_000).div_ceil(1_000_000 * 100 * 8_000) as u64;
     let movable = 10_000_000_000 - needed;
     let metas = env.health_metas_after(&isolated, None);
-    let ix = instructions::transfer_collateral(&user.pubkey(), &isolated, &cross, &group, &sol.pool, WithdrawAmount::Exact(movable + 1), &metas);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &isolated,
+        &cross,
+        &group,
+        &sol.pool,
+        WithdrawAmount::Exact(movable + 1),
+        &metas,
+    );
     env.expect_error(&[ix], &[&user], MarginError::InsufficientHealth, &[isolated, cross, sol.pool]);
-    let ix = instructions::transfer_collateral(&user.pubkey(), &isolated, &cross, &group, &sol.pool, WithdrawAmount::Exact(movable), &metas);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &isolated,
+        &cross,
+        &group,
+        &sol.pool,
+        WithdrawAmount::Exact(movable),
+        &metas,
+    );
     env.svm.process(&[ix], &[&user]).expect("move to the limit");
     assert_eq!(env.margin(&isolated).positions[0].deposit_shares, needed);
     assert_eq!(env.margin(&cross).positions[0].deposit_shares, movable);
     assert_eq!(env.pool(&sol).total_deposit_shares, 10_000_000_000, "pool totals unchanged");
 
     // Back from cross (no debt: no health accounts needed) into the isolated account.
-    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &group, &sol.pool, WithdrawAmount::All, &[]);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &cross,
+        &isolated,
+        &group,
+        &sol.pool,
+        WithdrawAmount::All,
+        &[],
+    );
     env.svm.process(&[ix], &[&user]).expect("move back");
     assert_eq!(env.margin(&isolated).positions[0].deposit_shares, 10_000_000_000);
     assert_eq!(env.margin(&cross).header.position_count, 0);
@@ -45,17 +69,45 @@ fn move_collateral_between_isolated_and_cross() {
     // Into an isolated account whose collateral pool differs.
     let btc_wallet = env.token_account(&btc, &user.pubkey(), 1_000_000);
     env.deposit(&user, &cross, &btc, &btc_wallet, 1_000_000).unwrap();
-    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &group, &btc.pool, WithdrawAmount::All, &[]);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &cross,
+        &isolated,
+        &group,
+        &btc.pool,
+        WithdrawAmount::All,
+        &[],
+    );
     env.expect_error(&[ix], &[&user], MarginError::IsolatedPoolMismatch, &[cross, isolated, btc.pool]);
     // Same account twice.
-    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &cross, &group, &btc.pool, WithdrawAmount::All, &[]);
+    let ix =
+        instructions::transfer_collateral(&user.pubkey(), &cross, &cross, &group, &btc.pool, WithdrawAmount::All, &[]);
     env.expect_error(&[ix], &[&user], MarginError::DuplicateAccount, &[cross, btc.pool]);
     // Someone else's account as the destination.
     let other = env.user();
     let other_cross = env.open_cross(&other, 0);
-    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &other_cross, &group, &btc.pool, WithdrawAmount::All, &[]);
+    let ix = instructions::transfer_collateral(
+        &user.pubkey(),
+        &cross,
+        &other_cross,
+        &group,
+        &btc.pool,
+        WithdrawAmount::All,
+        &[],
+    );
     env.expect_error(&[ix], &[&user], MarginError::NotSameOwner, &[cross, other_cross, btc.pool]);
     // The owner must sign.
-    let ix = margin_tests::strip_signer(instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &group, &sol.pool, WithdrawAmount::All, &[]), &user.pubkey());
+    let ix = margin_tests::strip_signer(
+        instructions::transfer_collateral(
+            &user.pubkey(),
+            &cross,
+            &isolated,
+            &group,
+            &sol.pool,
+            WithdrawAmount::All,
+            &[],
+        ),
+        &user.pubkey(),
+    );
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &[cross, isolated]);
 }

@@ -57,10 +57,30 @@ fn withdraw_rejections_change_nothing() {
     let zero = instructions::withdraw(&user.pubkey(), &margin, &usdc, &source, WithdrawAmount::Exact(0));
     env.expect_error(&[zero], &[&user], MarginError::ZeroAmount, &watched);
     env.expect_error(&[strip_signer(ok.clone(), &user.pubkey())], &[], MarginError::MissingSigner, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &source, &sol_destination)], &[&user], MarginError::InvalidTokenAccount, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &source, &usdc.vault)], &[&user], MarginError::DuplicateAccount, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &usdc.vault_authority, &sol.vault_authority)], &[&user], MarginError::InvalidPda, &watched);
-    env.expect_error(&[swap_account(ok.clone(), &usdc.vault, &sol.vault)], &[&user], MarginError::InvalidVault, &watched);
+    env.expect_error(
+        &[swap_account(ok.clone(), &source, &sol_destination)],
+        &[&user],
+        MarginError::InvalidTokenAccount,
+        &watched,
+    );
+    env.expect_error(
+        &[swap_account(ok.clone(), &source, &usdc.vault)],
+        &[&user],
+        MarginError::DuplicateAccount,
+        &watched,
+    );
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.vault_authority, &sol.vault_authority)],
+        &[&user],
+        MarginError::InvalidPda,
+        &watched,
+    );
+    env.expect_error(
+        &[swap_account(ok.clone(), &usdc.vault, &sol.vault)],
+        &[&user],
+        MarginError::InvalidVault,
+        &watched,
+    );
     // Another user's account.
     let thief = env.user();
     let thief_destination = env.token_account(&usdc, &thief.pubkey(), 0);
@@ -68,9 +88,16 @@ fn withdraw_rejections_change_nothing() {
     env.expect_error(&[ix], &[&thief], MarginError::Unauthorized, &watched);
 
     // Paused refuses; reduce-only allows.
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin]).unwrap();
+    env.svm
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin])
+        .unwrap();
     env.expect_error(&[ok.clone()], &[&user], MarginError::PoolPaused, &watched);
-    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)], &[&admin]).unwrap();
+    env.svm
+        .process(
+            &[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)],
+            &[&admin],
+        )
+        .unwrap();
     env.svm.process(&[ok], &[&user]).expect("reduce-only still lets depositors leave");
 }
 

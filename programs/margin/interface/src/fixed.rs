@@ -83,9 +83,9 @@ fn mul_by_u32(wide: u64, narrow: u64) -> u128 {
 /// load wherever the key sits.
 #[inline(always)]
 pub fn key_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let word = |key: &[u8; 32], i: usize| u64::from_le_bytes([
-        key[i], key[i + 1], key[i + 2], key[i + 3], key[i + 4], key[i + 5], key[i + 6], key[i + 7],
-    ]);
+    let word = |key: &[u8; 32], i: usize| {
+        u64::from_le_bytes([key[i], key[i + 1], key[i + 2], key[i + 3], key[i + 4], key[i + 5], key[i + 6], key[i + 7]])
+    };
     word(a, 0) == word(b, 0) && word(a, 8) == word(b, 8) && word(a, 16) == word(b, 16) && word(a, 24) == word(b, 24)
 }
 
@@ -165,7 +165,7 @@ fn mul_div_rem(a: u128, b: u64, c: u64) -> Option<(u128, u64)> {
     let b = b as u128;
     let low = (a as u64 as u128) * b; // < 2^128
     let high = (a >> 64) * b; // < 2^128
-    // product = high * 2^64 + low, split into three 64-bit limbs.
+                              // product = high * 2^64 + low, split into three 64-bit limbs.
     let (mid, carry) = (high as u64).overflowing_add((low >> 64) as u64);
     let limb0 = low as u64;
     let limb1 = mid;

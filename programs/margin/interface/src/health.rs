@@ -250,7 +250,12 @@ impl Bands {
             center: (center / divisor) as u64,
             band: (band.div_ceil(divisor) + (divisor > 1) as u128) as u64,
         };
-        Some(Self { spot: scale(spot), ema: scale(ema), index: index.checked_sub(shift)?, center_rounding: (divisor > 1) as u64 })
+        Some(Self {
+            spot: scale(spot),
+            ema: scale(ema),
+            index: index.checked_sub(shift)?,
+            center_rounding: (divisor > 1) as u64,
+        })
     }
 }
 
@@ -260,7 +265,13 @@ impl Bands {
 /// multiply and four more powers of ten, so it costs no 128-bit work and no
 /// precision; very large mantissas or indices fall back to a 16.48 binary weight.
 #[inline(always)]
-fn weighted_value(amount: u64, mantissa_x100: u64, index: usize, weight_bps: Option<u16>, round_up: bool) -> Option<u128> {
+fn weighted_value(
+    amount: u64,
+    mantissa_x100: u64,
+    index: usize,
+    weight_bps: Option<u16>,
+    round_up: bool,
+) -> Option<u128> {
     match weight_bps {
         None => mul_wide(amount, unit_price(mantissa_x100, index, round_up)?),
         Some(bps) if mantissa_x100 <= u64::MAX / u16::MAX as u64 && index + 4 < POW10_RECIPROCALS.len() => {
@@ -429,13 +440,14 @@ pub fn compute_health<A: AccountRead>(
         }
         let newer_price = with_pool(pool_account.data(), |pool| {
             let oracle = &pool.config.oracle;
-            let read = read_oracle_unchecked(oracle, oracle_account.key(), oracle_account.owner(), oracle_account.data())
-                .and_then(|price| {
-                    if price.publish_time < pool.newest_publish_time {
-                        return Err(MarginError::OracleOutdated);
-                    }
-                    validate_price(oracle, &price, now).map(|()| price)
-                });
+            let read =
+                read_oracle_unchecked(oracle, oracle_account.key(), oracle_account.owner(), oracle_account.data())
+                    .and_then(|price| {
+                        if price.publish_time < pool.newest_publish_time {
+                            return Err(MarginError::OracleOutdated);
+                        }
+                        validate_price(oracle, &price, now).map(|()| price)
+                    });
             match read {
                 Ok(price) => {
                     add_position(&mut sums, pool, position, &price, kind, levels, now)?;
@@ -489,17 +501,32 @@ mod tests {
         let exact = |multiple: f64| 0.01 * multiple;
         // Low <= exact (1 - 0.09), high >= exact (1 + 0.09) (up to f64's own 1e-15),
         // center within 1e-12.
-        assert!(usd(bands.spot.low()) <= exact(0.91) * (1.0 + 1e-15) && usd(bands.spot.low()) > exact(0.91) * (1.0 - 1e-12));
+        assert!(
+            usd(bands.spot.low()) <= exact(0.91) * (1.0 + 1e-15) && usd(bands.spot.low()) > exact(0.91) * (1.0 - 1e-12)
+        );
         let high = unit_price(bands.spot.high().unwrap(), bands.index, true).unwrap() as f64 / fixed::ONE as f64;
         assert!(high >= exact(1.09) * (1.0 - 1e-15) && high < exact(1.09) * (1.0 + 1e-12));
         assert!((usd(bands.spot.center) - exact(1.0)).abs() < exact(1.0) * 1e-12);
         // A mantissa near i64::MAX: scaled by 100 it needs two fewer digits.
-        let huge = OraclePrice { price: 9_000_000_000_000_000_000, conf: 90_000_000_000_000_000, ema_price: 9_000_000_000_000_000_000, ema_conf: 0, ..price };
+        let huge = OraclePrice {
+            price: 9_000_000_000_000_000_000,
+            conf: 90_000_000_000_000_000,
+            ema_price: 9_000_000_000_000_000_000,
+            ema_conf: 0,
+            ..price
+        };
         let wide = Bands::new(&huge, 100, 6).expect("priced");
         assert_eq!((wide.center_rounding, wide.index), (1, 6 + 12 + 2 - 2));
         assert!(wide.spot.low() <= 8_910_000_000_000_000_000 && wide.spot.high().unwrap() >= 9_090_000_000_000_000_000);
         // A real feed stays on the fast path.
-        let usdc = OraclePrice { price: 100_000_000, conf: 10_000, expo: -8, publish_time: 0, ema_price: 100_000_000, ema_conf: 10_000 };
+        let usdc = OraclePrice {
+            price: 100_000_000,
+            conf: 10_000,
+            expo: -8,
+            publish_time: 0,
+            ema_price: 100_000_000,
+            ema_conf: 10_000,
+        };
         assert_eq!(Bands::new(&usdc, 100, 6).unwrap().center_rounding, 0);
     }
 

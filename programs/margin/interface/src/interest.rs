@@ -132,9 +132,11 @@ impl Pool {
         let borrow_value = self.borrow_share_value();
         // Index growth: borrow_value * (rate * elapsed) / (RATE_ONE * year), rounded
         // up, in one 256-bit product (rate * elapsed < 2^64 * 2^63).
-        let (quotient, rest) = U256::mul(borrow_value, fixed::mul_64x64(rate, elapsed)).div_rem(RATE_ONE * SECONDS_PER_YEAR);
+        let (quotient, rest) =
+            U256::mul(borrow_value, fixed::mul_64x64(rate, elapsed)).div_rem(RATE_ONE * SECONDS_PER_YEAR);
         let headroom = MAX_SHARE_VALUE - borrow_value;
-        let growth = quotient.to_u128().and_then(|g| g.checked_add((rest != 0) as u128)).map_or(headroom, |g| g.min(headroom));
+        let growth =
+            quotient.to_u128().and_then(|g| g.checked_add((rest != 0) as u128)).map_or(headroom, |g| g.min(headroom));
         let shares = self.total_borrow_shares as u128;
 
         // Interest in native units Q64.64 = debt shares * index growth (< 2^192).
@@ -229,8 +231,12 @@ mod tests {
     /// A pool with a flat curve at `rate_bps`, 10% protocol and 5% insurance fee.
     fn pool(rate_bps: u32, borrow_shares: u64, deposit_shares: u64) -> Pool {
         let mut pool = Pool::zeroed();
-        pool.config.rate_curve =
-            RateCurve { base_rate_bps: rate_bps, kink_utilization_bps: [1, 2, 3], kink_rate_bps: [rate_bps; 3], max_rate_bps: rate_bps };
+        pool.config.rate_curve = RateCurve {
+            base_rate_bps: rate_bps,
+            kink_utilization_bps: [1, 2, 3],
+            kink_rate_bps: [rate_bps; 3],
+            max_rate_bps: rate_bps,
+        };
         pool.config.protocol_fee_bps = 1_000;
         pool.config.insurance_fee_bps = 500;
         pool.total_borrow_shares = borrow_shares;

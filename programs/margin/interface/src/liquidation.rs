@@ -199,7 +199,8 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
 
     // Target: health may rise to target_bps of the liabilities, no further. The
     // room and its repay value only cap the repay, so they saturate.
-    let target = mul_div_floor(input.maintenance_liabilities, liability.liquidation_target_bps as u64, BPS).unwrap_or(u128::MAX);
+    let target =
+        mul_div_floor(input.maintenance_liabilities, liability.liquidation_target_bps as u64, BPS).unwrap_or(u128::MAX);
     let room = target.saturating_add(input.maintenance_health.unsigned_abs());
     let value_to_target = mul_div_floor(room, BPS * BPS, gain).unwrap_or(u128::MAX);
     let repay_to_target = units_floor(value_to_target, liability_price);
@@ -263,10 +264,12 @@ impl Sizing<'_> {
         if repay_for_all <= repay as u128 {
             // The collateral binds: take all of it, split in the bonus proportions.
             let repay = (repay_for_all as u64).max(floor);
-            let to_liquidator = mul_div_floor(collateral as u128, BPS + liquidator_bonus, BPS + bonus).ok_or(OVERFLOW)?;
+            let to_liquidator =
+                mul_div_floor(collateral as u128, BPS + liquidator_bonus, BPS + bonus).ok_or(OVERFLOW)?;
             let to_liquidator = (to_liquidator as u64).min(collateral);
-            let liquidator_shares =
-                fixed::div_q64_floor(to_liquidator, input.deposit_share_value).ok_or(OVERFLOW)?.min(input.deposit_shares);
+            let liquidator_shares = fixed::div_q64_floor(to_liquidator, input.deposit_share_value)
+                .ok_or(OVERFLOW)?
+                .min(input.deposit_shares);
             return Ok(LiquidationPlan {
                 repay,
                 burned_debt_shares: burned_for(repay)?,
@@ -286,7 +289,8 @@ impl Sizing<'_> {
         let liquidator_value = mul_div_floor(value, BPS + liquidator_bonus, BPS).ok_or(OVERFLOW)?;
         let seized = units_floor(seized_value, input.asset_price).min(collateral);
         let to_liquidator = units_floor(liquidator_value, input.asset_price).min(seized);
-        let seized_shares = fixed::div_q64_floor(seized, input.deposit_share_value).ok_or(OVERFLOW)?.min(input.deposit_shares);
+        let seized_shares =
+            fixed::div_q64_floor(seized, input.deposit_share_value).ok_or(OVERFLOW)?.min(input.deposit_shares);
         let liquidator_shares =
             fixed::div_q64_floor(to_liquidator, input.deposit_share_value).ok_or(OVERFLOW)?.min(seized_shares);
         Ok(LiquidationPlan {
@@ -323,10 +327,12 @@ impl Sizing<'_> {
 /// units of Q64.64 per unit moved (the unit prices' own rounding). Values too large
 /// for the comparison count as improving: rounding is then irrelevant.
 fn improves(input: &LiquidationInput, collateral: u64, debt: u64, p: &LiquidationPlan) -> Result<bool, MarginError> {
-    let debt_after = fixed::mul_q64_ceil(input.borrow_shares - p.burned_debt_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
+    let debt_after =
+        fixed::mul_q64_ceil(input.borrow_shares - p.burned_debt_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
     let collateral_after =
         fixed::mul_q64_floor(input.deposit_shares - p.seized_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
-    let (freed, taken) = ((debt as u128).saturating_sub(debt_after), (collateral as u128).saturating_sub(collateral_after));
+    let (freed, taken) =
+        ((debt as u128).saturating_sub(debt_after), (collateral as u128).saturating_sub(collateral_after));
     let weighted = |units: u128, price: u128, weight: u16| {
         mul_wide(units as u64, price).and_then(|value| value.checked_mul(weight as u128))
     };
@@ -546,7 +552,11 @@ mod tests {
         let liability = config(8_000, 11_000, (500, 500), 2_000);
         let at = input(&asset, &liability);
         assert!(plan(&at).is_ok());
-        for empty in [LiquidationInput { deposit_shares: 0, ..at }, LiquidationInput { borrow_shares: 0, ..at }, LiquidationInput { max_repay: 0, ..at }] {
+        for empty in [
+            LiquidationInput { deposit_shares: 0, ..at },
+            LiquidationInput { borrow_shares: 0, ..at },
+            LiquidationInput { max_repay: 0, ..at },
+        ] {
             assert_eq!(plan(&empty), Err(MarginError::NothingToLiquidate));
         }
         assert_eq!(plan(&LiquidationInput { maintenance_health: 0, ..at }), Err(MarginError::NotLiquidatable));
@@ -613,7 +623,11 @@ mod tests {
         fn bits(&mut self, max_bits: u32) -> u128 {
             let width = self.range(0, max_bits as u64) as u32;
             let wide = ((self.next() as u128) << 64) | self.next() as u128;
-            if width == 0 { 0 } else { wide >> (128 - width) }
+            if width == 0 {
+                0
+            } else {
+                wide >> (128 - width)
+            }
         }
     }
 
@@ -655,7 +669,11 @@ mod tests {
             // Share values in [1, 9): half of them exactly whole.
             let mut share_value = || {
                 let whole = ONE * rng.range(1, 8) as u128;
-                if rng.next() & 1 == 0 { whole } else { whole + (rng.next() as u128) }
+                if rng.next() & 1 == 0 {
+                    whole
+                } else {
+                    whole + (rng.next() as u128)
+                }
             };
             let (deposit_share_value, borrow_share_value) = (share_value(), share_value());
             let at = LiquidationInput {
@@ -695,17 +713,27 @@ mod tests {
             assert_eq!(p.bonus_bps, bonus_bps(&asset, at.maintenance_health, at.maintenance_liabilities));
             assert!(p.repay >= 1 && p.repay <= debt && p.repay <= max_repay, "round {round}: {p:?}");
             assert!(p.to_liquidator <= p.seized && p.seized <= collateral, "round {round}: {p:?}");
-            assert!(p.liquidator_shares <= p.seized_shares && p.seized_shares <= at.deposit_shares, "round {round}: {p:?}");
+            assert!(
+                p.liquidator_shares <= p.seized_shares && p.seized_shares <= at.deposit_shares,
+                "round {round}: {p:?}"
+            );
             assert!(p.burned_debt_shares <= at.borrow_shares, "round {round}: {p:?}");
             // The shares are worth no more than the units they were sized from.
-            assert!(fixed::mul_q64_floor(p.seized_shares, deposit_share_value).unwrap() <= p.seized as u128 || p.seized == collateral);
-            assert!(fixed::mul_q64_floor(p.burned_debt_shares, borrow_share_value).unwrap() <= p.repay as u128 || p.repay == debt);
+            assert!(
+                fixed::mul_q64_floor(p.seized_shares, deposit_share_value).unwrap() <= p.seized as u128
+                    || p.seized == collateral
+            );
+            assert!(
+                fixed::mul_q64_floor(p.burned_debt_shares, borrow_share_value).unwrap() <= p.repay as u128
+                    || p.repay == debt
+            );
             // Health at settlement prices strictly rises, rounding included.
             let (gained, lost) = health_change(&at, &p);
             assert!(gained > lost, "round {round}: {p:?} for {at:?}");
             // seized * P_a <= repay * P_l * (1 + b): the liquidatee pays at most the bonus.
             let seized_value = mul256(p.seized as u128 * BPS as u128, at.asset_price);
-            let repay_value = |units: u64, bonus: u128| mul256(units as u128 * (BPS as u128 + bonus), at.liability_price);
+            let repay_value =
+                |units: u64, bonus: u128| mul256(units as u128 * (BPS as u128 + bonus), at.liability_price);
             assert!(seized_value <= repay_value(p.repay, bonus), "round {round}: {p:?} for {at:?}");
             let liquidator_bonus = bonus * (BPS as u128 - asset.liquidation_insurance_share_bps as u128) / BPS as u128;
             let liquidator_value = mul256(p.to_liquidator as u128 * BPS as u128, at.asset_price);
@@ -718,7 +746,10 @@ mod tests {
                 assert!(at_floor || repay_value(p.repay - 1, bonus) < seized_value, "round {round}: {p:?} for {at:?}");
             } else {
                 // Otherwise the liquidatee gives the full bonus, less under one unit.
-                assert!(mul256((p.seized as u128 + 1) * BPS as u128, at.asset_price) > repay_value(p.repay, bonus), "round {round}");
+                assert!(
+                    mul256((p.seized as u128 + 1) * BPS as u128, at.asset_price) > repay_value(p.repay, bonus),
+                    "round {round}"
+                );
             }
             if !at_floor {
                 // Above the floor the repay never lifts health past the target.

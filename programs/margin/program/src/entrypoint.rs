@@ -13,13 +13,9 @@ pinocchio::default_allocator!();
 pinocchio::nostd_panic_handler!();
 
 /// Decodes the instruction and runs its processor.
-pub fn process_instruction(
-    program_id: &Address,
-    accounts: &mut [AccountView],
-    data: &[u8],
-) -> ProgramResult {
-    let instruction = MarginInstruction::try_from_slice(data)
-        .map_err(|_| ProgramError::from(MarginError::InvalidInstruction))?;
+pub fn process_instruction(program_id: &Address, accounts: &mut [AccountView], data: &[u8]) -> ProgramResult {
+    let instruction =
+        MarginInstruction::try_from_slice(data).map_err(|_| ProgramError::from(MarginError::InvalidInstruction))?;
     match instruction {
         // 0
         MarginInstruction::InitGroup { seed, fee_destination, bump, config_delay_secs } => {
@@ -48,17 +44,11 @@ pub fn process_instruction(
             processor::open_margin_account::process(program_id, accounts, index, kind, bump)
         }
         // 7
-        MarginInstruction::CloseMarginAccount => {
-            processor::close_margin_account::process(program_id, accounts)
-        }
+        MarginInstruction::CloseMarginAccount => processor::close_margin_account::process(program_id, accounts),
         // 8
-        MarginInstruction::Deposit { amount } => {
-            processor::deposit::process(program_id, accounts, amount)
-        }
+        MarginInstruction::Deposit { amount } => processor::deposit::process(program_id, accounts, amount),
         // 9
-        MarginInstruction::Withdraw { amount, all } => {
-            processor::withdraw::process(program_id, accounts, amount, all)
-        }
+        MarginInstruction::Withdraw { amount, all } => processor::withdraw::process(program_id, accounts, amount, all),
         // 10
         MarginInstruction::AccrueInterest => processor::accrue_interest::process(program_id, accounts),
         // 11

@@ -216,15 +216,16 @@ impl OracleConfig {
     /// Known kind, positive age limit, confidence limit within 100%, multiplier
     /// within [`MAX_CONFIDENCE_MULTIPLIER_PCT`].
     pub fn validate(&self) -> Result<(), MarginError> {
-        let ok = self.confidence_multiplier_pct <= MAX_CONFIDENCE_MULTIPLIER_PCT && match self.kind {
-            k if k == OracleKind::None as u8 => true,
-            k if k == OracleKind::PythLegacy as u8 || k == OracleKind::PythPull as u8 => {
-                self.max_age_secs > 0
-                    && self.max_confidence_bps as u64 <= BPS
-                    && self.require_full_verification <= 1
-            }
-            _ => false,
-        };
+        let ok = self.confidence_multiplier_pct <= MAX_CONFIDENCE_MULTIPLIER_PCT
+            && match self.kind {
+                k if k == OracleKind::None as u8 => true,
+                k if k == OracleKind::PythLegacy as u8 || k == OracleKind::PythPull as u8 => {
+                    self.max_age_secs > 0
+                        && self.max_confidence_bps as u64 <= BPS
+                        && self.require_full_verification <= 1
+                }
+                _ => false,
+            };
         if ok {
             Ok(())
         } else {
@@ -312,14 +313,12 @@ impl Pool {
 
     /// Total deposits, native units, rounded down.
     pub fn total_deposits(&self) -> Result<u128, MarginError> {
-        fixed::mul_q64_floor(self.total_deposit_shares, self.deposit_share_value())
-            .ok_or(MarginError::MathOverflow)
+        fixed::mul_q64_floor(self.total_deposit_shares, self.deposit_share_value()).ok_or(MarginError::MathOverflow)
     }
 
     /// Total debt, native units, rounded up.
     pub fn total_debt(&self) -> Result<u128, MarginError> {
-        fixed::mul_q64_ceil(self.total_borrow_shares, self.borrow_share_value())
-            .ok_or(MarginError::MathOverflow)
+        fixed::mul_q64_ceil(self.total_borrow_shares, self.borrow_share_value()).ok_or(MarginError::MathOverflow)
     }
 
     /// Uncollected protocol fees, whole native units (rounded down).
@@ -355,7 +354,12 @@ mod tests {
     /// A valid config (the client's default shape).
     fn valid() -> PoolConfig {
         let mut config = PoolConfig::zeroed();
-        config.rate_curve = RateCurve { base_rate_bps: 0, kink_utilization_bps: [5_000, 8_000, 9_000], kink_rate_bps: [400, 1_000, 3_000], max_rate_bps: 15_000 };
+        config.rate_curve = RateCurve {
+            base_rate_bps: 0,
+            kink_utilization_bps: [5_000, 8_000, 9_000],
+            kink_rate_bps: [400, 1_000, 3_000],
+            max_rate_bps: 15_000,
+        };
         config.oracle.confidence_multiplier_pct = 100;
         config.init_asset_weight_bps = 8_000;
         config.maint_asset_weight_bps = 8_500;
@@ -395,7 +399,9 @@ mod tests {
 
     #[test]
     fn penalty_and_confidence_multiplier_caps() {
-        let penalty = |max: u16| with(|c| (c.init_asset_weight_bps, c.maint_asset_weight_bps, c.liquidation_penalty_max_bps) = (0, 0, max));
+        let penalty = |max: u16| {
+            with(|c| (c.init_asset_weight_bps, c.maint_asset_weight_bps, c.liquidation_penalty_max_bps) = (0, 0, max))
+        };
         assert_eq!(penalty(MAX_LIQUIDATION_PENALTY_BPS), Ok(()));
         assert_eq!(penalty(MAX_LIQUIDATION_PENALTY_BPS + 1), Err(MarginError::InvalidConfig));
         let multiplier = |pct: u16| with(|c| c.oracle.confidence_multiplier_pct = pct);

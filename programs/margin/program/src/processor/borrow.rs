@@ -3,9 +3,9 @@
 //! health after.
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
     fixed,
+    fixed::key_eq,
     state::{AccountKind, OracleKind, ISOLATED_DEBT_SLOT},
 };
 use pinocchio::{AccountView, Address, ProgramResult};

@@ -4,8 +4,8 @@
 //! cannot bring the old state back.
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
+    fixed::key_eq,
     state::{MarginAccountMut, CLOSED_DISCRIMINATOR},
 };
 use pinocchio::{AccountView, Address, ProgramResult};

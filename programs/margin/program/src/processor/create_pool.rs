@@ -2,9 +2,9 @@
 //! authority PDA. One pool per mint per group (the PDA enforces it).
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
     fixed,
+    fixed::key_eq,
     health::MAX_DECIMALS,
     pda::{POOL_SEED, VAULT_AUTHORITY_SEED, VAULT_SEED},
     state::{AccountType, Group, Pool, PoolConfig, PoolStatus, LAYOUT_VERSION},
@@ -23,7 +23,12 @@ use super::shared::{
 };
 use crate::validate::{key, load_mut, require_canonical_pda, require_signer, require_writable};
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &PoolConfig, bumps: [u8; 3]) -> ProgramResult {
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    config: &PoolConfig,
+    bumps: [u8; 3],
+) -> ProgramResult {
     let [payer, admin, group, pool, mint, vault, vault_authority, token_program, _system_program, ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
@@ -62,13 +67,28 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &Pool
     }
     let [pool_bump, vault_bump, authority_bump] = bumps;
     let pool_key = *pool.address();
-    require_canonical_pda(&[POOL_SEED, group.address().as_ref(), mint.address().as_ref()], pool_bump, program_id, &pool_key)?;
+    require_canonical_pda(
+        &[POOL_SEED, group.address().as_ref(), mint.address().as_ref()],
+        pool_bump,
+        program_id,
+        &pool_key,
+    )?;
     require_canonical_pda(&[VAULT_SEED, pool_key.as_ref()], vault_bump, program_id, vault.address())?;
-    require_canonical_pda(&[VAULT_AUTHORITY_SEED, pool_key.as_ref()], authority_bump, program_id, vault_authority.address())?;
+    require_canonical_pda(
+        &[VAULT_AUTHORITY_SEED, pool_key.as_ref()],
+        authority_bump,
+        program_id,
+        vault_authority.address(),
+    )?;
     let (vault_key, authority_key) = (*vault.address(), *vault_authority.address());
 
     let bump = [pool_bump];
-    let pool_seeds = [Seed::from(POOL_SEED), Seed::from(group.address().as_ref()), Seed::from(mint.address().as_ref()), Seed::from(&bump)];
+    let pool_seeds = [
+        Seed::from(POOL_SEED),
+        Seed::from(group.address().as_ref()),
+        Seed::from(mint.address().as_ref()),
+        Seed::from(&bump),
+    ];
     create_pda_account(payer, pool, Pool::LEN, program_id, &Signer::from(&pool_seeds))?;
 
     let bump = [vault_bump];

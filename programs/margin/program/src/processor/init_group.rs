@@ -36,7 +36,12 @@ pub fn process(
     let seed_bytes = seed.to_le_bytes();
     require_canonical_pda(&[GROUP_SEED, admin.address().as_ref(), &seed_bytes], bump, program_id, group.address())?;
     let bump_bytes = [bump];
-    let seeds = [Seed::from(GROUP_SEED), Seed::from(admin.address().as_ref()), Seed::from(&seed_bytes), Seed::from(&bump_bytes)];
+    let seeds = [
+        Seed::from(GROUP_SEED),
+        Seed::from(admin.address().as_ref()),
+        Seed::from(&seed_bytes),
+        Seed::from(&bump_bytes),
+    ];
     create_pda_account(payer, group, Group::LEN, program_id, &Signer::from(&seeds))?;
 
     let mut data = group.try_borrow_mut()?;
@@ -51,4 +56,3 @@ pub fn process(
     state.config_delay_secs = config_delay_secs;
     Ok(())
 }
-

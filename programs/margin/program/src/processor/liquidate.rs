@@ -73,7 +73,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
             return Err(MarginError::HealthAccountCount.into());
         }
         let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
-        let before = viewed_account_health(program_id, &account, liquidatee_health, timestamp, MAINTENANCE, Unpriced::ZeroAll)?;
+        let before =
+            viewed_account_health(program_id, &account, liquidatee_health, timestamp, MAINTENANCE, Unpriced::ZeroAll)?;
         if before.maintenance >= 0 {
             return Err(MarginError::NotLiquidatable.into());
         }
@@ -150,7 +151,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     }
 
     // The liquidatee must be strictly better off (the target cap is built into the plan).
-    let after = account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels, Unpriced::ZeroAll)?;
+    let after =
+        account_health(program_id, liquidatee, liquidatee_health_accounts, timestamp, levels, Unpriced::ZeroAll)?;
     if after.maintenance <= before.maintenance {
         return Err(MarginError::LiquidationDidNotImprove.into());
     }
@@ -158,13 +160,20 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         let mut data = load_margin_bytes_mut(program_id, liquidatee)?;
         let mut victim = MarginAccountMut::view(&mut data).map_err(layout_error)?;
         // The later slot first, so the earlier index stays valid.
-        let (first, second) = if asset_slot > liability_slot { (asset_slot, liability_slot) } else { (liability_slot, asset_slot) };
+        let (first, second) =
+            if asset_slot > liability_slot { (asset_slot, liability_slot) } else { (liability_slot, asset_slot) };
         victim.release_if_empty(first);
         victim.release_if_empty(second);
     }
     if has_debt(liquidator_margin)? {
-        let health =
-            account_health(program_id, liquidator_margin, liquidator_health_accounts, timestamp, INITIAL, Unpriced::ZeroDeposits)?;
+        let health = account_health(
+            program_id,
+            liquidator_margin,
+            liquidator_health_accounts,
+            timestamp,
+            INITIAL,
+            Unpriced::ZeroDeposits,
+        )?;
         if health.initial < 0 {
             return Err(MarginError::InsufficientHealth.into());
         }

@@ -6,8 +6,8 @@ use margin_interface::{
     fixed::key_eq,
     pda::MARGIN_ACCOUNT_SEED,
     state::{
-        AccountKind, Group, MarginAccountHeader, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT,
-        ISOLATED_DEBT_SLOT, LAYOUT_VERSION,
+        AccountKind, Group, MarginAccountHeader, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT, ISOLATED_DEBT_SLOT,
+        LAYOUT_VERSION,
     },
 };
 use pinocchio::{
@@ -16,7 +16,9 @@ use pinocchio::{
 };
 
 use super::shared::accounts::create_pda_account;
-use crate::validate::{key, layout_error, load, require_canonical_pda, require_distinct, require_signer, require_writable};
+use crate::validate::{
+    key, layout_error, load, require_canonical_pda, require_distinct, require_signer, require_writable,
+};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, kind: u8, bump: u8) -> ProgramResult {
     let [payer, owner, group, margin, _system_program, rest @ ..] = accounts else {

@@ -71,7 +71,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
         }
         // Insolvent at spot (debts priced, unpriced deposits at zero): a solvent
         // account with dust on both sides is not anyone's to sweep.
-        let health = viewed_account_health(program_id, &account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
+        let health =
+            viewed_account_health(program_id, &account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
         if health.equity >= 0 {
             return Err(MarginError::NotBankrupt.into());
         }

@@ -1,8 +1,7 @@
 //! `set_group_pause` (admin): stops or resumes every user action in the group
 //! (repay and liquidation stay open once they exist).
 
-use margin_interface::{
-    error::MarginError, fixed::key_eq, state::Group};
+use margin_interface::{error::MarginError, fixed::key_eq, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};

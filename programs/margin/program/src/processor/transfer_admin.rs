@@ -1,8 +1,7 @@
 //! Two-step admin transfer: the admin proposes, the proposed key accepts. A typo in
 //! the new key cannot lock the group, because nothing changes until it signs.
 
-use margin_interface::{
-    error::MarginError, fixed::key_eq, state::Group};
+use margin_interface::{error::MarginError, fixed::key_eq, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use crate::validate::{key, load_mut, require_signer};

@@ -22,7 +22,12 @@ use super::shared::{
 };
 use crate::validate::{key, load, load_mut, require_canonical_pda, require_writable};
 
-pub fn process(program_id: &Address, accounts: &mut [AccountView], config: &PoolConfig, pending_bump: u8) -> ProgramResult {
+pub fn process(
+    program_id: &Address,
+    accounts: &mut [AccountView],
+    config: &PoolConfig,
+    pending_bump: u8,
+) -> ProgramResult {
     let [admin, group, pool, pending, _system_program, ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };

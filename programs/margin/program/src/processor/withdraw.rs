@@ -43,7 +43,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         };
         let held = context.account()?.positions[slot].deposit_shares;
         let (shares, amount) = if all {
-            let amount = u64::try_from(fixed::mul_q64_floor(held, share_value).ok_or(overflow)?).map_err(|_| overflow)?;
+            let amount =
+                u64::try_from(fixed::mul_q64_floor(held, share_value).ok_or(overflow)?).map_err(|_| overflow)?;
             (held, amount)
         } else {
             (fixed::div_q64_ceil(amount, share_value).ok_or(overflow)?, amount)

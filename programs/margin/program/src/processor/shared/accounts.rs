@@ -32,7 +32,8 @@ pub fn create_pda_account(
 pub fn close_program_account(account: &mut AccountView, destination: &mut AccountView) -> Result<(), ProgramError> {
     account.try_borrow_mut()?[..8].copy_from_slice(&margin_interface::state::CLOSED_DISCRIMINATOR);
     let lamports = account.lamports();
-    let credited = destination.lamports().checked_add(lamports).ok_or(margin_interface::error::MarginError::MathOverflow)?;
+    let credited =
+        destination.lamports().checked_add(lamports).ok_or(margin_interface::error::MarginError::MathOverflow)?;
     destination.set_lamports(credited);
     account.set_lamports(0);
     account.close()

@@ -1,8 +1,8 @@
 //! The admin gate used by every admin instruction.
 
 use margin_interface::{
-    fixed::key_eq,
     error::MarginError,
+    fixed::key_eq,
     state::{Group, Pool},
 };
 use pinocchio::{

@@ -113,4 +113,3 @@ pub fn read_pool_oracle(pool: &Pool, oracle: &AccountView, now: i64) -> Result<O
     }
     Ok(price)
 }
-

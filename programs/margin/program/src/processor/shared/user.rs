@@ -7,11 +7,7 @@ use margin_interface::{
     fixed::key_eq,
     state::{AccountKind, Group, MarginAccountMut, OracleKind, Pool, ISOLATED_COLLATERAL_SLOT},
 };
-use pinocchio::{
-    account::RefMut,
-    error::ProgramError,
-    AccountView, Address,
-};
+use pinocchio::{account::RefMut, error::ProgramError, AccountView, Address};
 
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
