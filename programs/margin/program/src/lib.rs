@@ -4,6 +4,7 @@
 #![no_std]
 
 pub mod entrypoint;
+pub mod loaders;
 pub mod processor;
 pub mod sysvar;
 pub mod validate;

@@ -89,7 +89,7 @@ pub fn load_margin_bytes_mut<'a>(
 ) -> Result<RefMut<'a, [u8]>, ProgramError> {
     require_program_owned(program_id, account)?;
     require_writable(account)?;
-    Ok(account.try_borrow_mut()?)
+    account.try_borrow_mut()
 }
 
 /// Address bytes as the interface's plain array.

@@ -5,7 +5,7 @@
 use margin_interface::{
     error::MarginError,
     fixed::key_eq,
-    state::{Group, PendingPoolConfig, Pool},
+    state::{Group, PendingPoolConfig},
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
@@ -13,7 +13,8 @@ use super::{
     shared::{accounts::close_program_account, now},
     update_pool_config::check_pending_for,
 };
-use crate::validate::{key, load, load_mut, require_writable};
+use crate::loaders::pool_in_group_mut;
+use crate::validate::{key, load, require_writable};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
     let [group, pool, pending, rent_destination, ..] = accounts else {
@@ -35,10 +36,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     };
     config.validate()?;
     {
-        let mut pool_state = load_mut::<Pool>(program_id, pool)?;
-        if !key_eq(&pool_state.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
+        let mut pool_state = pool_in_group_mut(program_id, pool, group)?;
         pool_state.accrue(timestamp)?;
         pool_state.config = config;
     }

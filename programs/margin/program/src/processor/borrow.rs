@@ -2,19 +2,14 @@
 //! round up; pool status, borrow cap and liquidity are checked before, Initial
 //! health after.
 
-use margin_interface::{
-    error::MarginError,
-    fixed,
-    fixed::key_eq,
-    state::{AccountKind, OracleKind, ISOLATED_DEBT_SLOT},
-};
+use margin_interface::{error::MarginError, fixed, state::OracleKind};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     health::require_initial_health,
     now,
     token::{check_token_accounts, transfer_out},
-    user::{load_user_context, PauseRule},
+    user::{add_debt, load_user_context, PauseRule},
 };
 use crate::validate::key;
 
@@ -53,17 +48,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     pool_state.total_borrow_shares = pool_state.total_borrow_shares.checked_add(shares).ok_or(overflow)?;
     let pool_snapshot = *pool_state;
 
-    let mut account = context.account()?;
-    let slot = match account.header.kind() {
-        AccountKind::Isolated if key_eq(&account.positions[ISOLATED_DEBT_SLOT].pool, &pool_key) => ISOLATED_DEBT_SLOT,
-        AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
-        AccountKind::Cross => account.find_or_open(&pool_key).ok_or(MarginError::PositionsFull)?,
-    };
-    let position = &mut account.positions[slot];
-    if position.deposit_shares != 0 {
-        return Err(MarginError::DepositOutstanding.into());
-    }
-    position.borrow_shares = position.borrow_shares.checked_add(shares).ok_or(overflow)?;
+    add_debt(&mut context.account()?, &pool_key, shares)?;
     drop(context);
 
     require_initial_health(program_id, margin, health_accounts, timestamp)?;

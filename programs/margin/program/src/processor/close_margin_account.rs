@@ -3,14 +3,11 @@
 //! to the system program, so lamports sent to it later in the same transaction
 //! cannot bring the old state back.
 
-use margin_interface::{
-    error::MarginError,
-    fixed::key_eq,
-    state::{MarginAccountMut, CLOSED_DISCRIMINATOR},
-};
+use margin_interface::error::MarginError;
 use pinocchio::{AccountView, Address, ProgramResult};
 
-use crate::validate::{key, layout_error, load_margin_bytes_mut, require_distinct, require_signer, require_writable};
+use crate::loaders::margin_owned_by_mut;
+use crate::validate::{require_distinct, require_signer, require_writable};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
     let [owner, margin, destination, ..] = accounts else {
@@ -20,15 +17,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     require_writable(destination)?;
     require_distinct(margin, destination)?;
     {
-        let mut data = load_margin_bytes_mut(program_id, margin)?;
-        let account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
-        if !key_eq(&account.header.owner, key(owner)) {
-            return Err(MarginError::Unauthorized.into());
-        }
+        let mut guard = margin_owned_by_mut(program_id, margin, owner)?;
+        let account = guard.view()?;
         if account.positions.iter().any(|position| !position.is_empty()) {
             return Err(MarginError::AccountNotEmpty.into());
         }
-        data[..8].copy_from_slice(&CLOSED_DISCRIMINATOR);
+        guard.close();
     }
     let lamports = margin.lamports();
     destination.set_lamports(destination.lamports().checked_add(lamports).ok_or(MarginError::MathOverflow)?);

@@ -2,11 +2,11 @@
 //! native units, to a token account owned by the group's fee destination. Never
 //! touches the liquidity that depositors can withdraw.
 
+use crate::loaders::pool_as_admin;
 use margin_interface::{error::MarginError, fixed, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
-    admin::load_pool_as_admin,
     now,
     token::{check_mint, check_token_program, check_user_token_account, check_vault, token_amount, transfer_out},
 };
@@ -18,7 +18,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     };
     let pool_key = *key(pool);
     let fee_destination = load::<Group>(program_id, group)?.fee_destination;
-    let mut pool = load_pool_as_admin(program_id, admin, group, pool)?;
+    let mut pool = pool_as_admin(program_id, admin, group, pool)?;
     check_vault(&pool, vault)?;
     check_mint(&pool, mint)?;
     check_token_program(&pool, token_program)?;

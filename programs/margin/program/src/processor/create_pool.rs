@@ -7,7 +7,7 @@ use margin_interface::{
     fixed::key_eq,
     health::MAX_DECIMALS,
     pda::{POOL_SEED, VAULT_AUTHORITY_SEED, VAULT_SEED},
-    state::{AccountType, Group, Pool, PoolConfig, PoolStatus, LAYOUT_VERSION},
+    state::{AccountType, Pool, PoolConfig, PoolStatus, LAYOUT_VERSION},
     SPL_TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID,
 };
 use pinocchio::{
@@ -21,7 +21,8 @@ use super::shared::{
     now,
     token::{MINT_DECIMALS, MINT_IS_INITIALIZED, MINT_LEN, TOKEN_ACCOUNT_LEN},
 };
-use crate::validate::{key, load_mut, require_canonical_pda, require_signer, require_writable};
+use crate::loaders::group_as_admin_mut;
+use crate::validate::{key, require_canonical_pda, require_signer, require_writable};
 
 pub fn process(
     program_id: &Address,
@@ -38,10 +39,7 @@ pub fn process(
     require_writable(vault)?;
     config.validate()?;
     {
-        let mut group_state = load_mut::<Group>(program_id, group)?;
-        if !key_eq(&group_state.admin, key(admin)) {
-            return Err(MarginError::Unauthorized.into());
-        }
+        let mut group_state = group_as_admin_mut(program_id, admin, group)?;
         group_state.pool_count = group_state.pool_count.checked_add(1).ok_or(MarginError::MathOverflow)?;
     }
 

@@ -7,7 +7,7 @@ use margin_interface::{
     fixed::{self, key_eq},
     health::{settlement_unit_prices, Levels, Unpriced, INITIAL, MAINTENANCE},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
-    state::{Group, MarginAccount, MarginAccountMut, Pool},
+    state::{Group, MarginAccountMut, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
@@ -17,6 +17,7 @@ use super::shared::{
     token::{check_token_accounts, transfer_in},
     user::credit_deposit,
 };
+use crate::loaders::{pool_in_group_mut, read_margin_in_group, write_margin_of_owner};
 use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u64) -> ProgramResult {
@@ -34,52 +35,48 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
 
     // Accrue both pools and check they belong to the group.
     let liability_snapshot = {
-        let mut pool = load_mut::<Pool>(program_id, liability_pool)?;
-        if !key_eq(&pool.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
+        let mut pool = pool_in_group_mut(program_id, liability_pool, group)?;
         check_token_accounts(&pool, vault, mint, token_program, source)?;
         pool.accrue(timestamp)?;
         *pool
     };
     let asset_snapshot = {
-        let mut pool = load_mut::<Pool>(program_id, asset_pool)?;
-        if !key_eq(&pool.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
+        let mut pool = pool_in_group_mut(program_id, asset_pool, group)?;
         pool.accrue(timestamp)?;
         *pool
     };
 
     // The liquidatee: in the group, not the liquidator's own, holding both
     // positions, and below Maintenance health (judged with outages at zero).
-    let (liquidatee_health_accounts, liquidator_health_accounts, asset_slot, liability_slot, kind, before) = {
-        let data = liquidatee.try_borrow()?;
-        crate::validate::require_program_owned(program_id, liquidatee)?;
-        let account = MarginAccount::view(&data).map_err(layout_error)?;
-        if !key_eq(&account.header.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
-        if key_eq(&account.header.owner, key(liquidator)) {
-            return Err(MarginError::SelfLiquidation.into());
-        }
-        let asset_slot = account.find(&asset_key).ok_or(MarginError::PoolNotInAccount)?;
-        let liability_slot = account.find(&liability_key).ok_or(MarginError::PoolNotInAccount)?;
-        if account.positions[asset_slot].deposit_shares == 0 || account.positions[liability_slot].borrow_shares == 0 {
-            return Err(MarginError::PoolNotInAccount.into());
-        }
-        let health_count = account.active().len() * 2;
-        if rest.len() < health_count {
-            return Err(MarginError::HealthAccountCount.into());
-        }
-        let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
-        let before =
-            viewed_account_health(program_id, &account, liquidatee_health, timestamp, MAINTENANCE, Unpriced::ZeroAll)?;
-        if before.maintenance >= 0 {
-            return Err(MarginError::NotLiquidatable.into());
-        }
-        (liquidatee_health, liquidator_health, asset_slot, liability_slot, account.header.kind(), before)
-    };
+    let (liquidatee_health_accounts, liquidator_health_accounts, asset_slot, liability_slot, kind, before) =
+        read_margin_in_group(program_id, liquidatee, group, |account| {
+            if key_eq(&account.header.owner, key(liquidator)) {
+                return Err(MarginError::SelfLiquidation.into());
+            }
+            let asset_slot = account.find(&asset_key).ok_or(MarginError::PoolNotInAccount)?;
+            let liability_slot = account.find(&liability_key).ok_or(MarginError::PoolNotInAccount)?;
+            if account.positions[asset_slot].deposit_shares == 0 || account.positions[liability_slot].borrow_shares == 0
+            {
+                return Err(MarginError::PoolNotInAccount.into());
+            }
+            let health_count = account.active().len() * 2;
+            if rest.len() < health_count {
+                return Err(MarginError::HealthAccountCount.into());
+            }
+            let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
+            let before = viewed_account_health(
+                program_id,
+                &account,
+                liquidatee_health,
+                timestamp,
+                MAINTENANCE,
+                Unpriced::ZeroAll,
+            )?;
+            if before.maintenance >= 0 {
+                return Err(MarginError::NotLiquidatable.into());
+            }
+            Ok((liquidatee_health, liquidator_health, asset_slot, liability_slot, account.header.kind(), before))
+        })?;
     let levels: Levels = MAINTENANCE;
 
     // Settlement prices: the same oracle reads the health check just accepted, at
@@ -139,15 +136,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
 
     // The liquidator's account receives the collateral as a deposit.
     {
-        let mut data = load_margin_bytes_mut(program_id, liquidator_margin)?;
-        let mut account = MarginAccountMut::view(&mut data).map_err(layout_error)?;
-        if !key_eq(&account.header.owner, key(liquidator)) {
-            return Err(MarginError::Unauthorized.into());
-        }
-        if !key_eq(&account.header.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
-        credit_deposit(&mut account, &asset_key, &asset_snapshot, liquidator_shares)?;
+        write_margin_of_owner(program_id, liquidator_margin, liquidator, group, |account| {
+            credit_deposit(account, &asset_key, &asset_snapshot, liquidator_shares)
+        })?;
     }
 
     // The liquidatee must be strictly better off (the target cap is built into the plan).

@@ -3,10 +3,9 @@
 
 use margin_interface::{
     error::MarginError,
-    fixed::key_eq,
     pda::MARGIN_ACCOUNT_SEED,
     state::{
-        AccountKind, Group, MarginAccountHeader, MarginAccountMut, Pool, ISOLATED_COLLATERAL_SLOT, ISOLATED_DEBT_SLOT,
+        AccountKind, Group, MarginAccountHeader, MarginAccountMut, ISOLATED_COLLATERAL_SLOT, ISOLATED_DEBT_SLOT,
         LAYOUT_VERSION,
     },
 };
@@ -16,6 +15,7 @@ use pinocchio::{
 };
 
 use super::shared::accounts::create_pda_account;
+use crate::loaders::pool_in_group;
 use crate::validate::{
     key, layout_error, load, require_canonical_pda, require_distinct, require_signer, require_writable,
 };
@@ -41,9 +41,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], index: u16, k
             };
             require_distinct(collateral, debt).map_err(|_| MarginError::SamePool)?;
             for pool in [&*collateral, &*debt] {
-                if !key_eq(&load::<Pool>(program_id, pool)?.group, key(group)) {
-                    return Err(MarginError::WrongGroup.into());
-                }
+                pool_in_group(program_id, pool, group)?;
             }
             Some((*key(collateral), *key(debt)))
         }

@@ -17,7 +17,7 @@ use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
     health::{deposit_is_dust, Unpriced, EQUITY},
-    state::{Group, MarginAccount, MarginAccountMut, OracleKind, Pool},
+    state::{Group, MarginAccountMut, OracleKind, Pool},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
@@ -25,7 +25,8 @@ use super::shared::{
     health::{read_pool_oracle, viewed_account_health},
     now,
 };
-use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_program_owned};
+use crate::loaders::{pool_in_group_mut, read_margin_in_group};
+use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramResult {
     let [margin, group, pool, health_accounts @ ..] = accounts else {
@@ -37,13 +38,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     let overflow = MarginError::MathOverflow;
 
     // Which deposits remain, and are they all dust?
-    let dust_slots = {
-        require_program_owned(program_id, margin)?;
-        let data = margin.try_borrow()?;
-        let account = MarginAccount::view(&data).map_err(layout_error)?;
-        if !key_eq(&account.header.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
+    let dust_slots = read_margin_in_group(program_id, margin, group, |account| {
         let mut dust_slots = 0u16;
         for (slot, position) in account.active().iter().enumerate() {
             if position.deposit_shares == 0 {
@@ -53,10 +48,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
             if !key_eq(key(pool_account), &position.pool) {
                 return Err(MarginError::HealthAccountMismatch.into());
             }
-            let mut held = load_mut::<Pool>(program_id, pool_account)?;
-            if !key_eq(&held.group, key(group)) {
-                return Err(MarginError::WrongGroup.into());
-            }
+            let mut held = pool_in_group_mut(program_id, pool_account, group)?;
             if held.config.oracle.kind == OracleKind::None as u8 {
                 // Never counted as collateral (no oracle, and one can't be removed
                 // once set): it stays the owner's.
@@ -72,12 +64,12 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
         // Insolvent at spot (debts priced, unpriced deposits at zero): a solvent
         // account with dust on both sides is not anyone's to sweep.
         let health =
-            viewed_account_health(program_id, &account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
+            viewed_account_health(program_id, account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
         if health.equity >= 0 {
             return Err(MarginError::NotBankrupt.into());
         }
-        dust_slots
-    };
+        Ok(dust_slots)
+    })?;
 
     // Sweep the dust into each pool's insurance fund.
     {
@@ -97,10 +89,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
         }
     }
 
-    let mut pool = load_mut::<Pool>(program_id, pool)?;
-    if !key_eq(&pool.group, key(group)) {
-        return Err(MarginError::WrongGroup.into());
-    }
+    let mut pool = pool_in_group_mut(program_id, pool, group)?;
     pool.accrue(timestamp)?;
     let mut data = load_margin_bytes_mut(program_id, margin)?;
     let mut account = MarginAccountMut::view(&mut data).map_err(layout_error)?;

@@ -4,18 +4,17 @@
 use margin_interface::{error::MarginError, fixed::key_eq, state::Group};
 use pinocchio::{AccountView, Address, ProgramResult};
 
-use crate::validate::{key, load_mut, require_signer};
+use crate::{
+    loaders::group_as_admin_mut,
+    validate::{key, load_mut, require_signer},
+};
 
 /// `propose_admin`: records `new_admin` as pending (all zeros cancels).
 pub fn propose(program_id: &Address, accounts: &mut [AccountView], new_admin: [u8; 32]) -> ProgramResult {
     let [admin, group, ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
-    require_signer(admin)?;
-    let mut group = load_mut::<Group>(program_id, group)?;
-    if !key_eq(&group.admin, key(admin)) {
-        return Err(MarginError::Unauthorized.into());
-    }
+    let mut group = group_as_admin_mut(program_id, admin, group)?;
     group.pending_admin = new_admin;
     Ok(())
 }

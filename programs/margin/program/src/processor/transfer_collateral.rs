@@ -4,7 +4,7 @@
 use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
-    state::{Group, MarginAccountMut, Pool},
+    state::Group,
 };
 use pinocchio::{AccountView, Address, ProgramResult};
 
@@ -13,7 +13,8 @@ use super::shared::{
     now,
     user::credit_deposit,
 };
-use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
+use crate::loaders::{margin_in_group_mut, pool_in_group_mut};
+use crate::validate::{key, load, require_distinct, require_signer};
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
     let [owner, source, destination, group, pool, health_accounts @ ..] = accounts else {
@@ -29,24 +30,15 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     let timestamp = now()?;
     let overflow = MarginError::MathOverflow;
     {
-        let mut pool = load_mut::<Pool>(program_id, pool)?;
-        if !key_eq(&pool.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
+        let mut pool = pool_in_group_mut(program_id, pool, group)?;
         // Moving collateral adds borrowing power to the destination.
         pool.require_active()?;
         pool.accrue(timestamp)?;
         let share_value = pool.deposit_share_value();
 
-        let mut source_data = load_margin_bytes_mut(program_id, source)?;
-        let mut destination_data = load_margin_bytes_mut(program_id, destination)?;
-        let mut from = MarginAccountMut::view(&mut source_data).map_err(layout_error)?;
-        let mut to = MarginAccountMut::view(&mut destination_data).map_err(layout_error)?;
-        for account in [&from, &to] {
-            if !key_eq(&account.header.group, key(group)) {
-                return Err(MarginError::WrongGroup.into());
-            }
-        }
+        let mut source_guard = margin_in_group_mut(program_id, source, group)?;
+        let mut destination_guard = margin_in_group_mut(program_id, destination, group)?;
+        let (mut from, mut to) = (source_guard.view()?, destination_guard.view()?);
         if !key_eq(&from.header.owner, key(owner)) || !key_eq(&to.header.owner, key(owner)) {
             return Err(MarginError::NotSameOwner.into());
         }

@@ -17,10 +17,12 @@ use pinocchio::{
 
 use super::shared::{
     accounts::{close_program_account, create_pda_account},
-    admin::load_pool_as_admin,
     now,
 };
-use crate::validate::{key, load, load_mut, require_canonical_pda, require_writable};
+use crate::{
+    loaders::pool_as_admin,
+    validate::{key, load, load_mut, require_canonical_pda, require_writable},
+};
 
 pub fn process(
     program_id: &Address,
@@ -36,7 +38,7 @@ pub fn process(
     let timestamp = now()?;
     let pool_key = *pool.address();
     let immediate = {
-        let mut pool_state = load_pool_as_admin(program_id, admin, group, pool)?;
+        let mut pool_state = pool_as_admin(program_id, admin, group, pool)?;
         let current = pool_state.config;
         if config.oracle.kind == OracleKind::None as u8 && current.oracle.kind != OracleKind::None as u8 {
             return Err(MarginError::OracleCannotBeRemoved.into());

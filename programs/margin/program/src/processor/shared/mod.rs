@@ -1,7 +1,6 @@
 //! Logic shared by sibling instructions.
 
 pub mod accounts;
-pub mod admin;
 pub mod health;
 pub mod token;
 pub mod user;

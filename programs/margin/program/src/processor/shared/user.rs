@@ -5,11 +5,14 @@
 use margin_interface::{
     error::MarginError,
     fixed::key_eq,
-    state::{AccountKind, Group, MarginAccountMut, OracleKind, Pool, ISOLATED_COLLATERAL_SLOT},
+    state::{AccountKind, Group, MarginAccountMut, OracleKind, Pool, ISOLATED_COLLATERAL_SLOT, ISOLATED_DEBT_SLOT},
 };
 use pinocchio::{account::RefMut, error::ProgramError, AccountView, Address};
 
-use crate::validate::{key, layout_error, load, load_margin_bytes_mut, load_mut, require_distinct, require_signer};
+use crate::{
+    loaders::{margin_of_owner_mut, pool_in_group_mut, MarginAccountGuard},
+    validate::{load, require_distinct, require_signer},
+};
 
 /// Whether the instruction runs while the group is paused (only what raises
 /// health does: deposit, repay, liquidation).
@@ -21,14 +24,14 @@ pub enum PauseRule {
 
 /// Validated, writable views of a user's margin account and one pool.
 pub struct UserContext<'a> {
-    pub margin: RefMut<'a, [u8]>,
+    pub margin: MarginAccountGuard<'a>,
     pub pool: RefMut<'a, Pool>,
 }
 
 impl UserContext<'_> {
     /// The margin account viewed in place.
     pub fn account(&mut self) -> Result<MarginAccountMut<'_>, ProgramError> {
-        MarginAccountMut::view(&mut self.margin).map_err(layout_error)
+        self.margin.view()
     }
 }
 
@@ -49,20 +52,8 @@ pub fn load_user_context<'a>(
             return Err(MarginError::GroupPaused.into());
         }
     }
-    let mut margin = load_margin_bytes_mut(program_id, margin)?;
-    {
-        let account = MarginAccountMut::view(&mut margin).map_err(layout_error)?;
-        if !key_eq(&account.header.owner, key(owner)) {
-            return Err(MarginError::Unauthorized.into());
-        }
-        if !key_eq(&account.header.group, key(group)) {
-            return Err(MarginError::WrongGroup.into());
-        }
-    }
-    let pool = load_mut::<Pool>(program_id, pool)?;
-    if !key_eq(&pool.group, key(group)) {
-        return Err(MarginError::WrongGroup.into());
-    }
+    let margin = margin_of_owner_mut(program_id, margin, owner, group)?;
+    let pool = pool_in_group_mut(program_id, pool, group)?;
     Ok(UserContext { margin, pool })
 }
 
@@ -97,5 +88,22 @@ pub fn credit_deposit(
         return Err(MarginError::DebtOutstanding.into());
     }
     position.deposit_shares = position.deposit_shares.checked_add(shares).ok_or(MarginError::MathOverflow)?;
+    Ok(())
+}
+
+/// Adds `shares` of debt in the pool `pool_key` to `account`: the isolated debt
+/// slot, or a cross slot (found or opened); never in a position holding a deposit.
+/// The one place that decides where debt may land.
+pub fn add_debt(account: &mut MarginAccountMut, pool_key: &[u8; 32], shares: u64) -> Result<(), ProgramError> {
+    let slot = match account.header.kind() {
+        AccountKind::Isolated if key_eq(&account.positions[ISOLATED_DEBT_SLOT].pool, pool_key) => ISOLATED_DEBT_SLOT,
+        AccountKind::Isolated => return Err(MarginError::IsolatedPoolMismatch.into()),
+        AccountKind::Cross => account.find_or_open(pool_key).ok_or(MarginError::PositionsFull)?,
+    };
+    let position = &mut account.positions[slot];
+    if position.deposit_shares != 0 {
+        return Err(MarginError::DepositOutstanding.into());
+    }
+    position.borrow_shares = position.borrow_shares.checked_add(shares).ok_or(MarginError::MathOverflow)?;
     Ok(())
 }
