@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when missing:
-# the pinned nightly toolchain (with rust-src), the pinned sbpf-linker, libclang-dev.
+# the pinned nightly toolchain (with rust-src), rustfmt and clippy, the pinned
+# sbpf-linker, libclang-dev.
 set -euo pipefail
 
 NIGHTLY="nightly-2026-08-21"
@@ -14,6 +15,14 @@ if ! grep -q "^${NIGHTLY}" <<<"$toolchains"; then
 elif ! grep -q '^rust-src' <<<"$(rustup component list --toolchain "$NIGHTLY" --installed)"; then
     rustup component add rust-src --toolchain "$NIGHTLY"
 fi
+
+# The lint gate in scripts/test.sh runs rustfmt and clippy on the default toolchain.
+installed="$(rustup component list --installed)"
+for component in rustfmt clippy; do
+    if ! grep -q "^${component}" <<<"$installed"; then
+        rustup component add "$component"
+    fi
+done
 
 linker_version="$(sbpf-linker --version 2>/dev/null || true)"
 if ! grep -q "$SBPF_LINKER_VERSION" <<<"$linker_version"; then

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The full test suite: builds the SBF program, runs every workspace test against
+# The full test suite: format and lint gate, builds the SBF program, runs every workspace test against
 # target/deploy/margin.so in the embedded SVM, then the standalone legacy-Pyth
 # conformance crate (its own lockfile: it needs solana-program 1.18).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# Format and lint gate (cheap: the program and interface crates have small
+# dependency trees; clippy artifacts live beside the test build's).
+cargo fmt --all --check
+cargo clippy --locked -p margin-interface -p margin-program --all-targets -- -D warnings
 scripts/build-sbf.sh
 cargo test --workspace --locked
 cargo test --locked --manifest-path conformance/pyth-legacy/Cargo.toml --target-dir target/conformance

@@ -2,6 +2,9 @@
 //! cross margin accounts. `no_std`, pinocchio. Layouts, math and instruction
 //! encoding live in `margin-interface`, shared with the client.
 #![no_std]
+// Overflow and truncation are proven, not assumed: checked ops, or a local allow
+// whose comment states the bound.
+#![deny(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 
 pub mod entrypoint;
 pub mod loaders;

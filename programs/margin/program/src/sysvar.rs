@@ -26,8 +26,12 @@ pub fn minimum_balance(space: usize) -> Result<u64, ProgramError> {
         return Err(ProgramError::UnsupportedSysvar);
     }
     let threshold = f64::from_bits(rent[1]);
-    let per_year = (ACCOUNT_STORAGE_OVERHEAD + space as u64).checked_mul(rent[0]).ok_or(MarginError::MathOverflow)?;
-    Ok((per_year as f64 * threshold) as u64)
+    let bytes = ACCOUNT_STORAGE_OVERHEAD.checked_add(space as u64).ok_or(MarginError::MathOverflow)?;
+    let per_year = bytes.checked_mul(rent[0]).ok_or(MarginError::MathOverflow)?;
+    // A float-to-integer `as` saturates (no UB); rent-exempt balances fit u64.
+    #[allow(clippy::cast_possible_truncation)]
+    let lamports = (per_year as f64 * threshold) as u64;
+    Ok(lamports)
 }
 
 // The per-sysvar syscalls are deprecated in favour of `sol_get_sysvar`, but they are

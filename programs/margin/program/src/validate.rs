@@ -117,8 +117,10 @@ pub fn require_canonical_pda<const N: usize>(
     if !key_eq(derived.as_array(), expected.as_array()) || solana_address::bytes_are_curve_point(expected) {
         return Err(MarginError::InvalidPda.into());
     }
-    for higher in (bump as u16 + 1)..=u8::MAX as u16 {
-        let candidate = Address::derive_address(seeds, Some(higher as u8), program_id);
+    let mut higher = bump;
+    while higher < u8::MAX {
+        higher = higher.wrapping_add(1); // below u8::MAX: no wrap
+        let candidate = Address::derive_address(seeds, Some(higher), program_id);
         if !solana_address::bytes_are_curve_point(candidate) {
             return Err(MarginError::NonCanonicalBump.into());
         }

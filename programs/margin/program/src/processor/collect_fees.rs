@@ -31,11 +31,13 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     // what the vault holds beyond what depositors can withdraw.
     let reserved = pool.total_deposits()?.saturating_sub(pool.total_debt()?);
     let spare = (token_amount(vault)? as u128).saturating_sub(reserved);
-    let amount = (pool.protocol_fees_native() as u128).min(spare) as u64;
+    // At most the fees in native units, a u64.
+    let amount = pool.protocol_fees_native().min(u64::try_from(spare).unwrap_or(u64::MAX));
     if amount == 0 {
         return Err(MarginError::ZeroAmount.into());
     }
-    let remaining = fixed::load(&pool.protocol_fees) - ((amount as u128) << 64);
+    let remaining =
+        fixed::load(&pool.protocol_fees).checked_sub((amount as u128) << 64).ok_or(MarginError::MathOverflow)?;
     pool.protocol_fees = fixed::store(remaining);
     let snapshot = *pool;
     drop(pool);

@@ -59,14 +59,14 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
             {
                 return Err(MarginError::PoolNotInAccount.into());
             }
-            let health_count = account.active().len() * 2;
+            let health_count = account.active().len().saturating_mul(2);
             if rest.len() < health_count {
                 return Err(MarginError::HealthAccountCount.into());
             }
             let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
             let before = viewed_account_health(
                 program_id,
-                &account,
+                account,
                 liquidatee_health,
                 timestamp,
                 MAINTENANCE,
@@ -83,7 +83,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     // spot (the confidence band only widens health, never the amounts exchanged).
     // An unpriced asset or debt (an outage) fails here: it cannot be settled.
     let price_of = |pool: &Pool, slot: usize| -> Result<(u128, u128), ProgramError> {
-        let oracle = &liquidatee_health_accounts[slot * 2 + 1];
+        let oracle = liquidatee_health_accounts
+            .get(slot.saturating_mul(2).saturating_add(1))
+            .ok_or(MarginError::HealthAccountCount)?;
         let price = read_pool_oracle(pool, oracle, timestamp)?;
         Ok(settlement_unit_prices(pool, &price)?)
     };
@@ -117,8 +119,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
 
     // Emptied slots are released only after the health re-check below, so the
     // health accounts still line up with the positions.
-    victim.positions[liability_slot].borrow_shares = owed_shares - burned_debt_shares;
-    victim.positions[asset_slot].deposit_shares = held_shares - seized_shares;
+    victim.positions[liability_slot].borrow_shares = owed_shares.checked_sub(burned_debt_shares).ok_or(overflow)?;
+    victim.positions[asset_slot].deposit_shares = held_shares.checked_sub(seized_shares).ok_or(overflow)?;
     drop(liquidatee_data);
 
     {

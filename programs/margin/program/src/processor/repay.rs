@@ -44,7 +44,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     pool_state.total_borrow_shares = pool_state.total_borrow_shares.checked_sub(shares).ok_or(overflow)?;
     let pool_snapshot = *pool_state;
     let mut account = context.account()?;
-    account.positions[slot].borrow_shares = owed_shares - shares;
+    account.positions[slot].borrow_shares = owed_shares.checked_sub(shares).ok_or(overflow)?;
     account.release_if_empty(slot);
     drop(context);
 

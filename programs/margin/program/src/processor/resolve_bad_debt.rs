@@ -80,7 +80,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
                 continue;
             }
             let shares = account.positions[slot].deposit_shares;
-            let mut held = load_mut::<Pool>(program_id, &mut health_accounts[slot * 2])?;
+            let mut held = load_mut::<Pool>(program_id, &mut health_accounts[slot.saturating_mul(2)])?;
             held.total_deposit_shares = held.total_deposit_shares.checked_sub(shares).ok_or(overflow)?;
             let swept = (shares as u128).checked_mul(held.deposit_share_value()).ok_or(overflow)?;
             let insurance = fixed::load(&held.insurance_fund).checked_add(swept).ok_or(overflow)?;
@@ -103,8 +103,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     let debt_q = debt.checked_mul(fixed::ONE).ok_or(overflow)?;
     let insurance = fixed::load(&pool.insurance_fund);
     let covered = insurance.min(debt_q);
-    pool.insurance_fund = fixed::store(insurance - covered);
-    let remainder = debt_q - covered;
+    // covered = min(insurance, debt_q): neither subtraction can underflow.
+    pool.insurance_fund = fixed::store(insurance.saturating_sub(covered));
+    let remainder = debt_q.saturating_sub(covered);
     if remainder > 0 {
         // Lower the deposit share value by remainder / shares, rounded up; never to
         // zero (a zero share value would make every later deposit divide by zero).
@@ -128,7 +129,8 @@ const MIN_DEPOSIT_SHARE_VALUE: u128 = 1;
 
 /// The `[pool, oracle]` pair of used position `slot`.
 fn health_pair(accounts: &mut [AccountView], slot: usize) -> Result<(&mut AccountView, &AccountView), ProgramError> {
-    match accounts.get_mut(slot * 2..slot * 2 + 2) {
+    let first = slot.saturating_mul(2);
+    match accounts.get_mut(first..first.saturating_add(2)) {
         Some([pool, oracle]) => Ok((pool, oracle)),
         _ => Err(MarginError::HealthAccountCount.into()),
     }

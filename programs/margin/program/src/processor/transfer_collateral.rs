@@ -53,7 +53,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
             return Err(MarginError::InsufficientShares.into());
         }
         credit_deposit(&mut to, &pool_key, &pool, shares)?;
-        from.positions[from_slot].deposit_shares = held - shares;
+        from.positions[from_slot].deposit_shares = held.checked_sub(shares).ok_or(overflow)?;
         from.release_if_empty(from_slot);
     }
     if has_debt(source)? {

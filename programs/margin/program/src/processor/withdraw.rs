@@ -65,7 +65,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         pool_state.total_deposit_shares = pool_state.total_deposit_shares.checked_sub(shares).ok_or(overflow)?;
         pool_snapshot = *pool_state;
         let mut account = context.account()?;
-        account.positions[slot].deposit_shares = held - shares;
+        account.positions[slot].deposit_shares = held.checked_sub(shares).ok_or(MarginError::MathOverflow)?;
         account.release_if_empty(slot);
         amount
     };

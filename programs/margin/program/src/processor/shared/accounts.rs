@@ -20,7 +20,7 @@ pub fn create_pda_account(
             .invoke_signed(core::slice::from_ref(signer));
     }
     if existing < rent {
-        Transfer { from: payer, to: target, lamports: rent - existing }.invoke()?;
+        Transfer { from: payer, to: target, lamports: rent.saturating_sub(existing) }.invoke()?;
     }
     Allocate { account: target, space: space as u64 }.invoke_signed(core::slice::from_ref(signer))?;
     Assign { account: target, owner }.invoke_signed(core::slice::from_ref(signer))
