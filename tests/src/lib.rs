@@ -122,6 +122,40 @@ impl Env {
         (lender, margin)
     }
 
+    /// A cross borrower: deposits `collateral` native units of `asset` and borrows
+    /// `debt` native units of `liability` (a lender supplies 100,000 whole tokens
+    /// of `liability` first). The scenario most tests start from.
+    pub fn borrower(
+        &mut self,
+        asset: &PoolKeys,
+        liability: &PoolKeys,
+        collateral: u64,
+        debt: u64,
+    ) -> (Keypair, Pubkey) {
+        self.lend(liability, 100_000_000_000);
+        let user = self.user();
+        let margin = self.open_cross(&user, 0);
+        let asset_wallet = self.token_account(asset, &user.pubkey(), collateral);
+        self.deposit(&user, &margin, asset, &asset_wallet, collateral).expect("borrower deposit");
+        let liability_wallet = self.token_account(liability, &user.pubkey(), 0);
+        self.borrow(&user, &margin, liability, &liability_wallet, debt).expect("borrower borrow");
+        (user, margin)
+    }
+
+    /// [`Env::borrower`], then the collateral's price falls to `crash_usd`.
+    pub fn underwater(
+        &mut self,
+        asset: &PoolKeys,
+        liability: &PoolKeys,
+        collateral: u64,
+        debt: u64,
+        crash_usd: f64,
+    ) -> (Keypair, Pubkey) {
+        let borrower = self.borrower(asset, liability, collateral, debt);
+        self.set_usd(asset, crash_usd);
+        borrower
+    }
+
     /// A funded wallet.
     pub fn user(&mut self) -> Keypair {
         self.svm.create_user(10_000_000_000)

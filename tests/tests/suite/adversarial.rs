@@ -53,14 +53,7 @@ fn crashed(
     let mut config = env.pool(&usdc).config;
     config.dust_threshold_micro_usd = dust_micro_usd;
     env.update_config(&usdc, config);
-    env.lend(&usdc, 100_000_000_000);
-    let user = env.user();
-    let victim = env.open_cross(&user, 0);
-    let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
-    env.deposit(&user, &victim, &sol, &sol_wallet, 10_000_000_000).unwrap();
-    let out = env.token_account(&usdc, &user.pubkey(), 0);
-    env.borrow(&user, &victim, &usdc, &out, debt_usdc).unwrap();
-    env.set_usd(&sol, crash_usd);
+    let (_, victim) = env.underwater(&sol, &usdc, 10_000_000_000, debt_usdc, crash_usd);
     (env, sol, usdc, victim)
 }
 

@@ -19,14 +19,7 @@ fn borrower(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys) -> (Keypair, Pubkey)
 
 /// A cross borrower with 10 SOL and `debt` USDC native units of debt.
 fn borrower_of(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys, debt: u64) -> (Keypair, Pubkey) {
-    env.lend(usdc, 100_000_000_000);
-    let user = env.user();
-    let margin = env.open_cross(&user, 0);
-    let sol_wallet = env.token_account(sol, &user.pubkey(), 10_000_000_000);
-    env.deposit(&user, &margin, sol, &sol_wallet, 10_000_000_000).unwrap();
-    let usdc_wallet = env.token_account(usdc, &user.pubkey(), 0);
-    env.borrow(&user, &margin, usdc, &usdc_wallet, debt).unwrap();
-    (user, margin)
+    env.borrower(sol, usdc, 10_000_000_000, debt)
 }
 
 /// H-1: a 1-unit deposit into a pool without an oracle would make every health read
