@@ -348,7 +348,8 @@ pub fn liquidate(
     build(accounts, MarginInstruction::Liquidate { max_repay })
 }
 
-/// Writes off the debt of a margin account that has no collateral left.
+/// Writes off the debt of a bankrupt margin account whose remaining deposits are
+/// dust (swept to insurance); `health_accounts` as for `health`, dust pools writable.
 pub fn resolve_bad_debt(
     margin_account: &Pubkey,
     group: &Pubkey,

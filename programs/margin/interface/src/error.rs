@@ -43,7 +43,7 @@ errors! {
     InvalidVault = 6012 => "the vault account is not this pool's vault",
     InvalidTokenAccount = 6013 => "a token account has the wrong mint, owner, or is not a token account",
     WrongGroup = 6014 => "the account belongs to a different group",
-    InvalidConfig = 6015 => "a pool configuration value is out of bounds (see docs/architecture.md)",
+    InvalidConfig = 6015 => "a pool configuration value is out of bounds (see docs/risk-parameters.md)",
     InvalidWeights = 6016 => "weights must satisfy 0 <= init asset <= maint asset <= 1 <= maint liab <= init liab",
     InvalidRateCurve = 6017 => "the rate curve must have increasing kink utilizations and non-decreasing rates",
     InvalidFees = 6018 => "protocol plus insurance fee must be below 100% of interest",

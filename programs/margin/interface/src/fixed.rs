@@ -23,12 +23,21 @@ pub const fn store(value: u128) -> [u8; 16] {
     value.to_le_bytes()
 }
 
+/// The low 64 bits of `value`: splitting a `u128` into halves, where dropping the
+/// high half is the point.
+#[inline(always)]
+#[allow(clippy::cast_possible_truncation)] // truncation to the low half is intended
+pub(crate) const fn low_u64(value: u128) -> u64 {
+    value as u64
+}
+
 /// The full 128-bit product of two u64.
 ///
 /// SBF has no multiply-high, so a `u128` multiply becomes a call to the
 /// `__multi3` libcall (a 128x128 product). Four 32x32 products inline are about
 /// half the work; the result is identical on every target.
 #[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // a, b < 2^64: the product fits u128
 pub fn mul_64x64(a: u64, b: u64) -> u128 {
     #[cfg(target_arch = "bpf")]
     {
@@ -43,6 +52,7 @@ pub fn mul_64x64(a: u64, b: u64) -> u128 {
 /// [`mul_64x64`] from 32-bit halves (what SBF runs; tested against the native
 /// product on the host).
 #[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // factors of 32 bits: each partial product and sum fits u64 (below)
 pub fn mul_64x64_by_halves(a: u64, b: u64) -> u128 {
     // Common cases on the hot path: both factors fit 32 bits (one native
     // multiply), or one does (two).
@@ -61,7 +71,8 @@ pub fn mul_64x64_by_halves(a: u64, b: u64) -> u128 {
         let low_low = a_lo * b_lo;
         let low_high = a_lo * b_hi;
         let high_low = a_hi * b_lo;
-        // Each term is below 2^32, so the sum of three fits in 64 bits.
+        // Each term is below 2^32, so the sum of three fits in 64 bits; `high` is the
+        // top half of a product below 2^128, so it fits too.
         let middle = (low_low >> 32) + (low_high & MASK) + (high_low & MASK);
         let low = (low_low & MASK) | (middle << 32);
         let high = a_hi * b_hi + (low_high >> 32) + (high_low >> 32) + (middle >> 32);
@@ -71,6 +82,7 @@ pub fn mul_64x64_by_halves(a: u64, b: u64) -> u128 {
 
 /// `wide * narrow` for `narrow < 2^32`: two 32x32 products.
 #[inline(always)]
+#[allow(clippy::arithmetic_side_effects)] // 32x32-bit products fit u64; their sum is below 2^97
 fn mul_by_u32(wide: u64, narrow: u64) -> u128 {
     let low = (wide & 0xffff_ffff) * narrow;
     let high = (wide >> 32) * narrow;
@@ -83,6 +95,7 @@ fn mul_by_u32(wide: u64, narrow: u64) -> u128 {
 /// load wherever the key sits.
 #[inline(always)]
 pub fn key_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    #[allow(clippy::arithmetic_side_effects)] // i <= 24: i + 7 < 32
     let word = |key: &[u8; 32], i: usize| {
         u64::from_le_bytes([key[i], key[i + 1], key[i + 2], key[i + 3], key[i + 4], key[i + 5], key[i + 6], key[i + 7]])
     };
@@ -93,7 +106,7 @@ pub fn key_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 /// The exact product has up to 192 bits; it is formed from two 64x64 products.
 #[inline]
 pub fn mul_q64_floor(count: u64, q: u128) -> Option<u128> {
-    let low = mul_64x64(count, q as u64);
+    let low = mul_64x64(count, low_u64(q));
     let q_high = (q >> 64) as u64;
     // An integer part of 1 (share values near 1.0) or 0 needs no multiply.
     let high = match q_high {
@@ -107,10 +120,10 @@ pub fn mul_q64_floor(count: u64, q: u128) -> Option<u128> {
 /// `(a * b) >> 64` rounded up (debts and anything owed to the protocol).
 #[inline]
 pub fn mul_q64_ceil(count: u64, q: u128) -> Option<u128> {
-    let low = mul_64x64(count, q as u64);
+    let low = mul_64x64(count, low_u64(q));
     let high = mul_64x64(count, (q >> 64) as u64);
     let floor = high.checked_add(low >> 64)?;
-    if low as u64 != 0 {
+    if low_u64(low) != 0 {
         floor.checked_add(1)
     } else {
         Some(floor)
@@ -121,10 +134,7 @@ pub fn mul_q64_ceil(count: u64, q: u128) -> Option<u128> {
 /// (shares minted for a deposit). `None` when `q` is zero or the result exceeds u64.
 #[inline]
 pub fn div_q64_floor(amount: u64, q: u128) -> Option<u64> {
-    if q == 0 {
-        return None;
-    }
-    u64::try_from(((amount as u128) << 64) / q).ok()
+    u64::try_from(((amount as u128) << 64).checked_div(q)?).ok()
 }
 
 /// `amount / q` rounded up (shares burned for a withdrawal, debt shares for a borrow).
@@ -133,10 +143,7 @@ pub fn div_q64_ceil(amount: u64, q: u128) -> Option<u64> {
     if q == 0 {
         return None;
     }
-    let numerator = (amount as u128) << 64;
-    let quotient = numerator / q;
-    let quotient = if numerator % q != 0 { quotient + 1 } else { quotient };
-    u64::try_from(quotient).ok()
+    u64::try_from(((amount as u128) << 64).div_ceil(q)).ok()
 }
 
 /// `a * b / c` with a 192-bit intermediate, rounded down. Used off the hot path
@@ -158,6 +165,9 @@ pub fn mul_div_ceil(a: u128, b: u64, c: u64) -> Option<u128> {
 
 /// Long division of the 192-bit product `a * b` by `c`, limb by limb, so no
 /// 256-bit type is needed. Returns `None` if `c == 0` or the quotient exceeds u128.
+// Each product is of two values below 2^64; remainder < c < 2^64 (c != 0, checked),
+// so each quotient digit `current / c` and the remainder fit u64.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 fn mul_div_rem(a: u128, b: u64, c: u64) -> Option<(u128, u64)> {
     if c == 0 {
         return None;
@@ -185,6 +195,7 @@ fn mul_div_rem(a: u128, b: u64, c: u64) -> Option<(u128, u64)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
     use super::*;
 
@@ -234,7 +245,7 @@ mod tests {
         for (a, b, c) in cases {
             let exact = a * b as u128;
             assert_eq!(mul_div_floor(a, b, c), Some(exact / c as u128));
-            let ceil = exact / c as u128 + u128::from(exact % c as u128 != 0);
+            let ceil = exact / c as u128 + u128::from(!exact.is_multiple_of(c as u128));
             assert_eq!(mul_div_ceil(a, b, c), Some(ceil));
         }
         // Product above 2^128 whose quotient fits.

@@ -82,7 +82,7 @@ impl Health {
         if bytes.len() != 48 {
             return None;
         }
-        let at = |i: usize| i128::from_le_bytes(bytes[i..i + 16].try_into().unwrap_or([0; 16]));
+        let at = |i: usize| i128::from_le_bytes(bytes[i..].first_chunk().copied().unwrap_or([0; 16]));
         Some(Self { initial: at(0), maintenance: at(16), equity: at(32), maintenance_liabilities: 0 })
     }
 }
@@ -95,8 +95,9 @@ struct Sums {
 }
 
 impl Sums {
+    // Both sums are below 2^127 (checked when added), so this cannot overflow.
+    #[allow(clippy::arithmetic_side_effects)]
     fn health(&self) -> i128 {
-        // Both sums are below 2^127 (checked when added), so this cannot overflow.
         self.assets as i128 - self.liabilities as i128
     }
 }
@@ -119,7 +120,7 @@ const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
 /// a few stay inside `i128`).
 #[inline(always)]
 fn mul_wide(a: u64, b: u128) -> Option<u128> {
-    let low = fixed::mul_64x64(a, b as u64);
+    let low = fixed::mul_64x64(a, fixed::low_u64(b));
     let high = fixed::mul_64x64(a, (b >> 64) as u64);
     if high >> 63 != 0 {
         return None;
@@ -140,7 +141,7 @@ const WEIGHT_BITS: u32 = 48;
 /// `(value * fraction) >> 48` for a 16.48 binary fraction; `round_up` adds the lost bits.
 #[inline(always)]
 fn apply_weight(value: u128, fraction: u64, round_up: bool) -> Option<u128> {
-    let low = fixed::mul_64x64(value as u64, fraction);
+    let low = fixed::mul_64x64(fixed::low_u64(value), fraction);
     let high = fixed::mul_64x64((value >> 64) as u64, fraction);
     if high >> (128 - (64 - WEIGHT_BITS) - 1) != 0 {
         return None;
@@ -157,11 +158,10 @@ fn apply_weight(value: u128, fraction: u64, round_up: bool) -> Option<u128> {
 #[inline(always)]
 fn weight_fraction(bps: u16, round_up: bool) -> u64 {
     let scaled = (bps as u64) << WEIGHT_BITS;
-    let fraction = scaled / BPS;
-    if round_up && scaled % BPS != 0 {
-        fraction + 1
+    if round_up {
+        scaled.div_ceil(BPS)
     } else {
-        fraction
+        scaled / BPS
     }
 }
 
@@ -218,17 +218,19 @@ impl Bands {
     /// `u64::MAX >> 16` (every real feed). Otherwise [`Bands::wide`].
     #[inline(always)]
     fn new(price: &OraclePrice, confidence_pct: u16, decimals: u8) -> Option<Self> {
-        // decimals <= 18 and expo in [-18, 0] (validated), so this is in 2..=38.
-        let index = (decimals as i32 - price.expo + 2) as usize;
+        // decimals <= 18 and expo in [-18, 0] (validated), so this is in 2..=38. Checked
+        // all the same: bots price unvalidated updates.
+        let index = (decimals as i32).checked_sub(price.expo)?.checked_add(2)? as usize;
         let (spot, ema) = (price.price as u64, price.ema_price as u64); // validated positive
         if spot <= MAX_MANTISSA && ema <= MAX_MANTISSA && (price.conf | price.ema_conf) <= MAX_CONFIDENCE {
             let k = confidence_pct as u64;
-            return Some(Self {
-                spot: Banded { center: spot * 100, band: price.conf * k },
-                ema: Banded { center: ema * 100, band: price.ema_conf * k },
-                index,
-                center_rounding: 0,
-            });
+            // Bounded just above: mantissas <= u64::MAX / 100, confidences < 2^48, k < 2^16.
+            #[allow(clippy::arithmetic_side_effects)]
+            let (spot, ema) = (
+                Banded { center: spot * 100, band: price.conf * k },
+                Banded { center: ema * 100, band: price.ema_conf * k },
+            );
+            return Some(Self { spot, ema, index, center_rounding: 0 });
         }
         Self::wide(spot, price.conf, ema, price.ema_conf, confidence_pct as u128, index)
     }
@@ -236,7 +238,10 @@ impl Bands {
     /// Any price oracle validation accepts: centers and bands in u128, divided by
     /// the smallest power of ten that makes `center + band` fit a u64, centers
     /// rounded down and bands up (plus one), so lows stay low and highs high.
+    // Centers < 2^71 and bands < 2^80, so sums fit u128; the loop leaves
+    // `sum / divisor + 2 <= u64::MAX`, which bounds both scaled values.
     #[inline(never)]
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
     fn wide(spot: u64, spot_conf: u64, ema: u64, ema_conf: u64, k: u128, index: usize) -> Option<Self> {
         let wide = |center: u64, conf: u64| (center as u128 * 100, conf as u128 * k);
         let (spot, ema) = (wide(spot, spot_conf), wide(ema, ema_conf));
@@ -274,7 +279,9 @@ fn weighted_value(
 ) -> Option<u128> {
     match weight_bps {
         None => mul_wide(amount, unit_price(mantissa_x100, index, round_up)?),
-        Some(bps) if mantissa_x100 <= u64::MAX / u16::MAX as u64 && index + 4 < POW10_RECIPROCALS.len() => {
+        // The guard bounds both: mantissa_x100 * bps <= u64::MAX and index + 4 < 39.
+        #[allow(clippy::arithmetic_side_effects)]
+        Some(bps) if mantissa_x100 <= u64::MAX / u16::MAX as u64 && index < POW10_RECIPROCALS.len() - 4 => {
             mul_wide(amount, unit_price(mantissa_x100 * bps as u64, index + 4, round_up)?)
         }
         Some(bps) => {
@@ -311,7 +318,8 @@ pub fn deposit_is_dust(pool: &Pool, shares: u64, price: &OraclePrice) -> Result<
     let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
     let (unit, _) = settlement_unit_prices(pool, price)?;
     let value = mul_wide(amount, unit).ok_or(OVERFLOW)?;
-    Ok(value < pool.config.dust_threshold_micro_usd as u128 * Q64_PER_MICRO_USD)
+    let threshold = (pool.config.dust_threshold_micro_usd as u128).checked_mul(Q64_PER_MICRO_USD).ok_or(OVERFLOW)?;
+    Ok(value < threshold)
 }
 
 /// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
@@ -421,7 +429,7 @@ pub fn compute_health<A: AccountRead>(
     levels: Levels,
     unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
-    if accounts.len() != positions.len() * 2 {
+    if positions.len().checked_mul(2) != Some(accounts.len()) {
         return Err(MarginError::HealthAccountCount);
     }
     let mut sums = [Sums::default(); 3];
@@ -477,6 +485,7 @@ pub fn compute_health<A: AccountRead>(
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
     use super::*;
 

@@ -9,7 +9,7 @@ use crate::state::PoolConfig;
 /// Every instruction of the margin program.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum MarginInstruction {
-    /// 0. Creates a group with the signer as admin.
+    /// Instruction 0: Creates a group with the signer as admin.
     ///
     /// Accounts: 0 `[w,s]` payer, 1 `[s]` admin (creator), 2 `[w]` group PDA
     /// `["group", admin, seed]`, 3 system program.
@@ -24,7 +24,7 @@ pub enum MarginInstruction {
         /// [`crate::state::MIN_CONFIG_DELAY_SECS`]..=[`crate::state::MAX_CONFIG_DELAY_SECS`].
         config_delay_secs: u32,
     },
-    /// 1. Creates the pool for a mint, its vault and vault authority.
+    /// Instruction 1: Creates the pool for a mint, its vault and vault authority.
     ///
     /// Accounts: 0 `[w,s]` payer, 1 `[s]` admin, 2 `[w]` group, 3 `[w]` pool PDA
     /// `["pool", group, mint]`, 4 mint, 5 `[w]` vault PDA `["vault", pool]`,
@@ -36,7 +36,7 @@ pub enum MarginInstruction {
         /// Canonical bumps of the pool, vault and vault authority PDAs.
         bumps: [u8; 3],
     },
-    /// 2. Replaces a pool's parameters (admin). A change that only loosens risk
+    /// Instruction 2: Replaces a pool's parameters (admin). A change that only loosens risk
     /// (`PoolConfig::applies_immediately_over`) applies at once, after accruing
     /// interest under the old curve, and cancels any queued change; any other is
     /// queued in the pending-config PDA until the group's `config_delay_secs` have
@@ -52,14 +52,14 @@ pub enum MarginInstruction {
         /// Canonical bump of the pending config PDA (used when it is created).
         pending_bump: u8,
     },
-    /// 3. Sets a pool's status (admin): 0 active, 1 reduce-only, 2 paused.
+    /// Instruction 3: Sets a pool's status (admin): 0 active, 1 reduce-only, 2 paused.
     ///
     /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool.
     SetPoolStatus {
         /// New [`crate::state::PoolStatus`] byte.
         status: u8,
     },
-    /// 4. First step of an admin transfer: records the proposed admin (admin).
+    /// Instruction 4: First step of an admin transfer: records the proposed admin (admin).
     /// Proposing all zeros cancels a pending transfer.
     ///
     /// Accounts: 0 `[s]` admin, 1 `[w]` group.
@@ -67,11 +67,11 @@ pub enum MarginInstruction {
         /// Proposed admin.
         new_admin: [u8; 32],
     },
-    /// 5. Second step: the proposed admin accepts.
+    /// Instruction 5: Second step: the proposed admin accepts.
     ///
     /// Accounts: 0 `[s]` pending admin, 1 `[w]` group.
     AcceptAdmin,
-    /// 6. Opens a margin account for the signer.
+    /// Instruction 6: Opens a margin account for the signer.
     ///
     /// Accounts: 0 `[w,s]` payer, 1 `[s]` owner, 2 group, 3 `[w]` margin account
     /// PDA `["margin_account", group, owner, index]`, 4 system program; isolated
@@ -84,11 +84,11 @@ pub enum MarginInstruction {
         /// Canonical bump of the margin account PDA.
         bump: u8,
     },
-    /// 7. Closes an empty margin account and returns its lamports.
+    /// Instruction 7: Closes an empty margin account and returns its lamports.
     ///
     /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 `[w]` lamport destination.
     CloseMarginAccount,
-    /// 8. Moves tokens from the owner's token account into the pool's vault and
+    /// Instruction 8: Moves tokens from the owner's token account into the pool's vault and
     /// credits deposit shares (rounded down). Accrues the pool first.
     ///
     /// Accounts: 0 `[s]` owner (token authority), 1 `[w]` margin account, 2 group,
@@ -98,7 +98,7 @@ pub enum MarginInstruction {
         /// Native units to deposit.
         amount: u64,
     },
-    /// 9. Burns deposit shares (rounded up) and pays tokens out of the vault.
+    /// Instruction 9: Burns deposit shares (rounded up) and pays tokens out of the vault.
     /// Accrues the pool first.
     ///
     /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
@@ -110,25 +110,25 @@ pub enum MarginInstruction {
         /// Withdraw every deposit share of the position.
         all: bool,
     },
-    /// 10. Permissionless crank: accrues a pool's interest up to now.
+    /// Instruction 10: Permissionless crank: accrues a pool's interest up to now.
     ///
     /// Accounts: 0 `[w]` pool.
     AccrueInterest,
-    /// 11. Pays the pool's accumulated protocol fees (whole units) out of the vault
+    /// Instruction 11: Pays the pool's accumulated protocol fees (whole units) out of the vault
     /// (admin). Accrues first.
     ///
     /// Accounts: 0 `[s]` admin, 1 group, 2 `[w]` pool, 3 `[w]` vault, 4 vault
     /// authority, 5 `[w]` destination token account (owned by the group's fee
     /// destination), 6 mint, 7 token program.
     CollectFees,
-    /// 12. Pauses or resumes the whole group (admin).
+    /// Instruction 12: Pauses or resumes the whole group (admin).
     ///
     /// Accounts: 0 `[s]` admin, 1 `[w]` group.
     SetGroupPause {
         /// True to pause.
         paused: bool,
     },
-    /// 13. Borrows `amount` from the pool into the owner's token account: debt shares
+    /// Instruction 13: Borrows `amount` from the pool into the owner's token account: debt shares
     /// rounded up; checks pool status, borrow cap, liquidity (utilization <= 100%)
     /// and, after acting, Initial health >= 0. Accrues the pool first.
     ///
@@ -140,7 +140,7 @@ pub enum MarginInstruction {
         /// Native units to borrow.
         amount: u64,
     },
-    /// 14. Repays debt from the owner's token account. Works while the pool or the
+    /// Instruction 14: Repays debt from the owner's token account. Works while the pool or the
     /// group is paused and with stale oracles (no health check: repaying only
     /// raises health). Shares burned round down for an exact amount.
     ///
@@ -152,7 +152,7 @@ pub enum MarginInstruction {
         /// Repay the whole debt (amount rounded up), leaving zero debt shares.
         all: bool,
     },
-    /// 15. Moves a deposit between two margin accounts of the same owner (e.g.
+    /// Instruction 15: Moves a deposit between two margin accounts of the same owner (e.g.
     /// isolated <-> cross) and checks the source's Initial health after the move.
     ///
     /// Accounts: 0 `[s]` owner, 1 `[w]` source margin account, 2 `[w]` destination
@@ -164,13 +164,13 @@ pub enum MarginInstruction {
         /// Move the whole deposit.
         all: bool,
     },
-    /// 16. Read-only: returns the account's health as return data, three `i128`
+    /// Instruction 16: Read-only: returns the account's health as return data, three `i128`
     /// little endian (Initial, Maintenance, Equity; USD Q64.64).
     ///
     /// Accounts: 0 margin account, then its health accounts: for each used
     /// position in slot order, the pool then its oracle.
     Health,
-    /// 17. Permissionless liquidation of an account whose Maintenance health is
+    /// Instruction 17: Permissionless liquidation of an account whose Maintenance health is
     /// below zero. The liquidator repays part of one debt from its own token
     /// account and receives the liquidatee's collateral, worth the repaid value plus
     /// a bonus, as deposit shares in its own margin account (no transfer out; it
@@ -188,13 +188,17 @@ pub enum MarginInstruction {
         /// Most debt (liability native units) the liquidator will repay.
         max_repay: u64,
     },
-    /// 18. Permissionless: writes off the debt of an account that has no collateral
-    /// left in any pool. The pool's insurance fund pays first; any remainder lowers
-    /// the deposit share value (socialized). Needs no prices.
+    /// Instruction 18: Permissionless: writes off the debt of a bankrupt account (Equity < 0
+    /// at spot) whose remaining priced deposits are all worth less than their pools'
+    /// dust thresholds; that dust is swept into each pool's insurance fund. The debt
+    /// pool's insurance fund pays first; any remainder lowers the deposit share
+    /// value (socialized, floored at one raw unit).
     ///
-    /// Accounts: 0 `[w]` bankrupt margin account, 1 group, 2 `[w]` debt pool.
+    /// Accounts: 0 `[w]` bankrupt margin account, 1 group, 2 `[w]` debt pool, then the
+    /// account's health accounts (`[pool, oracle]` per used position; pools holding
+    /// dust writable).
     ResolveBadDebt,
-    /// 19. Permissionless: applies a queued pool config change once its delay has
+    /// Instruction 19: Permissionless: applies a queued pool config change once its delay has
     /// passed (accruing interest under the old curve first), and closes the pending
     /// account, returning its rent to the admin who queued it.
     ///

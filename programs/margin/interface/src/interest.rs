@@ -40,9 +40,14 @@ pub const UTILIZATION_ONE: u64 = 1_000_000_000;
 /// Rate scale: an APR of 1.0 (100%) = `RATE_ONE`.
 pub const RATE_ONE: u64 = 1_000_000_000;
 const BPS_TO_SCALED: u64 = RATE_ONE / BPS;
+/// Divisor of `rate * elapsed` in accrual: an APR of 1.0 over a year.
+const RATE_ONE_YEAR: u64 = RATE_ONE * SECONDS_PER_YEAR;
 
 /// `debt / deposits` in units of 1e-9, capped at 1.0 (debt above deposits can only
 /// arise from bad debt not yet written off).
+// Divisors are non-zero (total_deposits > 0, `.max(1)`) and both quotients are at
+// most 1e9 (debt < deposits, `.min`).
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 pub fn utilization(total_debt: u128, total_deposits: u128) -> u64 {
     if total_deposits == 0 || total_debt >= total_deposits {
         return if total_debt == 0 { 0 } else { UTILIZATION_ONE };
@@ -57,6 +62,9 @@ pub fn utilization(total_debt: u128, total_deposits: u128) -> u64 {
 impl RateCurve {
     /// APR (units of 1e-9) at `utilization` (units of 1e-9), by linear
     /// interpolation between the curve's points.
+    // Points are u32 bps times 1e5 (< 2^49); validated curves have u0 < u1, and
+    // u0 <= u <= u1 makes rise / span <= r1 - r0, so r0 + it <= r1.
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
     pub fn borrow_rate(&self, utilization: u64) -> u64 {
         let points = [
             (0u64, self.base_rate_bps),
@@ -132,16 +140,15 @@ impl Pool {
         let borrow_value = self.borrow_share_value();
         // Index growth: borrow_value * (rate * elapsed) / (RATE_ONE * year), rounded
         // up, in one 256-bit product (rate * elapsed < 2^64 * 2^63).
-        let (quotient, rest) =
-            U256::mul(borrow_value, fixed::mul_64x64(rate, elapsed)).div_rem(RATE_ONE * SECONDS_PER_YEAR);
-        let headroom = MAX_SHARE_VALUE - borrow_value;
+        let (quotient, rest) = U256::mul(borrow_value, fixed::mul_64x64(rate, elapsed)).div_rem(RATE_ONE_YEAR);
+        let headroom = MAX_SHARE_VALUE.saturating_sub(borrow_value);
         let growth =
             quotient.to_u128().and_then(|g| g.checked_add((rest != 0) as u128)).map_or(headroom, |g| g.min(headroom));
-        let shares = self.total_borrow_shares as u128;
+        let borrow_shares = self.total_borrow_shares;
 
         // Interest in native units Q64.64 = debt shares * index growth (< 2^192).
-        let interest = U256::mul(growth, shares);
-        let fee = |bps: u16| U256::mul(growth, fixed::mul_64x64(shares as u64, bps as u64)).div_rem(BPS).0;
+        let interest = U256::mul(growth, borrow_shares as u128);
+        let fee = |bps: u16| U256::mul(growth, fixed::mul_64x64(borrow_shares, bps as u64)).div_rem(BPS).0;
         let (protocol_fee, insurance_fee) = (fee(self.config.protocol_fee_bps), fee(self.config.insurance_fee_bps));
         let protocol_fee = if self.total_deposit_shares == 0 {
             // Nobody to pay: the depositors' part goes to the protocol.
@@ -152,7 +159,8 @@ impl Pool {
             self.deposit_share_value = fixed::store(self.deposit_share_value().saturating_add(raise));
             protocol_fee
         };
-        self.borrow_share_value = fixed::store(borrow_value + growth);
+        // growth <= headroom: this never saturates.
+        self.borrow_share_value = fixed::store(borrow_value.saturating_add(growth));
         let fees = fixed::load(&self.protocol_fees).saturating_add(protocol_fee.saturating_u128());
         self.protocol_fees = fixed::store(fees);
         let insurance = fixed::load(&self.insurance_fund).saturating_add(insurance_fee.saturating_u128());
@@ -171,8 +179,10 @@ struct U256 {
 
 impl U256 {
     /// The exact product `a * b`.
+    // The product is below 2^256, so the high half's sum cannot overflow.
+    #[allow(clippy::arithmetic_side_effects)]
     fn mul(a: u128, b: u128) -> Self {
-        let (a0, a1, b0, b1) = (a as u64, (a >> 64) as u64, b as u64, (b >> 64) as u64);
+        let (a0, a1, b0, b1) = (fixed::low_u64(a), (a >> 64) as u64, fixed::low_u64(b), (b >> 64) as u64);
         if a1 == 0 && b1 == 0 {
             return Self { high: 0, low: fixed::mul_64x64(a0, b0) };
         }
@@ -184,6 +194,9 @@ impl U256 {
     }
 
     /// Quotient and remainder by a non-zero `divisor`, limb by limb.
+    // divisor >= 1 (`.max(1)`); remainder < divisor < 2^64, so each quotient digit
+    // and the remainder fit u64.
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
     fn div_rem(self, divisor: u64) -> (Self, u64) {
         let divisor = divisor.max(1) as u128;
         if self.high == 0 {
@@ -204,6 +217,8 @@ impl U256 {
     }
 
     /// `self - other`, or zero if `other` is larger.
+    // self > other: the high halves' difference minus the borrow cannot underflow.
+    #[allow(clippy::arithmetic_side_effects)]
     fn saturating_sub(self, other: Self) -> Self {
         if self <= other {
             return Self { high: 0, low: 0 };
@@ -222,6 +237,7 @@ impl U256 {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
     use bytemuck::Zeroable;
 

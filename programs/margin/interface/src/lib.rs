@@ -5,6 +5,8 @@
 //! `no_std` so the on-chain crate can use it; no Solana SDK types so the client
 //! can use it with whichever SDK version it links. Addresses are plain `[u8; 32]`.
 #![no_std]
+// Overflow and truncation must be proven, not assumed: every formula here runs on chain and in bots.
+#![deny(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 
 pub mod error;
 pub mod fixed;

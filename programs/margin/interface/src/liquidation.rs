@@ -128,6 +128,9 @@ pub fn seized_asset_weight_bps(config: &PoolConfig, kind: AccountKind) -> u16 {
 }
 
 /// Bonus in bps for a given deficit.
+// Divisors are non-zero (liabilities > 0 here, `.max(1)`), the ratio is capped at
+// 1_000 and the penalties are u16: the result is at most max(min, max) < 2^16.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
 pub fn bonus_bps(config: &PoolConfig, maintenance_health: i128, maintenance_liabilities: u128) -> u64 {
     let min = config.liquidation_penalty_min_bps as u64;
     let max = config.liquidation_penalty_max_bps as u64;
@@ -153,6 +156,8 @@ pub fn bonus_bps(config: &PoolConfig, maintenance_health: i128, maintenance_liab
 /// `floor((units_per_share + 1) * w_liab / gain) + 2`, with `units_per_share` the
 /// debt share value rounded up and `gain` in bps x bps (see the module docs).
 /// Saturates at `u64::MAX`; `gain > 0`.
+// weight (u16) * BPS < 2^30 and the divisor is at least 1.
+#[allow(clippy::arithmetic_side_effects)]
 pub fn min_repay(borrow_share_value: u128, liability_weight_bps: u16, gain: u64) -> u64 {
     // u64 arithmetic (cheap on chain); saturating is exact enough: a saturated
     // floor exceeds any debt and is capped to it.
@@ -164,7 +169,7 @@ pub fn min_repay(borrow_share_value: u128, liability_weight_bps: u16, gain: u64)
 /// Native units worth `value` (USD Q64.64) at `price` (USD per native, Q64.64),
 /// rounded down, saturating at `u64::MAX` (always followed by a cap). `price > 0`.
 fn units_floor(value: u128, price: u128) -> u64 {
-    u64::try_from(value / price).unwrap_or(u64::MAX)
+    value.checked_div(price).and_then(|units| u64::try_from(units).ok()).unwrap_or(u64::MAX)
 }
 
 /// Sizes a liquidation; see the module docs for the rules.
@@ -175,9 +180,10 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     let bonus = bonus_bps(input.asset_config, input.maintenance_health, input.maintenance_liabilities);
     let w_asset = input.asset_weight_bps as u128;
     let w_liability = input.liability_config.maint_liab_weight_bps as u128;
-    // Health gained per repaid dollar, scaled by 1e8 (bps x bps); below 2^33.
-    let gain = (w_liability * BPS as u128).checked_sub((BPS as u128 + bonus as u128) * w_asset);
-    let gain = match gain {
+    // Health gained per repaid dollar, scaled by 1e8 (bps x bps); below 2^33: weights
+    // are u16 and the bonus is below 2^16.
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+    let gain = match (w_liability * BPS as u128).checked_sub((BPS as u128 + bonus as u128) * w_asset) {
         Some(g) if g > 0 => g as u64,
         _ => return Err(MarginError::LiquidationCannotImprove),
     };
@@ -206,22 +212,26 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     let repay_to_target = units_floor(value_to_target, liability_price);
 
     // Close factor, unless the debt is dust (< 2^64 * 2^45: no overflow).
+    #[allow(clippy::arithmetic_side_effects)]
     let dust = (liability.dust_threshold_micro_usd as u128) * (fixed::ONE / 1_000_000);
     let debt_value = mul_wide(debt, liability_price).unwrap_or(u128::MAX);
     let close_limit = if debt_value < dust {
         debt
     } else {
         let limit = mul_div_floor(debt as u128, liability.close_factor_bps as u64, BPS).unwrap_or(u128::MAX);
-        limit.min(debt as u128) as u64
+        u64::try_from(limit.min(debt as u128)).unwrap_or(debt)
     };
     // At least one unit (see the module docs), within the debt and max repay.
     let repay = repay_to_target.min(close_limit).min(debt).max(1).min(input.max_repay);
 
     let insurance_share = (input.asset_config.liquidation_insurance_share_bps as u64).min(BPS);
+    // bonus < 2^16 and insurance_share <= BPS: no overflow, no underflow.
+    #[allow(clippy::arithmetic_side_effects)]
     let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
     // Repay that takes all the collateral: ceil(collateral_value / ((1 + b) * price)).
     // ceil(ceil(x / a) / p) = ceil(x / (a * p)), and the first quotient is at most
-    // collateral_value, so neither step can overflow.
+    // collateral_value, so neither step can overflow. (BPS + bonus < 2^17.)
+    #[allow(clippy::arithmetic_side_effects)]
     let value_for_all = mul_div_ceil(collateral_value, BPS, BPS + bonus).ok_or(OVERFLOW)?;
     let repay_for_all = value_for_all.div_ceil(liability_price);
 
@@ -230,6 +240,7 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     // From the floor on, health rises whatever the rounding (module docs): the
     // common case, sized once. Below it, the exact change decides.
     let floor = min_repay(input.borrow_share_value, liability.maint_liab_weight_bps, gain).min(debt);
+    #[allow(clippy::cast_possible_truncation)] // repay_for_all <= repay < 2^64 where cast
     let first_repay = if repay_for_all <= repay as u128 { (repay_for_all as u64).max(1) } else { repay };
     if first_repay >= floor {
         return sizing.settle(repay, 1);
@@ -251,7 +262,10 @@ struct Sizing<'a> {
 
 impl Sizing<'_> {
     /// The plan for `repay` (taking everything, at least `floor`, when it pays for it).
+    // Bonuses are below 2^16, so `BPS + bonus` fits; repay_for_all <= repay and
+    // to_liquidator <= collateral (liquidator_bonus <= bonus) fit u64.
     #[inline(always)]
+    #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
     fn settle(&self, repay: u64, floor: u64) -> Result<LiquidationPlan, MarginError> {
         let Sizing { input, collateral, debt, repay_for_all, bonus, liquidator_bonus } = *self;
         let burned_for = |repay: u64| {
@@ -327,12 +341,13 @@ impl Sizing<'_> {
 /// units of Q64.64 per unit moved (the unit prices' own rounding). Values too large
 /// for the comparison count as improving: rounding is then irrelevant.
 fn improves(input: &LiquidationInput, collateral: u64, debt: u64, p: &LiquidationPlan) -> Result<bool, MarginError> {
-    let debt_after =
-        fixed::mul_q64_ceil(input.borrow_shares - p.burned_debt_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
-    let collateral_after =
-        fixed::mul_q64_floor(input.deposit_shares - p.seized_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
+    let debt_left = input.borrow_shares.checked_sub(p.burned_debt_shares).ok_or(OVERFLOW)?;
+    let debt_after = fixed::mul_q64_ceil(debt_left, input.borrow_share_value).ok_or(OVERFLOW)?;
+    let collateral_left = input.deposit_shares.checked_sub(p.seized_shares).ok_or(OVERFLOW)?;
+    let collateral_after = fixed::mul_q64_floor(collateral_left, input.deposit_share_value).ok_or(OVERFLOW)?;
     let (freed, taken) =
         ((debt as u128).saturating_sub(debt_after), (collateral as u128).saturating_sub(collateral_after));
+    #[allow(clippy::cast_possible_truncation)] // freed <= debt and taken <= collateral: both fit u64
     let weighted = |units: u128, price: u128, weight: u16| {
         mul_wide(units as u64, price).and_then(|value| value.checked_mul(weight as u128))
     };
@@ -342,6 +357,7 @@ fn improves(input: &LiquidationInput, collateral: u64, debt: u64, p: &Liquidatio
     ) else {
         return Ok(true);
     };
+    #[allow(clippy::arithmetic_side_effects)] // freed, taken < 2^64: below 2^84
     let margin = (freed + taken + 1) * 16 * BPS as u128;
     Ok(gained > lost.saturating_add(margin))
 }
@@ -349,7 +365,7 @@ fn improves(input: &LiquidationInput, collateral: u64, debt: u64, p: &Liquidatio
 /// `a * b` for a u64 count and a Q64.64 value (no shift): USD Q64.64 of `a` units.
 /// `None` past `u128::MAX`.
 fn mul_wide(a: u64, b: u128) -> Option<u128> {
-    let low = fixed::mul_64x64(a, b as u64);
+    let low = fixed::mul_64x64(a, fixed::low_u64(b));
     let high = fixed::mul_64x64(a, (b >> 64) as u64);
     if high >> 64 != 0 {
         return None;
@@ -358,6 +374,7 @@ fn mul_wide(a: u64, b: u128) -> Option<u128> {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
     use bytemuck::Zeroable;
 

@@ -170,6 +170,7 @@ const PULL_FULL_MESSAGE: usize = 8 + 32 + 1;
 const PULL_PARTIAL_MESSAGE: usize = 8 + 32 + 2;
 
 /// Verification level, message and posted slot of a `PriceUpdateV2`, in place.
+#[allow(clippy::arithmetic_side_effects)] // at <= 42: end + 8 <= PRICE_UPDATE_V2_MIN_LEN <= data.len()
 fn pull_fields(data: &[u8]) -> Result<(Verification, &FeedMessage, u64), MarginError> {
     // The receiver allocates the Partial layout's size for both layouts; one length
     // check covers every read below.

@@ -15,7 +15,9 @@ pub struct Group {
     pub version: u8,
     /// PDA bump.
     pub bump: u8,
-    /// Non-zero: every instruction except repay and liquidation is refused.
+    /// Non-zero: withdraw, borrow and opening accounts are refused; deposits,
+    /// repays, collateral moves and liquidations still run (they only add
+    /// collateral or remove risk).
     pub paused: u8,
     pub _padding0: [u8; 1],
     /// Number of pools created in this group.

@@ -32,6 +32,7 @@ impl AccountKind {
     }
 
     /// Exact data length of an account of this kind.
+    #[allow(clippy::arithmetic_side_effects)] // at most 16 slots: a few hundred bytes
     pub const fn account_len(self) -> usize {
         MARGIN_HEADER_LEN + self.slots() * POSITION_LEN
     }
@@ -200,14 +201,16 @@ impl<'a> MarginAccountMut<'a> {
             return None;
         }
         let slot = self.header.position_count as usize;
+        let count = self.header.position_count.checked_add(1)?;
         let position = self.positions.get_mut(slot)?;
         *position = Position { pool: *pool, deposit_shares: 0, borrow_shares: 0 };
-        self.header.position_count += 1;
+        self.header.position_count = count;
         Some(slot)
     }
 
     /// Frees a cross slot that holds nothing, shifting later positions down so the
     /// used ones stay packed and in order. Isolated slots are never freed.
+    #[allow(clippy::arithmetic_side_effects)] // slot < count, so slot + 1 <= count and count >= 1
     pub fn release_if_empty(&mut self, slot: usize) {
         let count = self.header.position_count as usize;
         if self.header.kind() != AccountKind::Cross || slot >= count || !self.positions[slot].is_empty() {

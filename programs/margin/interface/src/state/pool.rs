@@ -115,7 +115,8 @@ pub struct PoolConfig {
     /// Liquidation bonus at the edge of maintenance health (bps of repaid value).
     pub liquidation_penalty_min_bps: u16,
     /// Liquidation bonus for a deeply unhealthy account (bps, >= min, at most
-    /// [`MAX_LIQUIDATION_PENALTY_BPS`], and `(1 + max) * maint_asset_weight < 1`).
+    /// [`MAX_LIQUIDATION_PENALTY_BPS`], and `(1 + max) * maint_asset_weight <= 99%`:
+    /// [`MIN_LIQUIDATION_GAIN_BPS`]).
     pub liquidation_penalty_max_bps: u16,
     /// Share of the liquidation bonus paid to the insurance fund (bps).
     pub liquidation_insurance_share_bps: u16,
@@ -151,13 +152,17 @@ pub const MIN_LIQUIDATION_GAIN_BPS: u64 = 100;
 /// confidence intervals.
 pub const MAX_CONFIDENCE_MULTIPLIER_PCT: u16 = 300;
 
+/// [`BPS`] at the width of the bps fields.
+const BPS_U16: u16 = 10_000;
+const _: () = assert!(BPS_U16 as u64 == BPS);
+
 impl PoolConfig {
     /// Checks every bound; the admin gets the specific error of the first violation.
     /// Liquidation bounds (`InvalidConfig`): penalty min <= max <=
     /// [`MAX_LIQUIDATION_PENALTY_BPS`] and `(BPS + penalty max) * maint asset weight
     /// < BPS^2`.
     pub fn validate(&self) -> Result<(), MarginError> {
-        let bps = BPS as u16;
+        let bps = BPS_U16;
         let weights_ok = self.init_asset_weight_bps <= self.maint_asset_weight_bps
             && self.maint_asset_weight_bps <= bps
             && self.maint_liab_weight_bps >= bps
@@ -165,7 +170,8 @@ impl PoolConfig {
         if !weights_ok {
             return Err(MarginError::InvalidWeights);
         }
-        if (self.protocol_fee_bps as u32) + (self.insurance_fee_bps as u32) >= BPS as u32 {
+        // Saturating: a sum past u16::MAX is past BPS all the same.
+        if self.protocol_fee_bps.saturating_add(self.insurance_fee_bps) >= bps {
             return Err(MarginError::InvalidFees);
         }
         self.rate_curve.validate()?;
@@ -174,6 +180,7 @@ impl PoolConfig {
         // repaid dollar frees `w_liab >= 1`, the collateral seized for it costs
         // `(1 + max bonus) * w_asset`. The margin keeps the liquidation rounding
         // floor (`liquidation::min_repay`) to a few native units.
+        #[allow(clippy::arithmetic_side_effects)] // u16 fields: (BPS + penalty) * weight < 2^33
         let bonus_costs_less_than_a_dollar = (BPS + self.liquidation_penalty_max_bps as u64)
             * (self.maint_asset_weight_bps as u64)
             <= BPS * (BPS - MIN_LIQUIDATION_GAIN_BPS);
@@ -198,7 +205,7 @@ impl RateCurve {
     pub fn validate(&self) -> Result<(), MarginError> {
         let u = self.kink_utilization_bps;
         let r = self.kink_rate_bps;
-        let utilizations_ok = 0 < u[0] && u[0] < u[1] && u[1] < u[2] && u[2] < BPS as u32;
+        let utilizations_ok = 0 < u[0] && u[0] < u[1] && u[1] < u[2] && u[2] < u32::from(BPS_U16);
         let rates_ok = self.base_rate_bps <= r[0]
             && r[0] <= r[1]
             && r[1] <= r[2]
@@ -348,6 +355,7 @@ impl Pool {
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
     use super::*;
 
