@@ -322,16 +322,84 @@ pub fn deposit_is_dust(pool: &Pool, shares: u64, price: &OraclePrice) -> Result<
     Ok(value < threshold)
 }
 
-/// Adds one position's contributions to `sums` (indexed initial, maintenance, equity).
-fn add_position(
-    sums: &mut [Sums; 3],
+/// One position's contribution to health (the load step of the health cache):
+/// its amounts as health rounds them and the weighted USD values (Q64.64) it adds
+/// at each level, indexed initial, maintenance, equity ([`level_index`]). Levels
+/// not computed, and collateral that does not count here, are zero.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PositionValues {
+    /// Deposit in native units, interest projected to `now`, rounded down.
+    pub deposit: u64,
+    /// Debt in native units, interest projected to `now`, rounded up.
+    pub debt: u64,
+    /// Weighted collateral value per level.
+    pub assets: [u128; 3],
+    /// Weighted debt value per level.
+    pub liabilities: [u128; 3],
+}
+
+/// Index of a single level in [`PositionValues`] arrays.
+pub const fn level_index(level: Levels) -> usize {
+    match level {
+        INITIAL => 0,
+        MAINTENANCE => 1,
+        _ => 2,
+    }
+}
+
+/// Where a position's weighted values go: summed straight into [`HealthSums`] on
+/// chain (no per-position storage), kept in [`PositionValues`] off chain. One
+/// formula ([`add_position`]) feeds both.
+pub trait ValueSink {
+    /// Weighted collateral value at level index `level`.
+    fn asset(&mut self, level: usize, value: u128) -> Result<(), MarginError>;
+    /// Weighted debt value at level index `level`.
+    fn liability(&mut self, level: usize, value: u128) -> Result<(), MarginError>;
+}
+
+impl ValueSink for PositionValues {
+    #[inline(always)]
+    fn asset(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
+        self.assets[level] = value;
+        Ok(())
+    }
+    #[inline(always)]
+    fn liability(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
+        self.liabilities[level] = value;
+        Ok(())
+    }
+}
+
+/// The values `position` in `pool` contributes at `levels`, priced at `price`
+/// (already validated) with interest projected to `now`. Pure: the client scales
+/// `price` and calls it again to move one asset (one copy of the formula).
+pub fn position_values(
     pool: &Pool,
     position: &Position,
     price: &OraclePrice,
     kind: AccountKind,
     levels: Levels,
     now: i64,
-) -> Result<(), MarginError> {
+) -> Result<PositionValues, MarginError> {
+    let mut values = PositionValues::default();
+    let (deposit, debt) = add_position(&mut values, pool, position, price, kind, levels, now)?;
+    values.deposit = deposit;
+    values.debt = debt;
+    Ok(values)
+}
+
+/// Adds one position's weighted values at `levels` to `sink`; returns its
+/// (deposit, debt) amounts in native units as health rounds them.
+#[inline(always)]
+pub fn add_position<S: ValueSink>(
+    sink: &mut S,
+    pool: &Pool,
+    position: &Position,
+    price: &OraclePrice,
+    kind: AccountKind,
+    levels: Levels,
+    now: i64,
+) -> Result<(u64, u64), MarginError> {
     let config = &pool.config;
     if pool.mint_decimals > MAX_DECIMALS {
         return Err(OVERFLOW);
@@ -340,16 +408,16 @@ fn add_position(
         Bands::new(price, config.oracle.confidence_multiplier_pct, pool.mint_decimals).ok_or(OVERFLOW)?;
     let isolated_only = config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
     let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
+    let (mut deposit, mut debt) = (0, 0);
 
     // Interest projected to `now` (deposits rounded down, debt up, as accrual does).
     let (deposit_value, borrow_value) = pool.share_values_at(now)?;
     if position.deposit_shares != 0 {
         let amount = fixed::mul_q64_floor(position.deposit_shares, deposit_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
-        let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
-            let value = weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)?;
-            sums[slot].assets = sums[slot].assets.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
-            Ok(())
+        deposit = amount;
+        let mut add = |level: usize, mantissa: u64, weight_bps: Option<u16>| {
+            sink.asset(level, weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)?)
         };
         if levels & INITIAL != 0 && counts_as_collateral {
             add(0, spot.low().min(ema.low()), Some(config.init_asset_weight_bps))?;
@@ -364,11 +432,9 @@ fn add_position(
     if position.borrow_shares != 0 {
         let amount = fixed::mul_q64_ceil(position.borrow_shares, borrow_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
-        let mut add = |slot: usize, mantissa: u64, weight_bps: Option<u16>| -> Result<(), MarginError> {
-            let value = weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)?;
-            sums[slot].liabilities =
-                sums[slot].liabilities.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
-            Ok(())
+        debt = amount;
+        let mut add = |level: usize, mantissa: u64, weight_bps: Option<u16>| {
+            sink.liability(level, weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)?)
         };
         if levels & INITIAL != 0 {
             let high = spot.high().ok_or(OVERFLOW)?.max(ema.high().ok_or(OVERFLOW)?);
@@ -381,7 +447,52 @@ fn add_position(
             add(2, spot.center.checked_add(center_rounding).ok_or(OVERFLOW)?, None)?;
         }
     }
-    Ok(())
+    Ok((deposit, debt))
+}
+
+/// Running sums of position values (the evaluation step): [`HealthSums::health`]
+/// at the end. Each sum stays below 2^127, so health fits `i128`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HealthSums {
+    sums: [Sums; 3],
+}
+
+impl ValueSink for HealthSums {
+    #[inline(always)]
+    fn asset(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
+        let sum = &mut self.sums[level].assets;
+        *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+        Ok(())
+    }
+    #[inline(always)]
+    fn liability(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
+        let sum = &mut self.sums[level].liabilities;
+        *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+        Ok(())
+    }
+}
+
+impl HealthSums {
+    /// Adds one position's stored values at `levels` (`PriceOutOfRange` past 2^127).
+    pub fn add(&mut self, values: &PositionValues, levels: Levels) -> Result<(), MarginError> {
+        for (index, level) in [INITIAL, MAINTENANCE, EQUITY].into_iter().enumerate() {
+            if levels & level != 0 {
+                self.asset(index, values.assets[index])?;
+                self.liability(index, values.liabilities[index])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Health at each level.
+    pub fn health(&self) -> Health {
+        Health {
+            initial: self.sums[0].health(),
+            maintenance: self.sums[1].health(),
+            equity: self.sums[2].health(),
+            maintenance_liabilities: self.sums[1].liabilities,
+        }
+    }
 }
 
 /// Runs `f` on the pool stored in `data`, viewing in place when aligned (always, on
@@ -429,11 +540,29 @@ pub fn compute_health<A: AccountRead>(
     levels: Levels,
     unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
-    if positions.len().checked_mul(2) != Some(accounts.len()) {
+    compute_health_visiting(program_id, kind, positions, accounts, now, levels, unpriced, |_, _, _| {})
+}
+
+/// [`compute_health`] that also hands each priced position to `visit` (slot, its
+/// pool, the validated price): the health cache's load step. Liquidation takes
+/// its settlement prices from here instead of reading the oracles twice; the
+/// client keeps pool and price to re-price positions ([`position_values`]).
+#[allow(clippy::too_many_arguments)] // compute_health's inputs plus the visitor
+pub fn compute_health_visiting<A: AccountRead>(
+    program_id: &[u8; 32],
+    kind: AccountKind,
+    positions: &[Position],
+    accounts: &[A],
+    now: i64,
+    levels: Levels,
+    unpriced: Unpriced,
+    mut visit: impl FnMut(usize, &Pool, &OraclePrice),
+) -> Result<Health, MarginError> {
+    if Some(accounts.len()) != positions.len().checked_mul(2) {
         return Err(MarginError::HealthAccountCount);
     }
-    let mut sums = [Sums::default(); 3];
-    for (position, pair) in positions.iter().zip(accounts.chunks_exact(2)) {
+    let mut sums = HealthSums::default();
+    for (slot, (position, pair)) in positions.iter().zip(accounts.chunks_exact(2)).enumerate() {
         let (pool_account, oracle_account) = (&pair[0], &pair[1]);
         if !fixed::key_eq(pool_account.key(), &position.pool) {
             return Err(MarginError::HealthAccountMismatch);
@@ -459,6 +588,7 @@ pub fn compute_health<A: AccountRead>(
             match read {
                 Ok(price) => {
                     add_position(&mut sums, pool, position, &price, kind, levels, now)?;
+                    visit(slot, pool, &price);
                     Ok((price.publish_time > pool.newest_publish_time).then_some(price.publish_time))
                 }
                 Err(error) if is_outage(error, oracle.kind) => {
@@ -476,12 +606,7 @@ pub fn compute_health<A: AccountRead>(
             pool_account.record_publish_time(publish_time);
         }
     }
-    Ok(Health {
-        initial: sums[0].health(),
-        maintenance: sums[1].health(),
-        equity: sums[2].health(),
-        maintenance_liabilities: sums[1].liabilities,
-    })
+    Ok(sums.health())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use margin_interface::{
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::{account_health, has_debt, read_pool_oracle, viewed_account_health},
+    health::{account_health, has_debt, read_pool_oracle, viewed_account_health_visiting},
     now,
     token::{check_token_accounts, transfer_in},
     user::credit_deposit,
@@ -48,6 +48,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
 
     // The liquidatee: in the group, not the liquidator's own, holding both
     // positions, and below Maintenance health (judged with outages at zero).
+    // Settlement prices come from the same oracle reads the health check accepts,
+    // at spot (the confidence band only widens health, never the amounts
+    // exchanged): kept by the health visitor, not read twice.
+    let mut asset_settlement = None;
+    let mut liability_settlement = None;
     let (liquidatee_health_accounts, liquidator_health_accounts, asset_slot, liability_slot, kind, before) =
         read_margin_in_group(program_id, liquidatee, group, |account| {
             if key_eq(&account.header.owner, key(liquidator)) {
@@ -64,13 +69,20 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
                 return Err(MarginError::HealthAccountCount.into());
             }
             let (liquidatee_health, liquidator_health) = rest.split_at(health_count);
-            let before = viewed_account_health(
+            let before = viewed_account_health_visiting(
                 program_id,
                 account,
                 liquidatee_health,
                 timestamp,
                 MAINTENANCE,
                 Unpriced::ZeroAll,
+                |slot, pool, price| {
+                    if slot == asset_slot {
+                        asset_settlement = Some(settlement_unit_prices(pool, price).map(|(asset, _)| asset));
+                    } else if slot == liability_slot {
+                        liability_settlement = Some(settlement_unit_prices(pool, price).map(|(_, debt)| debt));
+                    }
+                },
             )?;
             if before.maintenance >= 0 {
                 return Err(MarginError::NotLiquidatable.into());
@@ -79,18 +91,23 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         })?;
     let levels: Levels = MAINTENANCE;
 
-    // Settlement prices: the same oracle reads the health check just accepted, at
-    // spot (the confidence band only widens health, never the amounts exchanged).
-    // An unpriced asset or debt (an outage) fails here: it cannot be settled.
-    let price_of = |pool: &Pool, slot: usize| -> Result<(u128, u128), ProgramError> {
-        let oracle = liquidatee_health_accounts
-            .get(slot.saturating_mul(2).saturating_add(1))
-            .ok_or(MarginError::HealthAccountCount)?;
-        let price = read_pool_oracle(pool, oracle, timestamp)?;
-        Ok(settlement_unit_prices(pool, &price)?)
+    // An unpriced asset or debt (an outage: health counted it zero) cannot be
+    // settled: reading it again reports the oracle's own error.
+    let unpriced = |pool: &Pool, slot: usize| -> ProgramError {
+        let oracle = liquidatee_health_accounts.get(slot.saturating_mul(2).saturating_add(1));
+        match oracle.map(|oracle| read_pool_oracle(pool, oracle, timestamp)) {
+            Some(Err(error)) => error,
+            _ => MarginError::OracleInvalidData.into(),
+        }
     };
-    let (asset_price, _) = price_of(&asset_snapshot, asset_slot)?;
-    let (_, liability_price) = price_of(&liability_snapshot, liability_slot)?;
+    let asset_price = match asset_settlement {
+        Some(price) => price?,
+        None => return Err(unpriced(&asset_snapshot, asset_slot)),
+    };
+    let liability_price = match liability_settlement {
+        Some(price) => price?,
+        None => return Err(unpriced(&liability_snapshot, liability_slot)),
+    };
 
     let overflow = MarginError::MathOverflow;
     let mut liquidatee_data = load_margin_bytes_mut(program_id, liquidatee)?;

@@ -2,7 +2,7 @@
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health, AccountRead, Health, Levels, Unpriced, INITIAL},
+    health::{compute_health, compute_health_visiting, AccountRead, Health, Levels, Unpriced, INITIAL},
     oracle::{read_oracle, OraclePrice},
     state::{MarginAccount, Pool},
 };
@@ -78,6 +78,30 @@ pub fn viewed_account_health(
         now,
         levels,
         unpriced,
+    )?)
+}
+
+/// [`viewed_account_health`] handing each priced position to `visit` (slot, pool,
+/// price), e.g. to keep settlement prices without reading oracles twice.
+#[allow(clippy::too_many_arguments)] // viewed_account_health's inputs plus the visitor
+pub fn viewed_account_health_visiting(
+    program_id: &Address,
+    account: &MarginAccount,
+    health_accounts: &[AccountView],
+    now: i64,
+    levels: Levels,
+    unpriced: Unpriced,
+    visit: impl FnMut(usize, &Pool, &OraclePrice),
+) -> Result<Health, ProgramError> {
+    Ok(compute_health_visiting(
+        program_id.as_array(),
+        account.header.kind(),
+        account.active(),
+        as_health_views(health_accounts),
+        now,
+        levels,
+        unpriced,
+        visit,
     )?)
 }
 
