@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use margin_interface::{
     error::MarginError,
-    health::{settlement_unit_prices, Unpriced, MAINTENANCE},
+    fixed,
+    health::{settlement_unit_prices, Unpriced},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
-    oracle::{parse_legacy, parse_price_update},
     state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool},
 };
 use solana_rpc_client::rpc_client::RpcClient;
@@ -22,7 +22,7 @@ use solana_sdk::{
 use crate::{
     accounts::{self, MarginAccountData},
     errors::margin_error,
-    health::{health_account_metas, offchain_health_with, to_usd},
+    health::{health_account_metas, to_usd, CachedPosition, HealthCache},
     instructions,
     pda::PoolKeys,
     program_id,
@@ -342,45 +342,40 @@ pub fn find_liquidations(
                 }
             }
         }
-        let Ok(health) = offchain_health_with(account, &fetched, oracle_of, now, MAINTENANCE, Unpriced::ZeroAll) else {
-            continue;
-        };
+        // Eligibility as `liquidate` judges it: outages count zero on both sides.
+        let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else { continue };
+        let Ok(health) = cache.health() else { continue };
         if health.maintenance < 0 {
-            candidates.push((*key, account.clone(), health));
+            candidates.push((*key, account.clone(), health, cache));
         }
     }
-    candidates.sort_by_key(|(_, _, health)| health.maintenance);
+    candidates.sort_by_key(|(_, _, health, _)| health.maintenance);
 
     let mut planned = Vec::new();
-    for (key, account, health) in candidates {
-        // Largest debt and largest collateral by value at maintenance prices.
+    for (key, account, health, cache) in candidates {
+        // Largest debt and largest collateral by value at settlement prices, from
+        // the cache (the prices health used; outages are not settleable).
         // (USD value, shares, share value projected to now, settlement unit price).
-        let value_of = |position: &margin_interface::state::Position, debt: bool| -> Option<(f64, u64, u128, u128)> {
-            let pool_key = Pubkey::new_from_array(position.pool);
-            let pool = snapshot.pools.get(&pool_key)?;
-            let oracle = fetched.get(&oracle_of(&pool_key))?;
-            let price = if pool.config.oracle.kind == OracleKind::PythLegacy as u8 {
-                parse_legacy(&oracle.data).ok()?.0
-            } else {
-                parse_price_update(&oracle.data).ok()?.price
-            };
-            let (asset_price, liability_price) = settlement_unit_prices(pool, &price).ok()?;
-            let (deposit_value, borrow_value) = pool.share_values_at(now).ok()?;
+        let value_of = |cached: &CachedPosition, debt: bool| -> Option<(f64, u64, u128, u128)> {
+            let price = cached.price?;
+            let (asset_price, liability_price) = settlement_unit_prices(&cached.pool, &price).ok()?;
+            let (deposit_value, borrow_value) = cached.pool.share_values_at(now).ok()?;
+            let position = &cached.position;
             let (amount, shares, share_value, unit) = if debt {
-                let owed = margin_interface::fixed::mul_q64_ceil(position.borrow_shares, borrow_value)?;
+                let owed = fixed::mul_q64_ceil(position.borrow_shares, borrow_value)?;
                 (owed, position.borrow_shares, borrow_value, liability_price)
             } else {
-                let held = margin_interface::fixed::mul_q64_floor(position.deposit_shares, deposit_value)?;
+                let held = fixed::mul_q64_floor(position.deposit_shares, deposit_value)?;
                 (held, position.deposit_shares, deposit_value, asset_price)
             };
-            Some((amount as f64 * unit as f64 / 18_446_744_073_709_551_616.0, shares, share_value, unit))
+            Some((amount as f64 * unit as f64 / fixed::ONE as f64, shares, share_value, unit))
         };
         let best = |debt: bool| {
-            account
-                .active()
+            cache
+                .positions
                 .iter()
-                .filter(|p| if debt { p.borrow_shares > 0 } else { p.deposit_shares > 0 })
-                .filter_map(|p| value_of(p, debt).map(|v| (Pubkey::new_from_array(p.pool), v)))
+                .filter(|p| if debt { p.position.borrow_shares > 0 } else { p.position.deposit_shares > 0 })
+                .filter_map(|p| value_of(p, debt).map(|v| (p.pool_key, v)))
                 .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
         };
         let (
@@ -411,7 +406,7 @@ pub fn find_liquidations(
         }) else {
             continue;
         };
-        let repaid_usd = sized.repay as f64 * liability_price as f64 / 18_446_744_073_709_551_616.0;
+        let repaid_usd = sized.repay as f64 * liability_price as f64 / fixed::ONE as f64;
         let bonus_usd = repaid_usd * sized.bonus_bps as f64 / 1e4;
         if bonus_usd < bot.min_profit_usd {
             log(&format!("liquidator: {key} bonus ${bonus_usd:.2} below the minimum"));

@@ -1,12 +1,19 @@
 //! Off-chain health with the very engine the program runs
-//! (`margin_interface::health::compute_health`), and packing of health accounts.
+//! (`margin_interface::health::compute_health`), the health cache frontends and
+//! bots query (max borrow, max withdraw, liquidation prices), and packing of
+//! health accounts.
 
 use std::collections::HashMap;
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health, AccountRead, Health, Levels, Unpriced},
-    state::{AccountKind, Position},
+    fixed,
+    health::{
+        compute_health, compute_health_visiting, level_index, position_values, AccountRead, Health, HealthSums, Levels,
+        PositionValues, Unpriced, ALL_LEVELS, INITIAL, MAINTENANCE,
+    },
+    oracle::{read_oracle, OraclePrice},
+    state::{AccountKind, Pool, Position},
 };
 use solana_sdk::{account::Account, instruction::AccountMeta, pubkey::Pubkey};
 
@@ -92,16 +99,253 @@ pub fn offchain_health_with(
     unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
     let positions = account.active();
-    let mut fetched = Vec::with_capacity(positions.len() * 2);
-    for meta in health_account_metas(positions, oracle_of) {
-        let account = accounts.get(&meta.pubkey).cloned().ok_or(MarginError::HealthAccountCount)?;
-        fetched.push(FetchedAccount { key: meta.pubkey, account });
-    }
+    let fetched = fetch(positions, accounts, oracle_of)?;
     let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
     compute_health(program_id().as_array(), kind, positions, &fetched, now, levels, unpriced)
 }
 
 /// Converts a Q64.64 USD health value to dollars (for display).
 pub fn to_usd(value: i128) -> f64 {
-    value as f64 / 18_446_744_073_709_551_616.0
+    value as f64 / fixed::ONE as f64
+}
+
+/// One position as the health engine read it: its pool and, when priced, the
+/// validated oracle price.
+#[derive(Clone, Copy, Debug)]
+pub struct CachedPosition {
+    /// The pool's address.
+    pub pool_key: Pubkey,
+    /// The pool as fetched.
+    pub pool: Pool,
+    /// The account's balances in it.
+    pub position: Position,
+    /// The price health used; `None` for an outage counted at zero.
+    pub price: Option<OraclePrice>,
+}
+
+/// The health cache: every position's pool and price, read and validated once by
+/// the program's own engine (`compute_health_visiting`), then evaluated as often
+/// as needed with the engine's per-position formula (`position_values`): health,
+/// the same health with one price moved, max borrow, max withdraw, liquidation
+/// prices. Health from the cache equals the program's to the bit.
+#[derive(Clone, Debug)]
+pub struct HealthCache {
+    /// Isolated or cross.
+    pub kind: AccountKind,
+    /// The time interest is projected to.
+    pub now: i64,
+    /// The used positions, in slot order.
+    pub positions: Vec<CachedPosition>,
+}
+
+impl HealthCache {
+    /// Reads the account's health accounts from `accounts` (keyed by address)
+    /// through the engine, with `unpriced` as the outage policy.
+    pub fn load(
+        account: &MarginAccountData,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+        now: i64,
+        unpriced: Unpriced,
+    ) -> Result<Self, MarginError> {
+        let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
+        let positions = account.active();
+        let fetched = fetch(positions, accounts, oracle_of)?;
+        let mut cached: Vec<CachedPosition> = Vec::with_capacity(positions.len());
+        for (position, pair) in positions.iter().zip(fetched.chunks_exact(2)) {
+            let pool = crate::accounts::pool(&pair[0].account.data).map_err(|_| MarginError::InvalidDiscriminator)?;
+            cached.push(CachedPosition { pool_key: pair[0].key, pool, position: *position, price: None });
+        }
+        compute_health_visiting(
+            program_id().as_array(),
+            kind,
+            positions,
+            &fetched,
+            now,
+            ALL_LEVELS,
+            unpriced,
+            |slot, _, price| {
+                cached[slot].price = Some(*price);
+            },
+        )?;
+        Ok(Self { kind, now, positions: cached })
+    }
+
+    /// Values of position `index` (zero when unpriced).
+    pub fn values(&self, index: usize) -> Result<PositionValues, MarginError> {
+        let cached = &self.positions[index];
+        match &cached.price {
+            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, ALL_LEVELS, self.now),
+            None => Ok(PositionValues::default()),
+        }
+    }
+
+    /// Health at every level.
+    pub fn health(&self) -> Result<Health, MarginError> {
+        let mut sums = HealthSums::default();
+        for index in 0..self.positions.len() {
+            sums.add(&self.values(index)?, ALL_LEVELS)?;
+        }
+        Ok(sums.health())
+    }
+
+    /// Index of `pool` among the positions.
+    pub fn find(&self, pool: &Pubkey) -> Option<usize> {
+        self.positions.iter().position(|p| &p.pool_key == pool)
+    }
+
+    /// The same cache with `pool`'s price (spot, EMA and both confidences)
+    /// multiplied by `factor`: health "if this asset moved".
+    pub fn with_price_factor(&self, pool: &Pubkey, factor: f64) -> Self {
+        let mut moved = self.clone();
+        if let Some(cached) = moved.positions.iter_mut().find(|p| &p.pool_key == pool) {
+            cached.price = cached.price.map(|price| scale_price(&price, factor));
+        }
+        moved
+    }
+
+    /// The price (USD per whole token) of `pool` at which Maintenance health
+    /// reaches zero, every other price fixed; `None` if no positive price does.
+    /// Solved, not searched: a position's Maintenance value is linear in its price
+    /// (spot and confidence scale together), so `H(s) = H + (s - 1) * (A - L)`.
+    pub fn liquidation_price(&self, pool: &Pubkey) -> Result<Option<f64>, MarginError> {
+        let Some(index) = self.find(pool) else { return Ok(None) };
+        let Some(price) = self.positions[index].price else { return Ok(None) };
+        let level = level_index(MAINTENANCE);
+        let values = self.values(index)?;
+        let net = to_usd(values.assets[level] as i128) - to_usd(values.liabilities[level] as i128);
+        let health = to_usd(self.health()?.maintenance);
+        if net == 0.0 {
+            return Ok(None);
+        }
+        let factor = 1.0 - health / net;
+        Ok((factor > 0.0).then(|| factor * price.price as f64 * 10f64.powi(price.expo)))
+    }
+
+    /// The largest amount (native units) of `pool` this account can borrow now:
+    /// Initial health stays >= 0 (the program's rounding: debt shares rounded up),
+    /// within the pool's liquidity and borrow cap. `pool` and `price` describe the
+    /// debt pool (fetched and validated by the caller when it is not a position
+    /// yet); zero when the account may not borrow there.
+    pub fn max_borrow(&self, pool_key: &Pubkey, pool: &Pool, price: &OraclePrice) -> Result<u64, MarginError> {
+        let existing = self.find(pool_key);
+        if let Some(index) = existing {
+            if self.positions[index].position.deposit_shares != 0 {
+                return Ok(0); // DepositOutstanding
+            }
+        } else if self.kind == AccountKind::Isolated {
+            return Ok(0); // IsolatedPoolMismatch
+        }
+        let mut projected = *pool;
+        projected.accrue(self.now)?;
+        let debt = projected.total_debt()?;
+        let liquidity = projected.total_deposits()?.saturating_sub(debt);
+        let cap_room = (projected.config.borrow_cap as u128).saturating_sub(debt);
+        let ceiling = u64::try_from(liquidity.min(cap_room)).unwrap_or(u64::MAX);
+        let share_value = projected.borrow_share_value();
+        let held = existing.map_or(0, |i| self.positions[i].position.borrow_shares);
+        let passes = |amount: u64| -> Result<bool, MarginError> {
+            let shares = fixed::div_q64_ceil(amount, share_value).ok_or(MarginError::MathOverflow)?;
+            let position = Position {
+                pool: pool_key.to_bytes(),
+                deposit_shares: 0,
+                borrow_shares: held.checked_add(shares).ok_or(MarginError::MathOverflow)?,
+            };
+            self.initial_with(existing, &projected, &position, price).map(|initial| initial >= 0)
+        };
+        largest_passing(ceiling, passes)
+    }
+
+    /// The largest amount (native units) of `pool` this account can withdraw now:
+    /// all of it without debt, else what keeps Initial health >= 0 (shares burned
+    /// rounded up, as the program does), within the pool's idle liquidity.
+    pub fn max_withdraw(&self, pool_key: &Pubkey) -> Result<u64, MarginError> {
+        let Some(index) = self.find(pool_key) else { return Ok(0) };
+        let cached = &self.positions[index];
+        let mut projected = cached.pool;
+        projected.accrue(self.now)?;
+        let share_value = projected.deposit_share_value();
+        let held = cached.position.deposit_shares;
+        let owned = u64::try_from(fixed::mul_q64_floor(held, share_value).ok_or(MarginError::MathOverflow)?)
+            .map_err(|_| MarginError::MathOverflow)?;
+        let liquidity = projected.total_deposits()?.saturating_sub(projected.total_debt()?);
+        let ceiling = owned.min(u64::try_from(liquidity).unwrap_or(u64::MAX));
+        let has_debt = self.positions.iter().any(|p| p.position.borrow_shares != 0);
+        if !has_debt {
+            return Ok(ceiling);
+        }
+        let Some(price) = cached.price else { return Ok(ceiling) }; // counts zero already
+        let passes = |amount: u64| -> Result<bool, MarginError> {
+            let burned = fixed::div_q64_ceil(amount, share_value).ok_or(MarginError::MathOverflow)?;
+            let Some(left) = held.checked_sub(burned) else { return Ok(false) };
+            let position = Position { pool: pool_key.to_bytes(), deposit_shares: left, borrow_shares: 0 };
+            self.initial_with(Some(index), &projected, &position, &price).map(|initial| initial >= 0)
+        };
+        largest_passing(ceiling, passes)
+    }
+
+    /// Initial health with position `replaced` (or a new one) swapped for `position`.
+    fn initial_with(
+        &self,
+        replaced: Option<usize>,
+        pool: &Pool,
+        position: &Position,
+        price: &OraclePrice,
+    ) -> Result<i128, MarginError> {
+        let mut sums = HealthSums::default();
+        for index in (0..self.positions.len()).filter(|i| Some(*i) != replaced) {
+            sums.add(&self.values(index)?, INITIAL)?;
+        }
+        sums.add(&position_values(pool, position, price, self.kind, INITIAL, self.now)?, INITIAL)?;
+        Ok(sums.health().initial)
+    }
+}
+
+/// The largest `x` in `0..=ceiling` with `passes(x)` (monotone: true up to a point).
+fn largest_passing(ceiling: u64, passes: impl Fn(u64) -> Result<bool, MarginError>) -> Result<u64, MarginError> {
+    if passes(ceiling)? {
+        return Ok(ceiling);
+    }
+    let (mut low, mut high) = (0u64, ceiling); // passes(low) (0 changes nothing), !passes(high)
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        if passes(middle)? {
+            low = middle
+        } else {
+            high = middle
+        }
+    }
+    Ok(low)
+}
+
+/// `price` with spot, EMA and both confidences multiplied by `factor`.
+pub fn scale_price(price: &OraclePrice, factor: f64) -> OraclePrice {
+    OraclePrice {
+        price: (price.price as f64 * factor).round().max(1.0) as i64,
+        conf: (price.conf as f64 * factor).round() as u64,
+        ema_price: (price.ema_price as f64 * factor).round().max(1.0) as i64,
+        ema_conf: (price.ema_conf as f64 * factor).round() as u64,
+        ..*price
+    }
+}
+
+/// The validated price of `pool` from its fetched oracle account (for a pool that
+/// is not a position yet, e.g. before a first borrow).
+pub fn pool_price(pool: &Pool, oracle_key: &Pubkey, oracle: &Account, now: i64) -> Result<OraclePrice, MarginError> {
+    read_oracle(&pool.config.oracle, oracle_key.as_array(), oracle.owner.as_array(), &oracle.data, now)
+}
+
+/// The fetched health accounts of `positions`, in order.
+fn fetch(
+    positions: &[Position],
+    accounts: &HashMap<Pubkey, Account>,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+) -> Result<Vec<FetchedAccount>, MarginError> {
+    health_account_metas(positions, oracle_of)
+        .into_iter()
+        .map(|meta| {
+            let account = accounts.get(&meta.pubkey).cloned().ok_or(MarginError::HealthAccountCount)?;
+            Ok(FetchedAccount { key: meta.pubkey, account })
+        })
+        .collect()
 }

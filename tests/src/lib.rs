@@ -325,6 +325,37 @@ impl Env {
         self.health_metas(&positions)
     }
 
+    /// The client's health cache of `margin`, from the accounts as they stand.
+    pub fn health_cache(&mut self, margin: &Pubkey) -> margin_client::health::HealthCache {
+        let account = self.margin(margin);
+        let oracles = self.oracles.clone();
+        let mut fetched = HashMap::new();
+        for (pool, setup) in &oracles {
+            for key in [*pool, setup.account] {
+                if let Some(found) = self.svm.account(&key) {
+                    fetched.insert(key, found);
+                }
+            }
+        }
+        let now = self.svm.now();
+        margin_client::health::HealthCache::load(
+            &account,
+            &fetched,
+            |pool| oracles[pool].account,
+            now,
+            margin_interface::health::Unpriced::ZeroDeposits,
+        )
+        .expect("health cache")
+    }
+
+    /// The validated price of a pool's oracle now (for a pool not yet a position).
+    pub fn validated_price(&mut self, keys: &PoolKeys) -> margin_interface::oracle::OraclePrice {
+        let pool = self.pool(keys);
+        let oracle = self.oracles[&keys.pool].account;
+        let account = self.svm.account(&oracle).expect("oracle account");
+        margin_client::health::pool_price(&pool, &oracle, &account, self.svm.now()).expect("valid price")
+    }
+
     /// Borrow instruction with its health accounts.
     pub fn borrow_ix(
         &mut self,

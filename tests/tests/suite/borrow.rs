@@ -206,3 +206,54 @@ fn pool_without_oracle_cannot_be_borrowed() {
     let ix = env.borrow_ix(&user, &margin, &plain, &wallet, 10);
     env.expect_error(&[ix], &[&user], MarginError::OracleNotConfigured, &[margin, plain.pool]);
 }
+
+/// The client's health cache gives frontends the program's limits to the unit:
+/// `max_borrow` (a new debt pool, then the same pool again) and `max_withdraw`
+/// with debt pass, one unit more is refused; the cache's health is the program's.
+#[test]
+fn client_max_borrow_and_max_withdraw_are_the_programs_limits() {
+    let (mut env, sol, usdc, borrower, margin, wallet) = setup(Feed::Pull);
+    assert_eq!(env.health_cache(&margin).health().unwrap(), env.health(&margin).unwrap());
+    let usdc_pool = env.pool(&usdc);
+    let usdc_price = env.validated_price(&usdc);
+    let watched = [margin, usdc.pool, usdc.vault, wallet];
+    for step in 0..2 {
+        // First into a new position, then (after half) into the existing one.
+        let cache = env.health_cache(&margin);
+        let limit = cache.max_borrow(&usdc.pool, &env.pool(&usdc), &usdc_price).unwrap();
+        if step == 0 {
+            // The independent model above: 100 SOL * $100 * 0.8 / ($1 * 1.1).
+            assert_eq!(limit, 7_272_727_272);
+            assert_eq!(usdc_pool.config.init_liab_weight_bps, 11_000);
+            env.borrow(&borrower, &margin, &usdc, &wallet, limit / 2).expect("half the limit");
+            continue;
+        }
+        let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, limit + 1);
+        env.expect_error(&[ix], &[&borrower], MarginError::InsufficientHealth, &watched);
+        env.borrow(&borrower, &margin, &usdc, &wallet, limit).expect("the cache's limit passes");
+        assert_eq!(env.health_cache(&margin).max_borrow(&usdc.pool, &env.pool(&usdc), &usdc_price).unwrap(), 0);
+    }
+    // Under a cent of room is left (9 lamports of SOL here); repaying 3,000 USDC
+    // frees exactly what max_withdraw says.
+    assert_eq!(env.health_cache(&margin).max_withdraw(&sol.pool).unwrap(), 9);
+    let repay = instructions::repay(
+        &borrower.pubkey(),
+        &margin,
+        &usdc,
+        &wallet,
+        instructions::RepayAmount::Exact(3_000_000_000),
+    );
+    env.svm.process(&[repay], &[&borrower]).expect("repay");
+    let free = env.health_cache(&margin).max_withdraw(&sol.pool).unwrap();
+    let sol_wallet = env.token_account(&sol, &borrower.pubkey(), 0);
+    let metas = env.health_metas_after(&margin, None);
+    let withdraw = |amount| {
+        let amount = instructions::WithdrawAmount::Exact(amount);
+        instructions::withdraw_with_health(&borrower.pubkey(), &margin, &sol, &sol_wallet, amount, &metas)
+    };
+    let watched = [margin, sol.pool, sol.vault, sol_wallet];
+    env.expect_error(&[withdraw(free + 1)], &[&borrower], MarginError::InsufficientHealth, &watched);
+    let exact = withdraw(free);
+    env.svm.process(&[exact], &[&borrower]).expect("max_withdraw passes");
+    assert_eq!(env.svm.token_balance(&sol_wallet), free);
+}
