@@ -91,7 +91,7 @@ const USER_WALLET: [u64; 4] = [1_000_000_000_000, 100_000_000_000, 10_000_000_00
 /// liquidation is never refused for want of tokens.
 const KEEPER_WALLET: u64 = 1 << 60;
 /// Q64.64 one, as a float (for the f64 estimates only).
-const Q64: f64 = 18_446_744_073_709_551_616.0;
+const Q64: f64 = fixed::ONE as f64;
 
 struct User {
     key: Keypair,

@@ -48,6 +48,8 @@ pub const MAX_CONFIG_DELAY_SECS: u32 = 30 * 86_400;
 
 const _: () = assert!(core::mem::size_of::<Group>() == 216);
 const _: () = assert!(core::mem::align_of::<Group>() == 8);
+const _: () = assert!(core::mem::offset_of!(Group, discriminator) == 0);
+const _: () = assert!(core::mem::offset_of!(Group, admin) == 16);
 
 impl AccountType for Group {
     const DISCRIMINATOR: [u8; 8] = *b"mrgGROUP";

@@ -106,6 +106,11 @@ pub struct MarginAccountHeader {
 /// Size of the fixed part.
 pub const MARGIN_HEADER_LEN: usize = core::mem::size_of::<MarginAccountHeader>();
 const _: () = assert!(MARGIN_HEADER_LEN == 128);
+// The ABI offsets the field docs state (clients filter accounts by them).
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, discriminator) == 0);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, kind) == 9);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, group) == 16);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, owner) == 48);
 const _: () = assert!(AccountKind::Cross.account_len() == 896);
 const _: () = assert!(AccountKind::Isolated.account_len() == 224);
 

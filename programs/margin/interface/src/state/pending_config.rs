@@ -32,6 +32,7 @@ pub struct PendingPoolConfig {
 const _: () = assert!(core::mem::size_of::<PendingPoolConfig>() == 280);
 const _: () = assert!(core::mem::align_of::<PendingPoolConfig>() == 8);
 const _: () = assert!(core::mem::offset_of!(PendingPoolConfig, pool) == 16);
+const _: () = assert!(core::mem::offset_of!(PendingPoolConfig, discriminator) == 0);
 
 impl AccountType for PendingPoolConfig {
     const DISCRIMINATOR: [u8; 8] = *b"mrgPEND_";

@@ -302,6 +302,10 @@ pub struct Pool {
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 512);
 const _: () = assert!(core::mem::align_of::<Pool>() == 8);
+// The ABI offsets the field docs state (clients filter accounts by them).
+const _: () = assert!(core::mem::offset_of!(Pool, discriminator) == 0);
+const _: () = assert!(core::mem::offset_of!(Pool, group) == 16);
+const _: () = assert!(core::mem::offset_of!(Pool, mint) == 48);
 
 impl AccountType for Pool {
     const DISCRIMINATOR: [u8; 8] = *b"mrgPOOL_";
