@@ -460,16 +460,19 @@ pub struct HealthSums {
 impl ValueSink for HealthSums {
     #[inline(always)]
     fn asset(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
-        let sum = &mut self.sums[level].assets;
-        *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
-        Ok(())
+        add_below_2_pow_127(&mut self.sums[level].assets, value)
     }
     #[inline(always)]
     fn liability(&mut self, level: usize, value: u128) -> Result<(), MarginError> {
-        let sum = &mut self.sums[level].liabilities;
-        *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
-        Ok(())
+        add_below_2_pow_127(&mut self.sums[level].liabilities, value)
     }
+}
+
+/// `*sum += value`, staying below 2^127 so that health fits `i128`.
+#[inline(always)]
+fn add_below_2_pow_127(sum: &mut u128, value: u128) -> Result<(), MarginError> {
+    *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+    Ok(())
 }
 
 impl HealthSums {

@@ -2,7 +2,7 @@
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health, compute_health_visiting, AccountRead, Health, Levels, Unpriced, INITIAL},
+    health::{compute_health_visiting, AccountRead, Health, Levels, Unpriced, INITIAL},
     oracle::{read_oracle, OraclePrice},
     state::{MarginAccount, Pool},
 };
@@ -70,15 +70,7 @@ pub fn viewed_account_health(
     levels: Levels,
     unpriced: Unpriced,
 ) -> Result<Health, ProgramError> {
-    Ok(compute_health(
-        program_id.as_array(),
-        account.header.kind(),
-        account.active(),
-        as_health_views(health_accounts),
-        now,
-        levels,
-        unpriced,
-    )?)
+    viewed_account_health_visiting(program_id, account, health_accounts, now, levels, unpriced, |_, _, _| {})
 }
 
 /// [`viewed_account_health`] handing each priced position to `visit` (slot, pool,
