@@ -17,6 +17,7 @@ mod margin_accounts;
 mod oracle;
 mod pyth_pull_conformance;
 mod repay;
+mod resolve_bad_debt;
 mod risk;
 mod risk_controls;
 mod security;
