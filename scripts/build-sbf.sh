@@ -14,19 +14,19 @@ cd "$ROOT"
 scripts/install-tools.sh
 
 export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
-export RUSTFLAGS="-C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access"
-set +e
+# `-A linker_messages`: sbpf-linker says on stderr that it cannot dlopen the
+# nightly's libLLVM and uses its own LLVM (the build is fine); rustc would report
+# that stderr as a `linker_messages` warning on every build.
+export RUSTFLAGS="-C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access -A linker_messages"
 cargo +"$NIGHTLY" build \
     --release \
     --target bpfel-unknown-none \
     -Zbuild-std=core,alloc \
     -p margin-program \
-    --lib --locked 2>&1 | grep -v "unable to open LLVM shared lib\|linker_messages\|^  |$\|^  = note\|generated 1 warning"
-status=${PIPESTATUS[0]}
-set -e
+    --lib --locked
 SO="${CARGO_TARGET_DIR:-target}/bpfel-unknown-none/release/libmargin.so"
-if [ "$status" -ne 0 ] || [ ! -f "$SO" ]; then
-    echo "SBF build failed (cargo exit $status)" >&2
+if [ ! -f "$SO" ]; then
+    echo "SBF build produced no $SO" >&2
     exit 1
 fi
 mkdir -p target/deploy
