@@ -6,4 +6,4 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 scripts/build-sbf.sh
-cargo run --locked --release -p margin-client --bin margin -- demo "$@"
+cargo run --locked --release -p margin-ops --bin margin -- demo "$@"

@@ -30,7 +30,7 @@ if ! grep -q "$SBPF_LINKER_VERSION" <<<"$linker_version"; then
     cargo +"$NIGHTLY" install sbpf-linker --locked --version "$SBPF_LINKER_VERSION"
 fi
 
-# The in-process test validator (client/tests/validator.rs) builds RocksDB, whose
+# The in-process test validator (ops/tests/validator.rs) builds RocksDB, whose
 # bindings need libclang.
 if ! dpkg -s libclang-dev >/dev/null 2>&1; then
     echo ">> installing libclang-dev"

@@ -1,23 +1,20 @@
 #![warn(missing_docs)]
 //! Rust SDK for the margin lending program: PDAs, instruction builders, account
-//! decoders, error decoding, and an embedded SVM (the real `.so` in
-//! solana-program-test) used by the demo, the bots and the test suite.
+//! decoders, health-account packing, the health cache and risk report, error
+//! decoding and transaction assembly. Light by design: no runtime, RPC or async
+//! dependency (the embedded SVM is `margin-sim`, the CLI and bots `margin-ops`).
 //!
 //! The layouts, math and instruction encoding come from `margin-interface`, the same
 //! crate the program compiles, so the client can never drift from the chain.
 
 pub mod accounts;
-pub mod bots;
 pub mod config;
-pub mod demo;
 pub mod errors;
-pub mod features;
 pub mod health;
 pub mod instructions;
 pub mod oracle;
 pub mod pda;
 pub mod risk;
-pub mod svm;
 pub mod transaction;
 
 pub use margin_interface as interface;

@@ -37,7 +37,6 @@ use margin_client::{
     instructions::{self, RepayAmount, WithdrawAmount},
     oracle as pyth,
     pda::PoolKeys,
-    svm::Failed,
 };
 use margin_interface::{
     error::MarginError,
@@ -47,6 +46,7 @@ use margin_interface::{
     oracle::{is_outage, read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
     state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
 };
+use margin_sim::svm::Failed;
 use solana_sdk::{
     account::Account,
     instruction::{AccountMeta, Instruction},

@@ -12,12 +12,12 @@ use margin_client::{
     instructions::{self, OpenKind},
     pda::{self, PoolKeys},
     spl_token_id,
-    svm::{Failed, Landed, Svm},
 };
 use margin_interface::{
     error::MarginError,
     state::{Group, Pool, PoolConfig},
 };
+use margin_sim::svm::{Failed, Landed, Svm};
 use std::collections::HashMap;
 
 use margin_client::{health::health_account_metas, oracle as pyth};

@@ -134,11 +134,11 @@ mod tests {
     /// pinned mainnet-beta snapshot has enabled, and safe without frame gaps.
     #[test]
     fn deployed_program_is_v3_and_runs_without_simd_0460() {
-        let path = margin_client::svm::program_dir().join("margin.so");
+        let path = margin_sim::svm::program_dir().join("margin.so");
         let elf = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run scripts/build-sbf.sh", path.display()));
         assert_eq!(sbpf_version(&elf), Ok(3));
         let v3 = "5cC3foj77CWun58pC51ebHFUWavHWKarWyR5UUik7dnC".parse().unwrap();
-        assert!(margin_client::features::mainnet_beta_active().contains(&v3));
+        assert!(margin_sim::features::mainnet_beta_active().contains(&v3));
         assert_eq!(check_frame_gap_safety(&elf), Ok(()));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use margin_client::bots::{self, Attempt, Embedded, Liquidator, OracleBook};
+use margin_ops::bots::{self, Attempt, Embedded, Liquidator, OracleBook};
 use margin_tests::{Env, Feed};
 use solana_sdk::signature::Signer;
 

@@ -1,7 +1,7 @@
 //! The demo (README's main job) in a small configuration: it must finish and
 //! conserve every token (minted = held by users + vaults).
 
-use margin_client::demo::{self, DemoConfig};
+use margin_ops::demo::{self, DemoConfig};
 
 #[test]
 fn small_demo_conserves_tokens() {

@@ -4,19 +4,19 @@
 
 use std::process::Command;
 
-use margin_client::features::FeatureSet;
 use margin_client::{
     config::default_pool_config,
     instructions::{self, OpenKind},
     oracle::{legacy_trading, price_update_v2},
     pda::{self, PoolKeys},
     program_id, spl_token_id,
-    svm::program_dir,
 };
 use margin_interface::{
     oracle::{OraclePrice, Verification, PYTH_LEGACY_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID},
     state::OracleKind,
 };
+use margin_sim::features::FeatureSet;
+use margin_sim::svm::program_dir;
 use solana_sdk::{
     account::{Account, AccountSharedData},
     instruction::Instruction,

@@ -13,10 +13,8 @@
 
 use std::{collections::HashMap, process::ExitCode, str::FromStr, thread, time::Duration};
 
-use margin_client::{
-    bots::{self, Liquidator, OracleBook, Rpc},
-    demo::{self, DemoConfig},
-};
+use margin_ops::bots::{self, Liquidator, OracleBook, Rpc};
+use margin_ops::demo::{self, DemoConfig};
 use solana_sdk::{pubkey::Pubkey, signature::read_keypair_file};
 
 const USAGE: &str = "usage:

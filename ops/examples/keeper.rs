@@ -5,13 +5,13 @@
 //! Run: `scripts/build-sbf.sh && cargo run -p margin-client --example keeper`
 
 use margin_client::{
-    bots,
     config::default_pool_config,
     instructions,
     pda::{self, PoolKeys},
     spl_token_id,
-    svm::Svm,
 };
+use margin_ops::bots;
+use margin_sim::svm::Svm;
 use solana_sdk::signature::Signer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -15,13 +15,13 @@ use margin_client::{
     pda::{self, PoolKeys},
     risk::risk_report,
     spl_token_id,
-    svm::Svm,
 };
 use margin_interface::{
     health::Health,
     oracle::{OraclePrice, Verification, PYTH_RECEIVER_PROGRAM_ID},
     state::OracleKind,
 };
+use margin_sim::svm::Svm;
 use solana_sdk::{account::Account, pubkey::Pubkey, signature::Signer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -7,7 +7,7 @@
 //!
 //! Run: `scripts/build-sbf.sh && cargo run -p margin-client --example liquidator`
 
-use margin_client::demo::{self, DemoConfig};
+use margin_ops::demo::{self, DemoConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let summary = demo::run(DemoConfig { users: 9, days: 3, plot: None, bot_logs: true }, |line| println!("{line}"))?;

@@ -16,7 +16,9 @@ use solana_sdk::{
 };
 use spl_token_interface::state::{Account as TokenAccount, AccountState, Mint};
 
-use crate::{features::FeatureSet, program_id};
+use margin_client::program_id;
+
+use crate::features::FeatureSet;
 
 /// A transaction that landed.
 #[derive(Clone, Debug)]
@@ -41,7 +43,7 @@ pub struct Failed {
 impl Failed {
     /// The program's own error, when it returned one.
     pub fn margin_error(&self) -> Option<margin_interface::error::MarginError> {
-        crate::errors::margin_error(&self.error)
+        margin_client::errors::margin_error(&self.error)
     }
 }
 
@@ -189,7 +191,7 @@ impl Svm {
     }
 
     /// Sends a transaction that may use address lookup tables (assembled by
-    /// [`crate::transaction::assemble`]: legacy when it fits, v0 otherwise).
+    /// [`margin_client::transaction::assemble`]: legacy when it fits, v0 otherwise).
     pub fn process_with_tables(
         &mut self,
         instructions: &[Instruction],
@@ -198,8 +200,9 @@ impl Svm {
     ) -> Result<(Landed, usize), Failed> {
         let payer = self.context.payer.insecure_clone();
         self.next_slot(); // tables are usable from the slot after they were extended
-        let tx = crate::transaction::assemble(&payer, instructions, signers, tables, self.context.last_blockhash)
-            .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
+        let tx =
+            margin_client::transaction::assemble(&payer, instructions, signers, tables, self.context.last_blockhash)
+                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
         let size = bincode_size(&tx);
         self.submit(tx).map(|landed| (landed, size))
     }
@@ -227,7 +230,10 @@ impl Svm {
     /// `user` as a system account holding `lamports` (fixed keys make addresses,
     /// and so PDA bumps and their compute units, reproducible).
     pub fn fund(&mut self, user: Keypair, lamports: u64) -> Keypair {
-        self.set_account(&user.pubkey(), Account { lamports, owner: crate::system_program_id(), ..Account::default() });
+        self.set_account(
+            &user.pubkey(),
+            Account { lamports, owner: margin_client::system_program_id(), ..Account::default() },
+        );
         user
     }
 

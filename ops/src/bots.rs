@@ -19,15 +19,15 @@ use solana_sdk::{
     transaction::Transaction,
 };
 
-use crate::{
+use margin_client::{
     accounts::{self, MarginAccountData},
     errors::margin_error,
     health::{health_account_metas, to_usd, CachedPosition, HealthCache},
     instructions,
     pda::PoolKeys,
     program_id,
-    svm::Svm,
 };
+use margin_sim::svm::Svm;
 
 /// Why a bot step failed.
 #[derive(Debug)]

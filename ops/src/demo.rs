@@ -19,17 +19,18 @@ use solana_sdk::{
     signature::{Keypair, Signer},
 };
 
-use crate::{
+use margin_client::{
     accounts::{self, MarginAccountData},
-    bots::{self, Embedded},
     config::default_pool_config,
     health::{health_account_metas, offchain_health, sweep_account_metas, to_usd},
     instructions::{self, OpenKind, WithdrawAmount},
     oracle::price_update_v2,
     pda::{self, PoolKeys},
     spl_token_id,
-    svm::Svm,
 };
+use margin_sim::svm::Svm;
+
+use crate::bots::{self, Embedded};
 
 /// Demo size.
 #[derive(Clone, Copy, Debug)]
@@ -165,7 +166,7 @@ impl Market {
         &mut self,
         ix: solana_sdk::instruction::Instruction,
         signers: &[&Keypair],
-    ) -> Result<(), crate::svm::Failed> {
+    ) -> Result<(), margin_sim::svm::Failed> {
         self.transactions += 1;
         self.svm.process(&[ix], signers).map(|_| ())
     }
@@ -195,7 +196,7 @@ impl Market {
 
     fn health_metas(&mut self, margin: &Pubkey, extra: Option<&Pubkey>) -> Vec<solana_sdk::instruction::AccountMeta> {
         let account = self.account(margin);
-        let positions = crate::health::positions_after(&account, extra);
+        let positions = margin_client::health::positions_after(&account, extra);
         let oracles = self.oracle_of();
         health_account_metas(&positions, |p| oracles[p])
     }

@@ -1,0 +1,6 @@
+//! The operators' side of the margin program: the keeper and liquidator bots
+//! (over JSON-RPC or the embedded SVM) and the demo market; the `margin` CLI is
+//! `src/bin/margin.rs`.
+
+pub mod bots;
+pub mod demo;
