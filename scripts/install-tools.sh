@@ -24,6 +24,11 @@ for component in rustfmt clippy; do
     fi
 done
 
+# scripts/check-client-core.sh builds the SDK for browsers.
+if ! grep -q '^wasm32-unknown-unknown' <<<"$(rustup target list --installed)"; then
+    rustup target add wasm32-unknown-unknown
+fi
+
 linker_version="$(sbpf-linker --version 2>/dev/null || true)"
 if ! grep -q "$SBPF_LINKER_VERSION" <<<"$linker_version"; then
     echo ">> installing sbpf-linker ${SBPF_LINKER_VERSION} (takes a few minutes)"

@@ -10,6 +10,7 @@ cd "$ROOT"
 # dependency trees; clippy artifacts live beside the test build's).
 cargo fmt --all --check
 cargo clippy --locked -p margin-interface -p margin-program --all-targets -- -D warnings
+scripts/check-client-core.sh
 scripts/build-sbf.sh
 cargo test --workspace --locked
 cargo test --locked --manifest-path conformance/pyth-legacy/Cargo.toml --target-dir target/conformance

@@ -1,7 +1,7 @@
 //! Turning transaction errors back into the program's [`MarginError`].
 
+use crate::sdk::{instruction::InstructionError, transaction::TransactionError};
 use margin_interface::error::MarginError;
-use solana_sdk::{instruction::InstructionError, transaction::TransactionError};
 
 /// The margin error inside a failed transaction, if the program returned one.
 pub fn margin_error(error: &TransactionError) -> Option<MarginError> {

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use crate::sdk::{account::Account, instruction::AccountMeta, pubkey::Pubkey};
 use margin_interface::{
     error::MarginError,
     fixed,
@@ -15,7 +16,6 @@ use margin_interface::{
     oracle::{read_oracle, OraclePrice},
     state::{AccountKind, Pool, Position},
 };
-use solana_sdk::{account::Account, instruction::AccountMeta, pubkey::Pubkey};
 
 use crate::{accounts::MarginAccountData, program_id};
 

@@ -1,14 +1,14 @@
 //! One builder per instruction: account order and data exactly as the program
 //! documents them on `MarginInstruction`.
 
+use crate::sdk::{
+    instruction::{AccountMeta, Instruction},
+    pubkey::Pubkey,
+};
 use borsh::to_vec;
 use margin_interface::{
     instruction::MarginInstruction,
     state::{AccountKind, PoolConfig, PoolStatus},
-};
-use solana_sdk::{
-    instruction::{AccountMeta, Instruction},
-    pubkey::Pubkey,
 };
 
 use crate::{pda, pda::PoolKeys, program_id, system_program_id};

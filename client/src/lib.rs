@@ -18,7 +18,29 @@ pub mod risk;
 pub mod transaction;
 
 pub use margin_interface as interface;
-use solana_sdk::pubkey::Pubkey;
+
+/// The Solana types this crate speaks, from the small crates (the ones
+/// `solana-sdk` re-exports), under the paths `solana_sdk` gives them.
+pub mod sdk {
+    pub use solana_account as account;
+    pub use solana_hash as hash;
+    pub use solana_pubkey as pubkey;
+    pub use solana_signer as signer;
+    /// Instructions and their errors.
+    pub mod instruction {
+        pub use solana_instruction::{error::InstructionError, AccountMeta, Instruction};
+    }
+    /// Messages, legacy and v0.
+    pub mod message {
+        pub use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
+    }
+    /// Transactions and their errors.
+    pub mod transaction {
+        pub use solana_transaction::{versioned::VersionedTransaction, Transaction};
+        pub use solana_transaction_error::TransactionError;
+    }
+}
+use sdk::pubkey::Pubkey;
 
 /// The margin program's address, `Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh`.
 pub fn program_id() -> Pubkey {

@@ -1,7 +1,7 @@
 //! Program-derived addresses, from the seeds in `margin_interface::pda`.
 
+use crate::sdk::pubkey::Pubkey;
 use margin_interface::pda::*;
-use solana_sdk::pubkey::Pubkey;
 
 use crate::program_id;
 

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use crate::sdk::{account::Account, pubkey::Pubkey};
 use margin_interface::{error::MarginError, health::Health};
-use solana_sdk::{account::Account, pubkey::Pubkey};
 
 use crate::{
     accounts::MarginAccountData,

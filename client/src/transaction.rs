@@ -2,12 +2,12 @@
 //! a cross account's health accounts make it too big (a legacy borrow fits up to
 //! 10 positions).
 
-use solana_sdk::{
+use crate::sdk::{
     hash::Hash,
     instruction::Instruction,
     message::{v0, AddressLookupTableAccount, Message, VersionedMessage},
     pubkey::Pubkey,
-    signature::Keypair,
+    signer::Signer,
     transaction::{Transaction, VersionedTransaction},
 };
 
@@ -16,7 +16,7 @@ pub const PACKET_LIMIT: usize = 1232;
 
 /// The address lookup table program.
 pub fn lookup_table_program_id() -> Pubkey {
-    solana_sdk::pubkey!("AddressLookupTab1e1111111111111111111111111")
+    solana_pubkey::pubkey!("AddressLookupTab1e1111111111111111111111111")
 }
 
 /// Serialized size of a legacy transaction for `instructions` paid by `payer`.
@@ -27,29 +27,32 @@ pub fn legacy_size(payer: &Pubkey, instructions: &[Instruction]) -> usize {
 }
 
 /// A signed transaction: legacy if it fits the packet limit, otherwise v0 using
-/// `tables` (which must hold the accounts that do not fit).
+/// `tables` (which must hold the accounts that do not fit). Any signer works (a
+/// keypair, a wallet adapter's signer); each is used only if the message needs it.
 pub fn assemble(
-    payer: &Keypair,
+    payer: &dyn Signer,
     instructions: &[Instruction],
-    signers: &[&Keypair],
+    signers: &[&dyn Signer],
     tables: &[AddressLookupTableAccount],
     blockhash: Hash,
 ) -> Result<VersionedTransaction, String> {
-    use solana_sdk::signature::Signer;
-    let mut all: Vec<&Keypair> = vec![payer];
+    let mut all: Vec<&dyn Signer> = vec![payer];
     all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
     if tables.is_empty() || legacy_size(&payer.pubkey(), instructions) <= PACKET_LIMIT {
         let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
         let required = tx.message.account_keys[..tx.message.header.num_required_signatures as usize].to_vec();
-        let all: Vec<&Keypair> = all.into_iter().filter(|k| required.contains(&k.pubkey())).collect();
-        tx.try_sign(&all, blockhash).map_err(|e| e.to_string())?;
+        tx.try_sign(&needed(&required, all), blockhash).map_err(|e| e.to_string())?;
         return Ok(tx.into());
     }
     let message =
         v0::Message::try_compile(&payer.pubkey(), instructions, tables, blockhash).map_err(|e| e.to_string())?;
     let required = message.account_keys[..message.header.num_required_signatures as usize].to_vec();
-    let all: Vec<&Keypair> = all.into_iter().filter(|k| required.contains(&k.pubkey())).collect();
-    VersionedTransaction::try_new(VersionedMessage::V0(message), &all).map_err(|e| e.to_string())
+    VersionedTransaction::try_new(VersionedMessage::V0(message), &needed(&required, all)).map_err(|e| e.to_string())
+}
+
+/// The signers among `all` whose keys `required` lists.
+fn needed<'a>(required: &[Pubkey], all: Vec<&'a dyn Signer>) -> Vec<&'a dyn Signer> {
+    all.into_iter().filter(|k| required.contains(&k.pubkey())).collect()
 }
 
 /// Account data of an active lookup table holding `addresses` (the lookup table

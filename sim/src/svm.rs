@@ -200,8 +200,9 @@ impl Svm {
     ) -> Result<(Landed, usize), Failed> {
         let payer = self.context.payer.insecure_clone();
         self.next_slot(); // tables are usable from the slot after they were extended
+        let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
         let tx =
-            margin_client::transaction::assemble(&payer, instructions, signers, tables, self.context.last_blockhash)
+            margin_client::transaction::assemble(&payer, instructions, &signers, tables, self.context.last_blockhash)
                 .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
         let size = bincode_size(&tx);
         self.submit(tx).map(|landed| (landed, size))
