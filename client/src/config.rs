@@ -38,7 +38,11 @@ pub fn default_pool_config() -> PoolConfig {
         _padding: [0; 2],
         dust_threshold_micro_usd: 1_000_000,
         liquidation_target_bps: 500,
-        _padding2: [0; 6],
+        // Off by default: a pool's stress move is the risk admin's call (the demo
+        // sets SOL 35%, USDC 2%).
+        stress_bps: 0,
+        stress_confidence_multiplier_pct: 0,
+        _padding2: [0; 2],
         reserved: [0; 24],
     }
 }

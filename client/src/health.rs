@@ -11,7 +11,7 @@ use margin_interface::{
     fixed,
     health::{
         compute_health, compute_health_visiting, level_index, position_values, AccountRead, Health, HealthSums, Levels,
-        PositionValues, Unpriced, ALL_LEVELS, INITIAL, MAINTENANCE,
+        PositionValues, Unpriced, ALL_LEVELS, INITIAL, MAINTENANCE, STRESS,
     },
     oracle::{read_oracle, OraclePrice},
     state::{AccountKind, Pool, Position},
@@ -171,11 +171,17 @@ impl HealthCache {
         Ok(Self { kind, now, positions: cached })
     }
 
-    /// Values of position `index` (zero when unpriced).
+    /// Values of position `index` at every level the `health` instruction reports
+    /// (zero when unpriced).
     pub fn values(&self, index: usize) -> Result<PositionValues, MarginError> {
+        self.values_at(index, ALL_LEVELS)
+    }
+
+    /// Values of position `index` at `levels` (zero when unpriced).
+    pub fn values_at(&self, index: usize, levels: Levels) -> Result<PositionValues, MarginError> {
         let cached = &self.positions[index];
         match &cached.price {
-            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, ALL_LEVELS, self.now),
+            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, levels, self.now),
             None => Ok(PositionValues::default()),
         }
     }
@@ -223,7 +229,8 @@ impl HealthCache {
     }
 
     /// The largest amount (native units) of `pool` this account can borrow now:
-    /// Initial health stays >= 0 (the program's rounding: debt shares rounded up),
+    /// Initial health and the stress scenario stay >= 0 (the program's gate and
+    /// rounding: debt shares rounded up),
     /// within the pool's liquidity and borrow cap. `pool` and `price` describe the
     /// debt pool (fetched and validated by the caller when it is not a position
     /// yet); zero when the account may not borrow there.
@@ -251,13 +258,14 @@ impl HealthCache {
                 deposit_shares: 0,
                 borrow_shares: held.checked_add(shares).ok_or(MarginError::MathOverflow)?,
             };
-            self.initial_with(existing, &projected, &position, price).map(|initial| initial >= 0)
+            self.passes_with(existing, &projected, &position, price)
         };
         largest_passing(ceiling, passes)
     }
 
     /// The largest amount (native units) of `pool` this account can withdraw now:
-    /// all of it without debt, else what keeps Initial health >= 0 (shares burned
+    /// all of it without debt, else what keeps Initial health and the stress
+    /// scenario >= 0 (shares burned
     /// rounded up, as the program does), within the pool's idle liquidity.
     pub fn max_withdraw(&self, pool_key: &Pubkey) -> Result<u64, MarginError> {
         let Some(index) = self.find(pool_key) else { return Ok(0) };
@@ -279,25 +287,29 @@ impl HealthCache {
             let burned = fixed::div_q64_ceil(amount, share_value).ok_or(MarginError::MathOverflow)?;
             let Some(left) = held.checked_sub(burned) else { return Ok(false) };
             let position = Position { pool: pool_key.to_bytes(), deposit_shares: left, borrow_shares: 0 };
-            self.initial_with(Some(index), &projected, &position, &price).map(|initial| initial >= 0)
+            self.passes_with(Some(index), &projected, &position, &price)
         };
         largest_passing(ceiling, passes)
     }
 
-    /// Initial health with position `replaced` (or a new one) swapped for `position`.
-    fn initial_with(
+    /// Whether the program's gate for new risk (Initial >= 0 and the stress
+    /// scenario >= 0) passes with position `replaced` (or a new one) swapped for
+    /// `position`.
+    fn passes_with(
         &self,
         replaced: Option<usize>,
         pool: &Pool,
         position: &Position,
         price: &OraclePrice,
-    ) -> Result<i128, MarginError> {
+    ) -> Result<bool, MarginError> {
+        let levels = INITIAL | STRESS;
         let mut sums = HealthSums::default();
         for index in (0..self.positions.len()).filter(|i| Some(*i) != replaced) {
-            sums.add(&self.values(index)?, INITIAL)?;
+            sums.add(&self.values_at(index, levels)?, levels)?;
         }
-        sums.add(&position_values(pool, position, price, self.kind, INITIAL, self.now)?, INITIAL)?;
-        Ok(sums.health().initial)
+        sums.add(&position_values(pool, position, price, self.kind, levels, self.now)?, levels)?;
+        let health = sums.health();
+        Ok(health.initial >= 0 && health.stress >= 0)
     }
 }
 

@@ -115,16 +115,28 @@ fn isolated_cases(out: &mut Vec<Case>) {
 
 /// A cross account whose health check covers `positions` pools after the borrow:
 /// `positions - 1` collateral pools and the borrowed pool (at least one collateral).
-fn cross_borrow(positions: usize) -> Case {
+/// `stressed`: every pool has a stress move (15%) and an adaptive term (3x EMA
+/// confidence), so the stress scenario is valued for every position.
+fn cross_borrow(positions: usize, stressed: bool) -> Case {
     let mut env = Env::new();
     let collateral_count = positions.saturating_sub(1).max(1);
+    let stress = |env: &mut Env, keys: &margin_client::pda::PoolKeys| {
+        if stressed {
+            env.write_pool(keys, |pool| {
+                pool.config.stress_bps = 1_500;
+                pool.config.stress_confidence_multiplier_pct = 300;
+            });
+        }
+    };
     let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
+    stress(&mut env, &usdc);
     env.lend(&usdc, 1_000_000_000_000);
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     for i in 0..collateral_count {
         let feed = if i % 2 == 0 { Feed::Pull } else { Feed::Legacy };
         let keys = env.add_priced_pool([9, 8, 6][i % 3], 10.0 + i as f64, feed);
+        stress(&mut env, &keys);
         let wallet = env.token_account(&keys, &user.pubkey(), 1_000_000_000);
         env.deposit(&user, &margin, &keys, &wallet, 1_000_000_000).unwrap();
     }
@@ -137,7 +149,7 @@ fn cross_borrow(positions: usize) -> Case {
     let table = env.lookup_table(table_addresses);
     let (landed, tx_bytes) = env.svm.process_with_tables(&[ix], &[&user], &[table]).expect("cross borrow");
     Case {
-        name: format!("borrow_cross_{positions}"),
+        name: format!("borrow_cross_{}{positions}", if stressed { "stressed_" } else { "" }),
         compute_units: landed.compute_units,
         positions: Some(checked),
         tx_bytes: Some(tx_bytes),
@@ -198,18 +210,26 @@ pub fn run_all() -> Vec<Case> {
     creation_cases(&mut out);
     lending_cases(&mut out);
     isolated_cases(&mut out);
-    let cross: Vec<Case> = [1, 2, 4, 8, 16].into_iter().map(cross_borrow).collect();
-    // Slope of CU against positions checked, least squares over the distinct sizes.
-    let points: Vec<(f64, f64)> = cross.iter().map(|c| (c.positions.unwrap() as f64, c.compute_units as f64)).collect();
-    let n = points.len() as f64;
-    let (sx, sy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
-    let (sxx, sxy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x * x, b + x * y));
-    let slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+    let cross: Vec<Case> = [1, 2, 4, 8, 16].into_iter().map(|n| cross_borrow(n, false)).collect();
+    let slope = slope_of(&cross);
     out.extend(cross);
-    out.push(case("health_cu_per_position", slope.round() as u64));
+    out.push(case("health_cu_per_position", slope));
+    let stressed: Vec<Case> = [2, 4, 8, 16].into_iter().map(|n| cross_borrow(n, true)).collect();
+    let slope = slope_of(&stressed);
+    out.extend(stressed);
+    out.push(case("health_cu_per_position_stressed", slope));
     out.push(liquidation("liquidate_isolated_tx", true, 2));
     out.push(liquidation("liquidate_cross_8_tx", false, 8));
     out
+}
+
+/// CU per position checked: the least-squares slope over the cases' sizes.
+fn slope_of(cases: &[Case]) -> u64 {
+    let points: Vec<(f64, f64)> = cases.iter().map(|c| (c.positions.unwrap() as f64, c.compute_units as f64)).collect();
+    let n = points.len() as f64;
+    let (sx, sy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x, b + y));
+    let (sxx, sxy) = points.iter().fold((0.0, 0.0), |(a, b), (x, y)| (a + x * x, b + x * y));
+    ((n * sxy - sx * sy) / (n * sxx - sx * sx)).round() as u64
 }
 
 /// Most positions (pool + oracle each) whose cross borrow still fits a legacy

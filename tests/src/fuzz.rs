@@ -41,7 +41,7 @@ use margin_client::{
 use margin_interface::{
     error::MarginError,
     fixed,
-    health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS},
+    health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS, STRESS},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
     oracle::{is_outage, read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
     state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
@@ -333,7 +333,7 @@ impl World {
                 fetched.insert(key, data);
             }
         }
-        offchain_health_with(&account, &fetched, |p| oracles[p], self.env.svm.now(), ALL_LEVELS, unpriced)
+        offchain_health_with(&account, &fetched, |p| oracles[p], self.env.svm.now(), ALL_LEVELS | STRESS, unpriced)
     }
 
     /// Equity (ZeroAll) of every account: what admin actions must leave unchanged.
@@ -754,11 +754,12 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
         return Ok(());
     }
 
-    // No user action that can lower health lands with Initial < 0 at that clock
-    // (interest projected): the off-chain engine must agree it is >= 0.
+    // No user action that can lower health lands with Initial < 0 or the stress
+    // scenario < 0 at that clock (interest projected): the off-chain engine must
+    // agree both are >= 0.
     if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral") && has_debt(world, &margin) {
         match world.health(&margin, Unpriced::ZeroDeposits) {
-            Ok(health) if health.initial >= 0 => {}
+            Ok(health) if health.initial >= 0 && health.stress >= 0 => {}
             other => {
                 return Err(format!("{} landed leaving {who} with debt and Initial health {other:?}", action.name))
             }
@@ -976,7 +977,7 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
         (value as i64 + delta).clamp(0, max as i64) as u16
     };
     for _ in 0..1 + rng.below(2) {
-        match rng.below(10) {
+        match rng.below(11) {
             0 => {
                 c.init_asset_weight_bps = step(rng, c.init_asset_weight_bps, 1_000, 10_000);
                 c.maint_asset_weight_bps = step(rng, c.maint_asset_weight_bps, 1_000, 10_000);
@@ -992,6 +993,10 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
             3 => c.close_factor_bps = rng.below(10_001) as u16,
             4 => c.liquidation_target_bps = step(rng, c.liquidation_target_bps, 500, 10_000),
             5 => c.dust_threshold_micro_usd = [0, 10_000, 100_000, 1_000_000, 10_000_000][rng.below(5) as usize],
+            10 => {
+                c.stress_bps = [0, 200, 1_500, 3_500][rng.below(4) as usize];
+                c.stress_confidence_multiplier_pct = [0, 100, 300][rng.below(3) as usize];
+            }
             6 => {
                 let curve = &mut c.rate_curve;
                 curve.max_rate_bps =

@@ -21,6 +21,7 @@ mod resolve_bad_debt;
 mod risk;
 mod risk_controls;
 mod security;
+mod stress;
 mod token_2022;
 mod transfer_collateral;
 mod withdraw;

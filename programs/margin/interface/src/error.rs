@@ -97,6 +97,7 @@ errors! {
     InvalidConfigDelay = 6066 => "the config delay is outside the allowed range (one day to thirty days)",
     ConfigChangeNotReady = 6067 => "the queued config change cannot be applied before its delay has passed",
     OracleCannotBeRemoved = 6068 => "a pool's oracle, once configured, cannot be set back to none",
+    StressTestFailed = 6069 => "the action passes Initial health but Maintenance health would fall below zero under the pools' stress moves",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

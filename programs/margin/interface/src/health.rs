@@ -54,6 +54,11 @@ pub type Levels = u8;
 pub const INITIAL: Levels = 1;
 pub const MAINTENANCE: Levels = 2;
 pub const EQUITY: Levels = 4;
+/// Maintenance under each pool's adverse stress move (`PoolConfig::stress_bps`,
+/// widened by its oracle's EMA confidence; a pool without one counts its Initial
+/// value, a lower bound of Maintenance): gates new risk only.
+pub const STRESS: Levels = 8;
+/// The levels the `health` instruction reports.
 pub const ALL_LEVELS: Levels = INITIAL | MAINTENANCE | EQUITY;
 
 /// Health at each level, USD Q64.64; levels not requested are zero.
@@ -62,6 +67,9 @@ pub struct Health {
     pub initial: i128,
     pub maintenance: i128,
     pub equity: i128,
+    /// Maintenance health with every asset at its price x (1 - stress) and every
+    /// liability at x (1 + stress) ([`STRESS`]); not part of the return data.
+    pub stress: i128,
     /// Weighted maintenance liabilities (USD Q64.64), for the liquidation bonus
     /// and target; not part of the return data.
     pub maintenance_liabilities: u128,
@@ -83,7 +91,7 @@ impl Health {
             return None;
         }
         let at = |i: usize| i128::from_le_bytes(bytes[i..].first_chunk().copied().unwrap_or([0; 16]));
-        Some(Self { initial: at(0), maintenance: at(16), equity: at(32), maintenance_liabilities: 0 })
+        Some(Self { initial: at(0), maintenance: at(16), equity: at(32), stress: 0, maintenance_liabilities: 0 })
     }
 }
 
@@ -324,7 +332,7 @@ pub fn deposit_is_dust(pool: &Pool, shares: u64, price: &OraclePrice) -> Result<
 
 /// One position's contribution to health (the load step of the health cache):
 /// its amounts as health rounds them and the weighted USD values (Q64.64) it adds
-/// at each level, indexed initial, maintenance, equity ([`level_index`]). Levels
+/// at each level, indexed initial, maintenance, equity, stress ([`level_index`]). Levels
 /// not computed, and collateral that does not count here, are zero.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PositionValues {
@@ -333,9 +341,9 @@ pub struct PositionValues {
     /// Debt in native units, interest projected to `now`, rounded up.
     pub debt: u64,
     /// Weighted collateral value per level.
-    pub assets: [u128; 3],
+    pub assets: [u128; 4],
     /// Weighted debt value per level.
-    pub liabilities: [u128; 3],
+    pub liabilities: [u128; 4],
 }
 
 /// Index of a single level in [`PositionValues`] arrays.
@@ -343,8 +351,38 @@ pub const fn level_index(level: Levels) -> usize {
     match level {
         INITIAL => 0,
         MAINTENANCE => 1,
-        _ => 2,
+        EQUITY => 2,
+        _ => 3,
     }
+}
+
+/// The stress move (bps) of a pool at `price`: the larger of the configured
+/// `stress_bps` and `stress_confidence_multiplier_pct` x EMA confidence / EMA
+/// price, so margin tightens by itself when Pyth's uncertainty widens. At most
+/// [`BPS`] (an asset stressed to zero).
+pub fn stress_bps(config: &crate::state::PoolConfig, price: &OraclePrice) -> u64 {
+    let configured = config.stress_bps as u64;
+    let multiplier = config.stress_confidence_multiplier_pct as u64;
+    let adaptive = match u64::try_from(price.ema_price) {
+        // pct x conf / price in bps (x 100 for pct -> x1, x 10_000 / 100 for bps),
+        // rounded up; 64-bit (native division) unless the product overflows.
+        Ok(ema) if ema > 0 && multiplier > 0 => match multiplier.checked_mul(price.ema_conf) {
+            Some(scaled) if scaled <= u64::MAX / 100 => scaled.saturating_mul(100).div_ceil(ema),
+            _ => BPS,
+        },
+        _ => 0,
+    };
+    configured.max(adaptive).min(BPS)
+}
+
+/// A weight (bps) with a stress move folded in: `weight x (1 - stress)` rounded
+/// down for an asset, `weight x (1 + stress)` rounded up for a liability; `None`
+/// past `u16` (a liability weight near the type's limit: then no borrow passes).
+fn stressed_weight(weight_bps: u16, stress: u64, up: bool) -> Option<u16> {
+    let factor = if up { BPS.checked_add(stress)? } else { BPS.checked_sub(stress)? };
+    let scaled = (weight_bps as u64).checked_mul(factor)?;
+    let moved = if up { scaled.div_ceil(BPS) } else { scaled.checked_div(BPS)? };
+    u16::try_from(moved).ok()
 }
 
 /// Where a position's weighted values go: summed straight into [`HealthSums`] on
@@ -409,42 +447,67 @@ pub fn add_position<S: ValueSink>(
     let isolated_only = config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
     let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
     let (mut deposit, mut debt) = (0, 0);
+    let stress = if levels & STRESS != 0 { stress_bps(config, price) } else { 0 };
 
     // Interest projected to `now` (deposits rounded down, debt up, as accrual does).
     let (deposit_value, borrow_value) = pool.share_values_at(now)?;
+    // Stress: pools with a move are valued at Maintenance with it; pools without
+    // one (stress 0) count their Initial value, a lower bound of Maintenance that
+    // is already computed (the stress check then costs those positions nothing).
+    let stressed_level = levels & STRESS != 0;
     if position.deposit_shares != 0 {
         let amount = fixed::mul_q64_floor(position.deposit_shares, deposit_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         deposit = amount;
-        let mut add = |level: usize, mantissa: u64, weight_bps: Option<u16>| {
-            sink.asset(level, weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)?)
+        let value = |mantissa: u64, weight_bps: Option<u16>| {
+            weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)
         };
-        if levels & INITIAL != 0 && counts_as_collateral {
-            add(0, spot.low().min(ema.low()), Some(config.init_asset_weight_bps))?;
+        if counts_as_collateral && (levels & INITIAL != 0 || (stressed_level && stress == 0)) {
+            let initial = value(spot.low().min(ema.low()), Some(config.init_asset_weight_bps))?;
+            if levels & INITIAL != 0 {
+                sink.asset(0, initial)?;
+            }
+            if stressed_level && stress == 0 {
+                sink.asset(3, initial)?;
+            }
         }
         if levels & MAINTENANCE != 0 && counts_as_collateral {
-            add(1, spot.low(), Some(config.maint_asset_weight_bps))?;
+            sink.asset(1, value(spot.low(), Some(config.maint_asset_weight_bps))?)?;
         }
         if levels & EQUITY != 0 {
-            add(2, spot.center, None)?;
+            sink.asset(2, value(spot.center, None)?)?;
+        }
+        if stressed_level && stress != 0 && counts_as_collateral {
+            let weight = stressed_weight(config.maint_asset_weight_bps, stress, false).ok_or(OVERFLOW)?;
+            sink.asset(3, value(spot.low(), Some(weight))?)?;
         }
     }
     if position.borrow_shares != 0 {
         let amount = fixed::mul_q64_ceil(position.borrow_shares, borrow_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
         debt = amount;
-        let mut add = |level: usize, mantissa: u64, weight_bps: Option<u16>| {
-            sink.liability(level, weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)?)
+        let value = |mantissa: u64, weight_bps: Option<u16>| {
+            weighted_value(amount, mantissa, index, weight_bps, true).ok_or(OVERFLOW)
         };
-        if levels & INITIAL != 0 {
+        if levels & INITIAL != 0 || (stressed_level && stress == 0) {
             let high = spot.high().ok_or(OVERFLOW)?.max(ema.high().ok_or(OVERFLOW)?);
-            add(0, high, Some(config.init_liab_weight_bps))?;
+            let initial = value(high, Some(config.init_liab_weight_bps))?;
+            if levels & INITIAL != 0 {
+                sink.liability(0, initial)?;
+            }
+            if stressed_level && stress == 0 {
+                sink.liability(3, initial)?;
+            }
         }
         if levels & MAINTENANCE != 0 {
-            add(1, spot.high().ok_or(OVERFLOW)?, Some(config.maint_liab_weight_bps))?;
+            sink.liability(1, value(spot.high().ok_or(OVERFLOW)?, Some(config.maint_liab_weight_bps))?)?;
         }
         if levels & EQUITY != 0 {
-            add(2, spot.center.checked_add(center_rounding).ok_or(OVERFLOW)?, None)?;
+            sink.liability(2, value(spot.center.checked_add(center_rounding).ok_or(OVERFLOW)?, None)?)?;
+        }
+        if stressed_level && stress != 0 {
+            let weight = stressed_weight(config.maint_liab_weight_bps, stress, true).ok_or(OVERFLOW)?;
+            sink.liability(3, value(spot.high().ok_or(OVERFLOW)?, Some(weight))?)?;
         }
     }
     Ok((deposit, debt))
@@ -454,7 +517,7 @@ pub fn add_position<S: ValueSink>(
 /// at the end. Each sum stays below 2^127, so health fits `i128`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HealthSums {
-    sums: [Sums; 3],
+    sums: [Sums; 4],
 }
 
 impl ValueSink for HealthSums {
@@ -478,7 +541,7 @@ fn add_below_2_pow_127(sum: &mut u128, value: u128) -> Result<(), MarginError> {
 impl HealthSums {
     /// Adds one position's stored values at `levels` (`PriceOutOfRange` past 2^127).
     pub fn add(&mut self, values: &PositionValues, levels: Levels) -> Result<(), MarginError> {
-        for (index, level) in [INITIAL, MAINTENANCE, EQUITY].into_iter().enumerate() {
+        for (index, level) in [INITIAL, MAINTENANCE, EQUITY, STRESS].into_iter().enumerate() {
             if levels & level != 0 {
                 self.asset(index, values.assets[index])?;
                 self.liability(index, values.liabilities[index])?;
@@ -493,6 +556,7 @@ impl HealthSums {
             initial: self.sums[0].health(),
             maintenance: self.sums[1].health(),
             equity: self.sums[2].health(),
+            stress: self.sums[3].health(),
             maintenance_liabilities: self.sums[1].liabilities,
         }
     }

@@ -51,7 +51,9 @@ impl PoolConfig {
     /// set, the same oracle (kind, address, verification rule) with an age and
     /// confidence limit not stricter and a confidence multiplier not higher (or the
     /// pool's first oracle).
-    /// Caps and the insurance share of the bonus may move either way.
+    /// Caps, the stress move and the insurance share of the bonus may move either
+    /// way: caps and stress only gate new risk (they never make an existing
+    /// account liquidatable), so raising them is the admin's crisis brake.
     pub fn applies_immediately_over(&self, current: &PoolConfig) -> bool {
         let (new, old) = (self, current);
         let curve = |c: &super::RateCurve| {

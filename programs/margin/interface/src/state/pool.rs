@@ -131,7 +131,15 @@ pub struct PoolConfig {
     /// this fraction (bps) of the account's weighted maintenance liabilities before
     /// the liquidation: no over-liquidation.
     pub liquidation_target_bps: u16,
-    pub _padding2: [u8; 6],
+    /// Adverse move (bps) a risk-adding action must survive: Maintenance health
+    /// stays >= 0 with every asset at price x (1 - stress), every liability at x
+    /// (1 + stress). 0 = only the confidence term below. At most [`MAX_STRESS_BPS`].
+    pub stress_bps: u16,
+    /// Widens the stress with the market: effective stress = max(`stress_bps`,
+    /// this / 100 x EMA confidence / EMA price). At most
+    /// [`MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT`]; 0 turns it off.
+    pub stress_confidence_multiplier_pct: u16,
+    pub _padding2: [u8; 2],
     /// Room for growth; zero.
     pub reserved: [u8; 24],
 }
@@ -143,6 +151,12 @@ pub const POOL_FLAG_ISOLATED_ONLY: u16 = 1;
 
 /// Largest `liquidation_penalty_max_bps`: 20%.
 pub const MAX_LIQUIDATION_PENALTY_BPS: u16 = 2_000;
+
+/// Largest `stress_bps`: 90% (an asset stressed to a tenth of its price).
+pub const MAX_STRESS_BPS: u16 = 9_000;
+
+/// Largest `stress_confidence_multiplier_pct`: 10x the EMA confidence interval.
+pub const MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT: u16 = 1_000;
 
 /// Least Maintenance health a liquidation must gain per repaid dollar at the
 /// maximum bonus, bps: `(1 + max bonus) * maint asset weight <= 99%`.
@@ -191,6 +205,8 @@ impl PoolConfig {
             && self.close_factor_bps <= bps
             && self.close_factor_bps > 0
             && self.liquidation_target_bps <= bps
+            && self.stress_bps <= MAX_STRESS_BPS
+            && self.stress_confidence_multiplier_pct <= MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT
             && self.flags & !POOL_FLAG_ISOLATED_ONLY == 0;
         if !liquidation_ok {
             return Err(MarginError::InvalidConfig);

@@ -6,7 +6,7 @@ use margin_interface::{error::MarginError, fixed, state::OracleKind};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::require_initial_health,
+    health::require_health_for_new_risk,
     now,
     token::{check_token_accounts, transfer_out},
     user::{add_debt, load_user_context, PauseRule},
@@ -51,6 +51,6 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     add_debt(&mut context.account()?, &pool_key, shares)?;
     drop(context);
 
-    require_initial_health(program_id, margin, health_accounts, timestamp)?;
+    require_health_for_new_risk(program_id, margin, health_accounts, timestamp)?;
     transfer_out(&pool_snapshot, &pool_key, vault, mint, destination, vault_authority, token_program, amount)
 }

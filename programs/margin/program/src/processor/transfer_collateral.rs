@@ -9,7 +9,7 @@ use margin_interface::{
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::{has_debt, require_initial_health},
+    health::{has_debt, require_health_for_new_risk},
     now,
     user::credit_deposit,
 };
@@ -57,7 +57,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         from.release_if_empty(from_slot);
     }
     if has_debt(source)? {
-        require_initial_health(program_id, source, health_accounts, timestamp)?;
+        require_health_for_new_risk(program_id, source, health_accounts, timestamp)?;
     }
     Ok(())
 }

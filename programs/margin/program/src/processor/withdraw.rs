@@ -9,7 +9,7 @@ use margin_interface::{error::MarginError, fixed, state::PoolStatus};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
-    health::{has_debt, require_initial_health},
+    health::{has_debt, require_health_for_new_risk},
     now,
     token::{check_token_accounts, transfer_out},
     user::{load_user_context, PauseRule},
@@ -72,7 +72,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     drop(context);
 
     if has_debt(margin)? {
-        require_initial_health(program_id, margin, health_accounts, timestamp)?;
+        require_health_for_new_risk(program_id, margin, health_accounts, timestamp)?;
     }
     if amount == 0 {
         return Ok(());

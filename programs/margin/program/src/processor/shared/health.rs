@@ -2,7 +2,7 @@
 
 use margin_interface::{
     error::MarginError,
-    health::{compute_health_visiting, AccountRead, Health, Levels, Unpriced, INITIAL},
+    health::{compute_health_visiting, AccountRead, Health, Levels, Unpriced, INITIAL, STRESS},
     oracle::{read_oracle, OraclePrice},
     state::{MarginAccount, Pool},
 };
@@ -104,16 +104,22 @@ pub fn has_debt(margin: &AccountView) -> Result<bool, ProgramError> {
     Ok(account.active().iter().any(|p| p.borrow_shares != 0))
 }
 
-/// Fails with `InsufficientHealth` unless Initial health is at least zero.
-pub fn require_initial_health(
+/// The gate of every action that adds risk (borrow, withdraw with debt, moving
+/// collateral out of an indebted account): Initial health >= 0
+/// (`InsufficientHealth`) and Maintenance health >= 0 under every pool's stress
+/// move (`StressTestFailed`). Neither can make an existing account liquidatable.
+pub fn require_health_for_new_risk(
     program_id: &Address,
     margin: &AccountView,
     health_accounts: &[AccountView],
     now: i64,
 ) -> Result<(), ProgramError> {
-    let health = account_health(program_id, margin, health_accounts, now, INITIAL, Unpriced::ZeroDeposits)?;
+    let health = account_health(program_id, margin, health_accounts, now, INITIAL | STRESS, Unpriced::ZeroDeposits)?;
     if health.initial < 0 {
         return Err(MarginError::InsufficientHealth.into());
+    }
+    if health.stress < 0 {
+        return Err(MarginError::StressTestFailed.into());
     }
     Ok(())
 }
