@@ -122,3 +122,76 @@ fn a_total_write_off_leaves_a_pool_lenders_can_leave_and_others_can_reuse() {
     env.svm.process(&[ix], &[&late]).expect("withdraw");
     assert_eq!(env.svm.token_balance(&late_wallet), 50_000_000);
 }
+
+/// Fuzzer find (seed 102): a bankrupt account with two debts, one of whose feeds
+/// is out. Equity counted that debt as an error, so neither debt could be written
+/// off until the feed returned. An unpriced debt now counts zero (Equity stays an
+/// upper bound, so "< 0" still proves insolvency), and an account with no
+/// collateral left needs no price at all: both debts are written off.
+#[test]
+fn a_halted_debt_feed_does_not_stall_the_write_off() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let usdt = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdt, 10_000_000_000);
+    let (user, margin) = env.borrower(&sol, &usdc, 10_000_000_000, 700_000_000);
+    let usdt_wallet = env.token_account(&usdt, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdt, &usdt_wallet, 10_000_000).unwrap(); // 10 USDT
+                                                                          // SOL collapses; every unit of it is seized against the USDC debt.
+    env.set_usd(&sol, 20.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    for _ in 0..10 {
+        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
+            break;
+        }
+        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
+    }
+    assert!(env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0), "all collateral seized");
+    // USDT's feed halts.
+    let mut halted = margin_client::oracle::legacy_trading(&env.oracles[&usdt.pool].price);
+    halted[224] = 0; // aggregate status: not Trading
+    env.write_oracle_raw(&usdt, halted, margin_interface::oracle::PYTH_LEGACY_PROGRAM_ID);
+
+    for debt in [&usdc, &usdt] {
+        let ix = env.resolve_bad_debt_ix(&margin, debt);
+        env.svm.process(&[ix], &[]).expect("written off despite the halted feed");
+        assert_eq!(env.pool(debt).total_borrow_shares, 0, "nothing else borrowed there");
+    }
+    assert_eq!(env.margin(&margin).header.position_count, 0);
+}
+
+/// Fuzzer find (seed 102): after a write-off lowered a pool's deposit share value
+/// below one, a 1-share deposit is worth 0 native units. With a dust threshold of 0
+/// it was "not dust", and it can't be liquidated (nothing to seize): the debt was
+/// stuck. A deposit worth nothing is dust whatever the threshold.
+#[test]
+fn a_deposit_worth_zero_units_never_blocks_the_write_off() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (user, margin) = env.borrower(&sol, &usdc, 10_000_000_000, 700_000_000);
+    env.set_usd(&sol, 20.0);
+    let liquidator = Liquidator::new(&mut env, &[usdc]);
+    for _ in 0..10 {
+        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
+            break;
+        }
+        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
+    }
+    let wallet = env.token_account(&sol, &user.pubkey(), 1);
+    env.deposit(&user, &margin, &sol, &wallet, 1).unwrap(); // one share
+                                                            // A past write-off left SOL's share value at one half; no dust threshold.
+    env.write_pool(&sol, |pool| {
+        pool.deposit_share_value = fixed::store(fixed::ONE / 2);
+        pool.config.dust_threshold_micro_usd = 0;
+    });
+    let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
+    let watched = [margin, sol.pool, usdc.pool];
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::NothingToLiquidate, &watched);
+    let ix = env.resolve_bad_debt_ix(&margin, &usdc);
+    env.svm.process(&[ix], &[]).expect("the worthless share is swept and the debt written off");
+    assert_eq!(env.margin(&margin).header.position_count, 0);
+}

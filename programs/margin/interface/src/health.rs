@@ -319,15 +319,17 @@ pub fn settlement_unit_prices(pool: &Pool, price: &OraclePrice) -> Result<(u128,
 const Q64_PER_MICRO_USD: u128 = fixed::ONE / 1_000_000;
 
 /// True when a deposit of `shares` in `pool` is worth (at spot, `price`) less than
-/// the pool's `dust_threshold_micro_usd`: too small to liquidate, so it must not
-/// keep an insolvent account's debt from being written off.
+/// the pool's `dust_threshold_micro_usd`, or nothing at all (shares worth less
+/// than one native unit, e.g. after a write-off lowered the share value below
+/// one): too small to liquidate, so it must not keep an insolvent account's debt
+/// from being written off, whatever the threshold.
 pub fn deposit_is_dust(pool: &Pool, shares: u64, price: &OraclePrice) -> Result<bool, MarginError> {
     let amount = fixed::mul_q64_floor(shares, pool.deposit_share_value()).ok_or(OVERFLOW)?;
     let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
     let (unit, _) = settlement_unit_prices(pool, price)?;
     let value = mul_wide(amount, unit).ok_or(OVERFLOW)?;
     let threshold = (pool.config.dust_threshold_micro_usd as u128).checked_mul(Q64_PER_MICRO_USD).ok_or(OVERFLOW)?;
-    Ok(value < threshold)
+    Ok(amount == 0 || value < threshold)
 }
 
 /// One position's contribution to health (the load step of the health cache):

@@ -61,10 +61,16 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
             }
             dust_slots |= 1 << slot;
         }
-        // Insolvent at spot (debts priced, unpriced deposits at zero): a solvent
-        // account with dust on both sides is not anyone's to sweep.
-        let health =
-            viewed_account_health(program_id, account, health_accounts, timestamp, EQUITY, Unpriced::ZeroDeposits)?;
+        // Insolvent at spot: a solvent account with dust on both sides is not
+        // anyone's to sweep. A debt whose oracle is out counts zero (as for
+        // liquidation eligibility): Equity is then an upper bound, so "< 0" still
+        // proves insolvency, and one halted debt feed cannot stall the write-off
+        // of the others. Without any collateral at all, the debt alone proves it
+        // (no price needed).
+        if dust_slots == 0 {
+            return Ok(dust_slots);
+        }
+        let health = viewed_account_health(program_id, account, health_accounts, timestamp, EQUITY, Unpriced::ZeroAll)?;
         if health.equity >= 0 {
             return Err(MarginError::NotBankrupt.into());
         }
