@@ -362,6 +362,20 @@ impl World {
         Ok(price)
     }
 
+    /// True when `error` is a stale or too-wide price of a pull-priced pool that
+    /// `margin` holds: curable by posting a fresh update, so not an outage.
+    fn pull_feed_awaits_update(&mut self, margin: &Pubkey, error: MarginError) -> bool {
+        if !matches!(error, MarginError::OracleStale | MarginError::OracleConfidenceTooWide) {
+            return false;
+        }
+        let account = self.env.margin(margin);
+        account.active().iter().filter(|p| !p.is_empty()).any(|position| {
+            let q = self.pool_index(&position.pool);
+            let pull = self.env.pool(&self.pools[q]).config.oracle.kind == OracleKind::PythPull as u8;
+            pull && self.read_price(q) == Err(error)
+        })
+    }
+
     /// The error the health check (`Unpriced::ZeroDeposits`) of `margin` meets
     /// first, in slot order, when pool `swapped` is priced by an older update:
     /// `OracleOutdated` there, unless an earlier position's oracle fails first (a
@@ -1283,9 +1297,16 @@ fn keeper_pass(
         } else {
             AccountKind::Isolated
         };
-        let health = world
-            .health(&margin, Unpriced::ZeroAll)
-            .map_err(|e| format!("{who}: health unreadable even with ZeroAll: {e:?}"))?;
+        let health = match world.health(&margin, Unpriced::ZeroAll) {
+            Ok(health) => health,
+            // A pull feed whose only update here is stale or too wide: not an
+            // outage (a liquidator would post a fresh update); the account waits.
+            Err(error) if world.pull_feed_awaits_update(&margin, error) => {
+                log.push(format!("{step}: {who} waits for a fresh pull update ({error:?})"));
+                continue;
+            }
+            Err(error) => return Err(format!("{who}: health unreadable even with ZeroAll: {error:?}")),
+        };
         let mut liquidated = false;
         if health.maintenance < 0 {
             let legs = world.legs(&margin)?;

@@ -325,12 +325,13 @@ fn liquidation_rejections_change_nothing() {
     // Zero max repay.
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, 0);
     env.expect_error(&[ix], &[&liquidator.key], MarginError::NothingToLiquidate, &watched);
-    // Every price stale (an outage): each position counts zero, so there is
-    // nothing to judge the account by; a non-positive collateral price counts
-    // zero too, but that collateral cannot be settled.
+    // Every price stale: the legacy USDC feed's is an outage (counts zero), but
+    // SOL's pull update is the liquidator's choice, so a stale one is refused (pass
+    // a fresh one); a non-positive collateral price counts zero, but that
+    // collateral cannot be settled.
     env.svm.advance_time(120);
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
-    env.expect_error(&[ix], &[&liquidator.key], MarginError::NotLiquidatable, &watched);
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleStale, &watched);
     env.refresh_prices();
     let now = env.svm.now();
     env.set_price(&sol, margin_interface::oracle::OraclePrice { price: 0, ..margin_tests::usd_price(80.0, now) });

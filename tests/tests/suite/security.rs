@@ -453,3 +453,41 @@ fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
     let after = env.health(&margin).unwrap();
     assert!(after.maintenance > 0, "{before:?} -> {after:?}");
 }
+
+/// Review find (F1): a pull update is the caller's choice. A healthy account holds
+/// pull-priced SOL and USDC against USDT debt; a liquidator passes a genuine but
+/// wide-confidence (or stale) SOL update so that SOL would count zero as an
+/// "outage", making the account look liquidatable, then seizes the USDC. Stale and
+/// wide pull updates are no outage: the liquidation is refused, nothing changes.
+#[test]
+fn a_chosen_wide_or_stale_pull_update_cannot_zero_a_healthy_accounts_collateral() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let usdt = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdt, 10_000_000_000);
+    // 10 SOL ($1,000) + 300 USDC against 800 USDT: Maintenance +$265.
+    let (user, margin) = env.borrower(&sol, &usdt, 10_000_000_000, 1);
+    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 300_000_000);
+    env.deposit(&user, &margin, &usdc, &usdc_wallet, 300_000_000).unwrap();
+    let usdt_wallet = env.token_account(&usdt, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdt, &usdt_wallet, 800_000_000 - 1).unwrap();
+    assert!(env.health(&margin).unwrap().maintenance > 0);
+
+    let liquidator = Liquidator::new(&mut env, &[usdt]);
+    let watched = [margin, sol.pool, usdc.pool, usdt.pool, liquidator.margin, liquidator.wallet(&usdt)];
+    let now = env.svm.now();
+    // A wide update (10% confidence, over the pool's 2% limit), published now.
+    let wide = margin_interface::oracle::OraclePrice { conf: 1_000_000_000, ..usd_price(100.0, now) };
+    env.set_price(&sol, wide);
+    let ix = liquidator.ix(&mut env, &margin, &usdc, &usdt, u64::MAX);
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleConfidenceTooWide, &watched);
+    // A stale one (older than max age, not older than the newest the pool saw).
+    env.set_usd(&sol, 100.0);
+    env.svm.set_time(now + 120);
+    env.refresh_prices();
+    let stale = usd_price(100.0, now);
+    env.set_price(&sol, stale);
+    let ix = liquidator.ix(&mut env, &margin, &usdc, &usdt, u64::MAX);
+    env.expect_error(&[ix], &[&liquidator.key], MarginError::OracleStale, &watched);
+}

@@ -275,20 +275,26 @@ pub fn read_oracle_unchecked(
 
 /// True when `error` (from reading the pool's own oracle, kind `kind`) means the
 /// market has no usable price right now, rather than that the caller passed the
-/// wrong account: no oracle configured, halted, stale, too wide, non-positive,
-/// unsupported exponent; for the legacy format (whose account is fixed by key)
-/// also a changed owner or unreadable data. A pull update the caller chose (wrong
-/// feed, wrong owner, partial verification, older than the newest seen) is never
-/// an outage: passing a better one is up to the caller.
+/// wrong account: no oracle configured, halted, non-positive, unsupported
+/// exponent; for the legacy format (whose account is fixed by key) also stale,
+/// too wide, a changed owner or unreadable data.
+///
+/// A pull update is the caller's choice, so whatever can be cured by passing a
+/// better one is never an outage: wrong feed or owner, partial verification,
+/// older than the newest seen, and also **stale or too wide** (anyone can post a
+/// fresh update; otherwise a liquidator could pass an old or wide one to value a
+/// healthy account's collateral at zero and liquidate it). During a real pull-feed
+/// outage, positions in that pool wait for the feed instead.
 pub fn is_outage(error: MarginError, kind: u8) -> bool {
     match error {
         MarginError::OracleNotConfigured
-        | MarginError::OracleStale
         | MarginError::OracleNotTrading
-        | MarginError::OracleConfidenceTooWide
         | MarginError::OracleNonPositivePrice
         | MarginError::OracleExponentOutOfRange => true,
-        MarginError::OracleWrongOwner | MarginError::OracleInvalidData => kind == OracleKind::PythLegacy as u8,
+        MarginError::OracleStale
+        | MarginError::OracleConfidenceTooWide
+        | MarginError::OracleWrongOwner
+        | MarginError::OracleInvalidData => kind == OracleKind::PythLegacy as u8,
         _ => false,
     }
 }
