@@ -152,6 +152,10 @@ pub const POOL_FLAG_ISOLATED_ONLY: u16 = 1;
 /// Largest `liquidation_penalty_max_bps`: 20%.
 pub const MAX_LIQUIDATION_PENALTY_BPS: u16 = 2_000;
 
+/// Largest liability weight: 300%. With a stress of up to 100% the stressed
+/// weight (x 2) still fits the `u16` the health engine folds weights into.
+pub const MAX_LIAB_WEIGHT_BPS: u16 = 30_000;
+
 /// Largest `stress_bps`: 90% (an asset stressed to a tenth of its price).
 pub const MAX_STRESS_BPS: u16 = 9_000;
 
@@ -180,7 +184,8 @@ impl PoolConfig {
         let weights_ok = self.init_asset_weight_bps <= self.maint_asset_weight_bps
             && self.maint_asset_weight_bps <= bps
             && self.maint_liab_weight_bps >= bps
-            && self.init_liab_weight_bps >= self.maint_liab_weight_bps;
+            && self.init_liab_weight_bps >= self.maint_liab_weight_bps
+            && self.init_liab_weight_bps <= MAX_LIAB_WEIGHT_BPS;
         if !weights_ok {
             return Err(MarginError::InvalidWeights);
         }
@@ -435,6 +440,13 @@ mod tests {
         let multiplier = |pct: u16| with(|c| c.oracle.confidence_multiplier_pct = pct);
         assert_eq!(multiplier(MAX_CONFIDENCE_MULTIPLIER_PCT), Ok(()));
         assert_eq!(multiplier(MAX_CONFIDENCE_MULTIPLIER_PCT + 1), Err(MarginError::InvalidOracleConfig));
+    }
+
+    #[test]
+    fn liability_weight_cap_keeps_stressed_weights_in_u16() {
+        let weight = |w: u16| with(|c| (c.maint_liab_weight_bps, c.init_liab_weight_bps) = (10_500, w));
+        assert_eq!(weight(MAX_LIAB_WEIGHT_BPS), Ok(()));
+        assert_eq!(weight(MAX_LIAB_WEIGHT_BPS + 1), Err(MarginError::InvalidWeights));
     }
 
     #[test]

@@ -156,6 +156,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     // The liquidator's account receives the collateral as a deposit.
     {
         write_margin_of_owner(program_id, liquidator_margin, liquidator, group, |account| {
+            // Nothing to credit (all of a tiny seizure to insurance): no empty slot.
+            if liquidator_shares == 0 {
+                return Ok(());
+            }
             credit_deposit(account, &asset_key, &asset_snapshot, liquidator_shares)
         })?;
     }
