@@ -6,6 +6,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# Tools first (rustfmt, clippy and the wasm target are used before the SBF build).
+scripts/install-tools.sh
+
 # Format and lint gate (cheap: the program and interface crates have small
 # dependency trees; clippy artifacts live beside the test build's).
 cargo fmt --all --check

@@ -469,6 +469,19 @@ impl Liquidator {
         self.wallets.iter().find(|(k, _)| *k == pool.pool).expect("wallet for pool").1
     }
 
+    /// Liquidates `victim` (collateral `asset`, debt `liability`, unlimited repay)
+    /// until it holds no collateral; each liquidation must land. At most 10 rounds.
+    pub fn seize_all(&self, env: &mut Env, victim: &Pubkey, asset: &PoolKeys, liability: &PoolKeys) {
+        for _ in 0..10 {
+            if env.margin(victim).active().iter().all(|p| p.deposit_shares == 0) {
+                return;
+            }
+            let ix = self.ix(env, victim, asset, liability, u64::MAX);
+            env.svm.process(&[ix], &[&self.key]).expect("liquidate until the collateral is gone");
+        }
+        assert!(env.margin(victim).active().iter().all(|p| p.deposit_shares == 0), "collateral left after 10 rounds");
+    }
+
     /// `liquidate` of `victim` with its health accounts as it stands.
     pub fn ix(
         &self,

@@ -246,14 +246,7 @@ fn deep_crash_bad_debt_insurance_then_socialized() {
 
     env.set_usd(&sol, 20.0); // collateral $200 against $700 debt
     let liquidator = Liquidator::new(&mut env, &[usdc]);
-    for _ in 0..10 {
-        let account = env.margin(&victim);
-        if account.active().iter().all(|p| p.deposit_shares == 0) {
-            break;
-        }
-        let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
-        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate until collateral is gone");
-    }
+    liquidator.seize_all(&mut env, &victim, &sol, &usdc);
     let account = env.margin(&victim);
     assert!(account.active().iter().all(|p| p.deposit_shares == 0), "all collateral seized");
     let debt_left =

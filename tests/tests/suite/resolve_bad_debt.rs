@@ -18,13 +18,7 @@ fn dust_collateral_is_swept_and_the_debt_written_off() {
     let (user, margin) = env.borrower(&sol, &usdc, 10_000_000_000, 700_000_000);
     env.set_usd(&sol, 20.0);
     let liquidator = Liquidator::new(&mut env, &[usdc]);
-    for _ in 0..10 {
-        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
-            break;
-        }
-        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
-        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
-    }
+    liquidator.seize_all(&mut env, &margin, &sol, &usdc);
     let dust_wallet = env.token_account(&sol, &user.pubkey(), 10);
     env.deposit(&user, &margin, &sol, &dust_wallet, 10).unwrap();
     let insurance_before = fixed::load(&env.pool(&sol).insurance_fund);
@@ -141,14 +135,7 @@ fn a_halted_debt_feed_does_not_stall_the_write_off() {
                                                                           // SOL collapses; every unit of it is seized against the USDC debt.
     env.set_usd(&sol, 20.0);
     let liquidator = Liquidator::new(&mut env, &[usdc]);
-    for _ in 0..10 {
-        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
-            break;
-        }
-        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
-        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
-    }
-    assert!(env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0), "all collateral seized");
+    liquidator.seize_all(&mut env, &margin, &sol, &usdc);
     // USDT's feed halts.
     let mut halted = margin_client::oracle::legacy_trading(&env.oracles[&usdt.pool].price);
     halted[224] = 0; // aggregate status: not Trading
@@ -174,13 +161,7 @@ fn a_deposit_worth_zero_units_never_blocks_the_write_off() {
     let (user, margin) = env.borrower(&sol, &usdc, 10_000_000_000, 700_000_000);
     env.set_usd(&sol, 20.0);
     let liquidator = Liquidator::new(&mut env, &[usdc]);
-    for _ in 0..10 {
-        if env.margin(&margin).active().iter().all(|p| p.deposit_shares == 0) {
-            break;
-        }
-        let ix = liquidator.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
-        env.svm.process(&[ix], &[&liquidator.key]).expect("liquidate");
-    }
+    liquidator.seize_all(&mut env, &margin, &sol, &usdc);
     let wallet = env.token_account(&sol, &user.pubkey(), 1);
     env.deposit(&user, &margin, &sol, &wallet, 1).unwrap(); // one share
                                                             // A past write-off left SOL's share value at one half; no dust threshold.
