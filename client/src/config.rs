@@ -42,7 +42,11 @@ pub fn default_pool_config() -> PoolConfig {
         // sets SOL 35%, USDC 2%).
         stress_bps: 0,
         stress_confidence_multiplier_pct: 0,
-        _padding2: [0; 2],
-        reserved: [0; 24],
+        // Off by default too: both are per-market risk choices.
+        liquidation_confidence_bonus_pct: 0,
+        age_haircut_start_secs: 0,
+        age_haircut_max_bps: 0,
+        _padding3: [0; 2],
+        reserved: [0; 16],
     }
 }

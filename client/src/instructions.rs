@@ -8,7 +8,7 @@ use crate::sdk::{
 use borsh::to_vec;
 use margin_interface::{
     instruction::MarginInstruction,
-    state::{AccountKind, PoolConfig, PoolStatus},
+    state::{AccountKind, PoolConfig, PoolStatus, Protection},
 };
 
 use crate::{pda, pda::PoolKeys, program_id, system_program_id};
@@ -331,21 +331,77 @@ pub fn liquidate(
     liquidatee_health: &[AccountMeta],
     liquidator_health: &[AccountMeta],
 ) -> Instruction {
-    let mut accounts = vec![
-        rs(*liquidator),
-        w(*liquidator_margin),
-        w(*liquidatee),
-        r(liability.group),
-        w(asset.pool),
-        w(liability.pool),
-        w(liability.vault),
-        w(*source),
-        r(liability.mint),
-        r(liability.token_program),
-    ];
-    accounts.extend_from_slice(liquidatee_health);
-    accounts.extend_from_slice(liquidator_health);
-    build(accounts, MarginInstruction::Liquidate { max_repay })
+    let accounts = SeizeAccounts {
+        keeper: *liquidator,
+        keeper_margin: *liquidator_margin,
+        account: *liquidatee,
+        asset,
+        liability,
+        source: *source,
+        account_health: liquidatee_health,
+        keeper_health: liquidator_health,
+    };
+    liquidate_with(&accounts, max_repay)
+}
+
+/// The accounts of a seizure: a liquidation ([`liquidate_with`]) or a
+/// deleverage ([`deleverage`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SeizeAccounts<'a> {
+    /// Signer: the liquidator or keeper.
+    pub keeper: Pubkey,
+    /// The keeper's margin account (receives the collateral as a deposit).
+    pub keeper_margin: Pubkey,
+    /// The account seized from.
+    pub account: Pubkey,
+    /// Collateral pool seized from.
+    pub asset: &'a PoolKeys,
+    /// Debt pool repaid.
+    pub liability: &'a PoolKeys,
+    /// The keeper's token account of the debt mint.
+    pub source: Pubkey,
+    /// The seized account's health accounts as it stands.
+    pub account_health: &'a [AccountMeta],
+    /// The keeper's own health accounts after receiving the collateral, only
+    /// when its account has debt.
+    pub keeper_health: &'a [AccountMeta],
+}
+
+impl SeizeAccounts<'_> {
+    fn metas(&self) -> Vec<AccountMeta> {
+        let mut accounts = vec![
+            rs(self.keeper),
+            w(self.keeper_margin),
+            w(self.account),
+            r(self.liability.group),
+            w(self.asset.pool),
+            w(self.liability.pool),
+            w(self.liability.vault),
+            w(self.source),
+            r(self.liability.mint),
+            r(self.liability.token_program),
+        ];
+        accounts.extend_from_slice(self.account_health);
+        accounts.extend_from_slice(self.keeper_health);
+        accounts
+    }
+}
+
+/// [`liquidate`] from a [`SeizeAccounts`].
+pub fn liquidate_with(accounts: &SeizeAccounts, max_repay: u64) -> Instruction {
+    build(accounts.metas(), MarginInstruction::Liquidate { max_repay })
+}
+
+/// Pre-liquidation of an account that opted in (`set_protection`) and sits in
+/// its band: repays up to its owner's fraction of one debt, at most `max_repay`.
+pub fn deleverage(accounts: &SeizeAccounts, max_repay: u64) -> Instruction {
+    build(accounts.metas(), MarginInstruction::Deleverage { max_repay })
+}
+
+/// The owner opts `margin_account` in to deleverage (or out, with
+/// `Protection::default()`).
+pub fn set_protection(owner: &Pubkey, margin_account: &Pubkey, protection: Protection) -> Instruction {
+    build(vec![rs(*owner), w(*margin_account)], MarginInstruction::SetProtection { protection })
 }
 
 /// Writes off the debt of a bankrupt margin account whose remaining deposits are

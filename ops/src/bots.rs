@@ -7,7 +7,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{settlement_unit_prices, Unpriced},
-    liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
+    liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput},
     state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool},
 };
 use solana_rpc_client::rpc_client::RpcClient;
@@ -403,6 +403,12 @@ pub fn find_liquidations(
             borrow_shares,
             borrow_share_value,
             max_repay: u64::MAX,
+            asset_confidence_bps: cache
+                .positions
+                .iter()
+                .find(|p| p.pool_key == asset)
+                .and_then(|p| p.price)
+                .map_or(0, |price| confidence_ratio_bps(&price)),
         }) else {
             continue;
         };

@@ -204,6 +204,47 @@ fn liquidation(name: &str, isolated: bool, positions: usize) -> Case {
     Case { positions: Some(positions), ..case(name, landed.compute_units) }
 }
 
+/// A deleverage step of an isolated account that opted in (threshold 1.2, a
+/// quarter of the debt, 1% bonus), inside its band after a 5% collateral drop.
+fn deleverage_isolated() -> Case {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdc, 1_000_000_000_000);
+    let user = env.user();
+    let margin = env.open_isolated(&user, 0, &sol, &usdc);
+    let wallet = env.token_account(&sol, &user.pubkey(), 100_000_000_000);
+    env.deposit(&user, &margin, &sol, &wallet, 100_000_000_000).unwrap();
+    let wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, &usdc, &wallet, 7_000_000_000).expect("borrow");
+    let protection = margin_interface::state::Protection {
+        threshold_bps: 12_000,
+        max_fraction_bps: 2_500,
+        bonus_bps: 100,
+        _padding: [0; 2],
+    };
+    let ix = instructions::set_protection(&user.pubkey(), &margin, protection);
+    env.svm.process(&[ix], &[&user]).expect("set_protection");
+    env.set_usd(&sol, 95.0);
+    let keeper = env.user();
+    let keeper_margin = env.open_cross(&keeper, 0);
+    let source = env.token_account(&usdc, &keeper.pubkey(), 1_000_000_000_000);
+    let metas = env.health_metas_after(&margin, None);
+    let accounts = instructions::SeizeAccounts {
+        keeper: keeper.pubkey(),
+        keeper_margin,
+        account: margin,
+        asset: &sol,
+        liability: &usdc,
+        source,
+        account_health: &metas,
+        keeper_health: &[],
+    };
+    let ix = instructions::deleverage(&accounts, u64::MAX);
+    let landed = env.svm.process(&[ix], &[&keeper]).expect("deleverage");
+    Case { positions: Some(2), ..case("deleverage_isolated_tx", landed.compute_units) }
+}
+
 /// Every case, in a stable order, plus the health slope.
 pub fn run_all() -> Vec<Case> {
     let mut out = Vec::new();
@@ -220,6 +261,7 @@ pub fn run_all() -> Vec<Case> {
     out.push(case("health_cu_per_position_stressed", slope));
     out.push(liquidation("liquidate_isolated_tx", true, 2));
     out.push(liquidation("liquidate_cross_8_tx", false, 8));
+    out.push(deleverage_isolated());
     out
 }
 

@@ -42,7 +42,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS, STRESS},
-    liquidation::{plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
+    liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
     oracle::{is_outage, read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
     state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
 };
@@ -421,14 +421,14 @@ impl World {
                 fixed::mul_q64_ceil(position.borrow_shares, pool.borrow_share_value())
             };
             let amount = amount.map_or(u64::MAX, |a| u64::try_from(a).unwrap_or(u64::MAX));
-            let (unit, value, dust) = match &price {
+            let (unit, value, dust, confidence_bps) = match &price {
                 Ok(price) => {
                     let (asset, liability) = settlement_unit_prices(&pool, price).unwrap_or((0, 0));
                     let unit = if deposit { asset } else { liability };
                     let dust = deposit && deposit_is_dust(&pool, position.deposit_shares, price).unwrap_or(false);
-                    (unit, (amount as u128).saturating_mul(unit), dust)
+                    (unit, (amount as u128).saturating_mul(unit), dust, confidence_ratio_bps(price))
                 }
-                Err(_) => (0, 0, false),
+                Err(_) => (0, 0, false, 0),
             };
             let (share_value, shares) = if deposit {
                 (pool.deposit_share_value(), position.deposit_shares)
@@ -445,6 +445,7 @@ impl World {
                 dust,
                 share_value,
                 shares,
+                confidence_bps,
             });
         }
         Ok(legs)
@@ -545,6 +546,8 @@ struct Leg {
     share_value: u128,
     /// Deposit or borrow shares.
     shares: u64,
+    /// `conf / price` (bps) of the price read; 0 when unpriced.
+    confidence_bps: u64,
 }
 
 /// What a random action expects of the program beyond the generic invariants.
@@ -991,7 +994,7 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
         (value as i64 + delta).clamp(0, max as i64) as u16
     };
     for _ in 0..1 + rng.below(2) {
-        match rng.below(11) {
+        match rng.below(12) {
             0 => {
                 c.init_asset_weight_bps = step(rng, c.init_asset_weight_bps, 1_000, 10_000);
                 c.maint_asset_weight_bps = step(rng, c.maint_asset_weight_bps, 1_000, 10_000);
@@ -1010,6 +1013,11 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
             10 => {
                 c.stress_bps = [0, 200, 1_500, 3_500][rng.below(4) as usize];
                 c.stress_confidence_multiplier_pct = [0, 100, 300][rng.below(3) as usize];
+            }
+            11 => {
+                c.liquidation_confidence_bonus_pct = [0, 100, 500][rng.below(3) as usize];
+                c.age_haircut_max_bps = [0, 500, 5_000][rng.below(3) as usize];
+                c.age_haircut_start_secs = c.oracle.max_age_secs.saturating_sub(1 + rng.below(30) as u32);
             }
             6 => {
                 let curve = &mut c.rate_curve;
@@ -1252,6 +1260,7 @@ fn planned(
         borrow_shares: debt.shares,
         borrow_share_value: debt.share_value,
         max_repay: u64::MAX,
+        asset_confidence_bps: asset.confidence_bps,
     };
     let settled = plan(&input).ok()?;
     Some((settled, (input.asset_weight_bps as f64 / 1e4, debt_config.maint_liab_weight_bps as f64 / 1e4)))

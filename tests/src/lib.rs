@@ -356,6 +356,14 @@ impl Env {
         margin_client::health::pool_price(&pool, &oracle, &account, self.svm.now()).expect("valid price")
     }
 
+    /// The client's limit for a borrow of `keys` by `margin` (Initial and stress,
+    /// to the unit), at the current prices.
+    pub fn max_borrow(&mut self, margin: &Pubkey, keys: &PoolKeys) -> u64 {
+        let price = self.validated_price(keys);
+        let pool = self.pool(keys);
+        self.health_cache(margin).max_borrow(&keys.pool, &pool, &price).expect("max borrow")
+    }
+
     /// Borrow instruction with its health accounts.
     pub fn borrow_ix(
         &mut self,

@@ -3,9 +3,12 @@
 
 mod admin;
 mod adversarial;
+mod age_haircut;
 mod borrow;
 mod bots;
 mod compute_units;
+mod confidence_bonus;
+mod deleverage;
 mod demo;
 mod deposit;
 mod fees;

@@ -429,7 +429,7 @@ fn account_a_hair_under_maintenance_is_liquidatable_despite_share_rounding() {
 
     // The floor for this pair: gain = 1.05 - (1 + min bonus) * 0.85 per dollar.
     let (sol_config, usdc_config) = (env.pool(&sol).config, env.pool(&usdc).config);
-    let bonus = bonus_bps(&sol_config, before.maintenance, before.maintenance_liabilities);
+    let bonus = bonus_bps(&sol_config, before.maintenance, before.maintenance_liabilities, 0);
     let gain =
         usdc_config.maint_liab_weight_bps as u64 * 10_000 - (10_000 + bonus) * sol_config.maint_asset_weight_bps as u64;
     let floor = min_repay(3 * fixed::ONE / 2, usdc_config.maint_liab_weight_bps, gain);

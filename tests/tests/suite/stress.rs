@@ -25,25 +25,19 @@ fn set_stress(env: &mut Env, keys: &PoolKeys, stress_bps: u16, multiplier_pct: u
     assert!(!env.update_config(keys, config), "a stress change applies at once");
 }
 
-/// The client's limit for a USDC borrow (Initial and stress, to the unit).
-fn usdc_limit(env: &mut Env, margin: &Pubkey, usdc: &PoolKeys) -> u64 {
-    let price = env.validated_price(usdc);
-    env.health_cache(margin).max_borrow(&usdc.pool, &env.pool(usdc), &price).unwrap()
-}
-
 #[test]
 fn a_borrow_inside_initial_but_not_the_stress_scenario_is_refused() {
     let mut env = Env::new();
     let (sol, usdc, user, margin, wallet) = sol_borrower(&mut env);
     // Calm market, no stress: Initial alone limits (100 SOL x $100 x 0.8 / 1.1).
-    let calm = usdc_limit(&mut env, &margin, &usdc);
+    let calm = env.max_borrow(&margin, &usdc);
     assert_eq!(calm, 7_272_727_272 - 1, "minus the 1 unit already borrowed");
 
     // SOL -35%, USDC +2%: Maintenance under stress is 100 x 100 x 0.85 x 0.65 =
     // $5,525 against debt x 1.05 x 1.02: about 5,158.7 USDC in all.
     set_stress(&mut env, &sol, 3_500, 0);
     set_stress(&mut env, &usdc, 200, 0);
-    let stressed = usdc_limit(&mut env, &margin, &usdc);
+    let stressed = env.max_borrow(&margin, &usdc);
     let expected = 5_525.0 / (1.05 * 1.02) * 1e6 - 1.0;
     assert!((stressed as f64 - expected).abs() < 2.0, "{stressed} vs {expected}");
     // 6,000 USDC passes Initial but not the scenario: refused, nothing changes.
@@ -76,7 +70,7 @@ fn wider_ema_confidence_tightens_the_limit_by_itself() {
         let price =
             OraclePrice { price: mantissa, conf: 0, expo: -8, publish_time: now, ema_price: mantissa, ema_conf };
         env.set_price(&sol, price);
-        usdc_limit(env, &margin, &usdc)
+        env.max_borrow(&margin, &usdc)
     };
     // USDC has no stress move: its debt counts at its Initial value (weight 1.1).
     // 1% EMA confidence: 3% stress, 100 x 100 x 0.85 x 0.97 / 1.1 = 7,495 > the

@@ -98,6 +98,10 @@ errors! {
     ConfigChangeNotReady = 6067 => "the queued config change cannot be applied before its delay has passed",
     OracleCannotBeRemoved = 6068 => "a pool's oracle, once configured, cannot be set back to none",
     StressTestFailed = 6069 => "the action passes Initial health but Maintenance health would fall below zero under the pools' stress moves",
+    InvalidProtection = 6070 => "protection settings out of bounds: threshold 0 or 10,001..=30,000 bps, fraction 1..=10,000 bps, bonus <= 150 bps",
+    NotProtected = 6071 => "the account's owner has not opted in to deleverage (set_protection)",
+    OutsideProtectionBand = 6072 => "the account's health ratio is not inside its protection band (maintenance >= 0 and ratio below the threshold)",
+    DeleverageDidNotImprove = 6073 => "the deleverage would not have raised the account's health ratio",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

@@ -194,6 +194,24 @@ fn mul_div_rem(a: u128, b: u64, c: u64) -> Option<(u128, u64)> {
     Some((((quotient[1] as u128) << 64) | quotient[2] as u128, remainder as u64))
 }
 
+/// The exact 256-bit product `a * b` as (high, low) 128-bit halves: compares
+/// ratios by cross-multiplication without dividing.
+// Each partial product is of two 64-bit limbs (< 2^128); the carries are summed
+// in u128 limbs of at most three 64-bit values.
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
+pub fn mul_u128_wide(a: u128, b: u128) -> (u128, u128) {
+    let (a0, a1, b0, b1) = (low_u64(a), (a >> 64) as u64, low_u64(b), (b >> 64) as u64);
+    let low_low = mul_64x64(a0, b0);
+    let low_high = mul_64x64(a0, b1);
+    let high_low = mul_64x64(a1, b0);
+    let high_high = mul_64x64(a1, b1);
+    // Middle limb: bits 64..128 of the sum of the cross terms and low_low's top.
+    let middle = (low_low >> 64) + (low_high & u64::MAX as u128) + (high_low & u64::MAX as u128);
+    let low = (low_low & u64::MAX as u128) | (middle << 64);
+    let high = high_high + (low_high >> 64) + (high_low >> 64) + (middle >> 64);
+    (high, low)
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // test code
 mod tests {
@@ -208,6 +226,18 @@ mod tests {
                 assert_eq!(mul_64x64(a, b), a as u128 * b as u128);
             }
         }
+    }
+
+    #[test]
+    fn wide_product_of_two_u128() {
+        assert_eq!(mul_u128_wide(u128::MAX, u128::MAX), (u128::MAX - 1, 1));
+        assert_eq!(mul_u128_wide(1 << 64, 1 << 64), (1, 0));
+        assert_eq!(mul_u128_wide(3, 5), (0, 15));
+        let (a, b) = (0x1234_5678_9abc_def0_1122_3344_5566_7788u128, 0xffee_ddcc_bbaa_9988u128);
+        assert_eq!(mul_u128_wide(a, b), mul_u128_wide(b, a));
+        // b < 2^64: the product's low half is the wrapping product, the high half its carry.
+        assert_eq!(mul_u128_wide(a, b).1, a.wrapping_mul(b));
+        assert_eq!(mul_u128_wide(a, 1 << 100), (a >> 28, a << 100));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! | level       | collateral price            | debt price                   | weights     |
 //! |-------------|-----------------------------|------------------------------|-------------|
-//! | Initial     | min(P - k*conf, EMA - k*ec) | max(P + k*conf, EMA + k*ec)  | initial     |
+//! | Initial     | min(P - k*conf, EMA - k*ec) | max(P + k*conf, EMA + k*ec)  | initial, haircut by price age |
 //! | Maintenance | P - k*conf                  | P + k*conf                   | maintenance |
 //! | Equity      | P                           | P                            | none        |
 //!
@@ -377,9 +377,35 @@ pub fn stress_bps(config: &crate::state::PoolConfig, price: &OraclePrice) -> u64
     configured.max(adaptive).min(BPS)
 }
 
-/// A weight (bps) with a stress move folded in: `weight x (1 - stress)` rounded
-/// down for an asset, `weight x (1 + stress)` rounded up for a liability; `None`
-/// past `u16` (a liability weight near the type's limit: then no borrow passes).
+/// Initial-health haircut (bps) of a pool whose price was published at
+/// `publish_time`: 0 up to `age_haircut_start_secs` of age, then linear up to
+/// `age_haircut_max_bps` at the oracle's `max_age_secs` (rounded up), instead of
+/// a cliff at the hard age. Off (0) when the pool sets no haircut.
+#[inline(always)]
+pub fn age_haircut_bps(config: &crate::state::PoolConfig, publish_time: i64, now: i64) -> u64 {
+    let max = config.age_haircut_max_bps as u64;
+    if max == 0 {
+        return 0;
+    }
+    // A price from the future (within the age limit) is as fresh as it gets.
+    let age = u64::try_from(now.saturating_sub(publish_time)).unwrap_or(0);
+    let start = config.age_haircut_start_secs as u64;
+    match age.checked_sub(start) {
+        Some(past) if past > 0 => {
+            let span = (config.oracle.max_age_secs as u64).saturating_sub(start).max(1);
+            // max < 2^16 and past <= span < 2^32: no overflow.
+            #[allow(clippy::arithmetic_side_effects)]
+            let haircut = (max * past.min(span)).div_ceil(span);
+            haircut
+        }
+        _ => 0,
+    }
+}
+
+/// A weight (bps) moved by a stress or an age haircut (bps): `weight x (1 - move)`
+/// rounded down for an asset, `weight x (1 + move)` rounded up for a liability;
+/// `None` past `u16` (a liability weight near the type's limit: then no borrow
+/// passes).
 fn stressed_weight(weight_bps: u16, stress: u64, up: bool) -> Option<u16> {
     let factor = if up { BPS.checked_add(stress)? } else { BPS.checked_sub(stress)? };
     let scaled = (weight_bps as u64).checked_mul(factor)?;
@@ -450,13 +476,25 @@ pub fn add_position<S: ValueSink>(
     let counts_as_collateral = !(isolated_only && kind == AccountKind::Cross);
     let (mut deposit, mut debt) = (0, 0);
     let stress = if levels & STRESS != 0 { stress_bps(config, price) } else { 0 };
+    let stressed_level = levels & STRESS != 0;
+    // Initial weights, haircut by the price's age (Maintenance never is).
+    let (init_asset_weight, init_liab_weight) = if levels & INITIAL != 0 || (stressed_level && stress == 0) {
+        match age_haircut_bps(config, price.publish_time, now) {
+            0 => (config.init_asset_weight_bps, config.init_liab_weight_bps),
+            haircut => (
+                stressed_weight(config.init_asset_weight_bps, haircut, false).ok_or(OVERFLOW)?,
+                stressed_weight(config.init_liab_weight_bps, haircut, true).ok_or(OVERFLOW)?,
+            ),
+        }
+    } else {
+        (0, 0)
+    };
 
     // Interest projected to `now` (deposits rounded down, debt up, as accrual does).
     let (deposit_value, borrow_value) = pool.share_values_at(now)?;
     // Stress: pools with a move are valued at Maintenance with it; pools without
     // one (stress 0) count their Initial value, a lower bound of Maintenance that
     // is already computed (the stress check then costs those positions nothing).
-    let stressed_level = levels & STRESS != 0;
     if position.deposit_shares != 0 {
         let amount = fixed::mul_q64_floor(position.deposit_shares, deposit_value).ok_or(OVERFLOW)?;
         let amount = u64::try_from(amount).map_err(|_| OVERFLOW)?;
@@ -465,7 +503,7 @@ pub fn add_position<S: ValueSink>(
             weighted_value(amount, mantissa, index, weight_bps, false).ok_or(OVERFLOW)
         };
         if counts_as_collateral && (levels & INITIAL != 0 || (stressed_level && stress == 0)) {
-            let initial = value(spot.low().min(ema.low()), Some(config.init_asset_weight_bps))?;
+            let initial = value(spot.low().min(ema.low()), Some(init_asset_weight))?;
             if levels & INITIAL != 0 {
                 sink.asset(0, initial)?;
             }
@@ -493,7 +531,7 @@ pub fn add_position<S: ValueSink>(
         };
         if levels & INITIAL != 0 || (stressed_level && stress == 0) {
             let high = spot.high().ok_or(OVERFLOW)?.max(ema.high().ok_or(OVERFLOW)?);
-            let initial = value(high, Some(config.init_liab_weight_bps))?;
+            let initial = value(high, Some(init_liab_weight))?;
             if levels & INITIAL != 0 {
                 sink.liability(0, initial)?;
             }
@@ -731,6 +769,25 @@ mod tests {
             ema_conf: 10_000,
         };
         assert_eq!(Bands::new(&usdc, 100, 6).unwrap().center_rounding, 0);
+    }
+
+    #[test]
+    fn age_haircut_grows_linearly_from_the_soft_to_the_hard_age() {
+        let mut config: crate::state::PoolConfig = bytemuck::Zeroable::zeroed();
+        config.oracle.max_age_secs = 60;
+        config.age_haircut_start_secs = 20;
+        config.age_haircut_max_bps = 1_000;
+        let at = |config: &crate::state::PoolConfig, age: i64| age_haircut_bps(config, 1_000, 1_000 + age);
+        // Fresh, future and up to the soft age: none.
+        assert_eq!((at(&config, 0), at(&config, -5), at(&config, 20)), (0, 0, 0));
+        // 1 s past the soft age of a 40 s span: 1_000 / 40 = 25; 13 s: 325; then
+        // rounded up (7 s: 175; 1/3 of the way over a 30 s span: 333.3 -> 334).
+        assert_eq!((at(&config, 21), at(&config, 33), at(&config, 27)), (25, 325, 175));
+        assert_eq!((at(&config, 60), at(&config, 61)), (1_000, 1_000));
+        config.age_haircut_start_secs = 30;
+        assert_eq!(at(&config, 40), 334);
+        config.age_haircut_max_bps = 0;
+        assert_eq!(at(&config, 60), 0);
     }
 
     #[test]

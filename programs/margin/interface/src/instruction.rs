@@ -4,7 +4,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 
-use crate::state::PoolConfig;
+use crate::state::{PoolConfig, Protection};
 
 /// Every instruction of the margin program.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -205,4 +205,28 @@ pub enum MarginInstruction {
     /// Accounts: 0 group, 1 `[w]` pool, 2 `[w]` pending config PDA, 3 `[w]` rent
     /// destination (the pending account's `rent_payer`).
     ApplyPoolConfig,
+    /// Instruction 20: The owner opts in to (or out of, all zero) pre-liquidation:
+    /// see [`Protection`]. Checked by `Protection::validate`.
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account.
+    SetProtection {
+        /// New settings; all zero turns protection off.
+        protection: Protection,
+    },
+    /// Instruction 21: Permissionless pre-liquidation of an account that opted in and
+    /// sits inside its band (Maintenance >= 0, health ratio below the threshold):
+    /// the keeper repays up to the account's `max_fraction_bps` of one debt and
+    /// receives collateral worth the repaid value plus the account's `bonus_bps`,
+    /// as deposit shares in its own margin account; refused unless the account's
+    /// health ratio strictly rises. Sizing: `liquidation::deleverage_plan`.
+    ///
+    /// Accounts: as `Liquidate` (0 `[s]` keeper, 1 `[w]` keeper's margin account,
+    /// 2 `[w]` protected margin account, 3 group, 4 `[w]` collateral pool, 5 `[w]`
+    /// debt pool, 6 `[w]` debt vault, 7 `[w]` keeper's token account of the debt
+    /// mint, 8 debt mint, 9 debt token program; then the protected account's
+    /// health accounts; then, only if the keeper's account has debt, its own).
+    Deleverage {
+        /// Most debt (native units) the keeper will repay.
+        max_repay: u64,
+    },
 }

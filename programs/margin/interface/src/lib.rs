@@ -16,6 +16,7 @@ pub mod interest;
 pub mod liquidation;
 pub mod oracle;
 pub mod pda;
+pub mod protection;
 pub mod state;
 
 /// The program's address, `Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh`. A fixed key

@@ -56,6 +56,7 @@
 use crate::{
     error::MarginError,
     fixed::{self, mul_div_ceil, mul_div_floor},
+    oracle::OraclePrice,
     state::{AccountKind, PoolConfig, POOL_FLAG_ISOLATED_ONLY},
     BPS,
 };
@@ -92,6 +93,10 @@ pub struct LiquidationInput<'a> {
     pub borrow_share_value: u128,
     /// Most the liquidator is willing to repay, native units.
     pub max_repay: u64,
+    /// Confidence of the seized collateral's price, bps of the price
+    /// ([`confidence_ratio_bps`]): scales the bonus by the pool's
+    /// `liquidation_confidence_bonus_pct`.
+    pub asset_confidence_bps: u64,
 }
 
 /// The settled amounts.
@@ -127,11 +132,39 @@ pub fn seized_asset_weight_bps(config: &PoolConfig, kind: AccountKind) -> u16 {
     }
 }
 
-/// Bonus in bps for a given deficit.
+/// `conf / price` of a spot price in bps, rounded down (validated prices: at most
+/// the pool's `max_confidence_bps`; a non-positive price gives 0).
+pub fn confidence_ratio_bps(price: &OraclePrice) -> u64 {
+    let Ok(spot) = u64::try_from(price.price) else { return 0 };
+    match price.conf.checked_mul(BPS) {
+        Some(scaled) => scaled.checked_div(spot).unwrap_or(0),
+        None => price.conf.checked_div((spot / BPS).max(1)).unwrap_or(0),
+    }
+}
+
+/// Bonus in bps for a given deficit, plus `liquidation_confidence_bonus_pct` x
+/// the seized collateral's `conf / price` (a liquidator takes the price's
+/// uncertainty with the collateral), all capped by `liquidation_penalty_max_bps`.
 // Divisors are non-zero (liabilities > 0 here, `.max(1)`), the ratio is capped at
 // 1_000 and the penalties are u16: the result is at most max(min, max) < 2^16.
 #[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)]
-pub fn bonus_bps(config: &PoolConfig, maintenance_health: i128, maintenance_liabilities: u128) -> u64 {
+pub fn bonus_bps(
+    config: &PoolConfig,
+    maintenance_health: i128,
+    maintenance_liabilities: u128,
+    asset_confidence_bps: u64,
+) -> u64 {
+    let max = config.liquidation_penalty_max_bps as u64;
+    let dynamic = deficit_bonus_bps(config, maintenance_health, maintenance_liabilities);
+    let confidence = (config.liquidation_confidence_bonus_pct as u64).saturating_mul(asset_confidence_bps) / 100;
+    // Never below the deficit bonus (an unvalidated config with min > max keeps min).
+    dynamic.max(dynamic.saturating_add(confidence).min(max))
+}
+
+/// The deficit-driven part of [`bonus_bps`]: min at the edge of maintenance,
+/// growing linearly to max at [`FULL_PENALTY_DEFICIT_BPS`].
+#[allow(clippy::arithmetic_side_effects, clippy::cast_possible_truncation)] // as bonus_bps
+fn deficit_bonus_bps(config: &PoolConfig, maintenance_health: i128, maintenance_liabilities: u128) -> u64 {
     let min = config.liquidation_penalty_min_bps as u64;
     let max = config.liquidation_penalty_max_bps as u64;
     if maintenance_health >= 0 || maintenance_liabilities == 0 {
@@ -177,7 +210,12 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     if input.maintenance_health >= 0 {
         return Err(MarginError::NotLiquidatable);
     }
-    let bonus = bonus_bps(input.asset_config, input.maintenance_health, input.maintenance_liabilities);
+    let bonus = bonus_bps(
+        input.asset_config,
+        input.maintenance_health,
+        input.maintenance_liabilities,
+        input.asset_confidence_bps,
+    );
     let w_asset = input.asset_weight_bps as u128;
     let w_liability = input.liability_config.maint_liab_weight_bps as u128;
     // Health gained per repaid dollar, scaled by 1e8 (bps x bps); below 2^33: weights
@@ -187,20 +225,12 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
         Some(g) if g > 0 => g as u64,
         _ => return Err(MarginError::LiquidationCannotImprove),
     };
-    let (asset_price, liability_price) = (input.asset_price, input.liability_price);
-    if asset_price == 0 || liability_price == 0 || input.deposit_share_value == 0 || input.borrow_share_value == 0 {
-        return Err(MarginError::PriceOutOfRange);
-    }
-    // The amounts health sees: collateral rounded down, debt up.
-    let collateral = fixed::mul_q64_floor(input.deposit_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
-    let collateral = u64::try_from(collateral).map_err(|_| OVERFLOW)?;
-    let debt = fixed::mul_q64_ceil(input.borrow_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
-    let debt = u64::try_from(debt).map_err(|_| OVERFLOW)?;
-    if collateral == 0 || debt == 0 || input.max_repay == 0 {
-        return Err(MarginError::NothingToLiquidate);
-    }
-    // Out of range (beyond ~$1.8e19), not an overflow of the plan's own steps.
-    let collateral_value = mul_wide(collateral, asset_price).ok_or(MarginError::PriceOutOfRange)?;
+    let insurance_share = (input.asset_config.liquidation_insurance_share_bps as u64).min(BPS);
+    // bonus < 2^16 and insurance_share <= BPS: no overflow, no underflow.
+    #[allow(clippy::arithmetic_side_effects)]
+    let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
+    let sizing = Sizing::new(input, bonus, liquidator_bonus)?;
+    let (debt, liability_price) = (sizing.debt, input.liability_price);
     let liability = input.liability_config;
 
     // Target: health may rise to target_bps of the liabilities, no further. The
@@ -224,28 +254,34 @@ pub fn plan(input: &LiquidationInput) -> Result<LiquidationPlan, MarginError> {
     // At least one unit (see the module docs), within the debt and max repay.
     let repay = repay_to_target.min(close_limit).min(debt).max(1).min(input.max_repay);
 
-    let insurance_share = (input.asset_config.liquidation_insurance_share_bps as u64).min(BPS);
-    // bonus < 2^16 and insurance_share <= BPS: no overflow, no underflow.
-    #[allow(clippy::arithmetic_side_effects)]
-    let liquidator_bonus = bonus * (BPS - insurance_share) / BPS;
-    // Repay that takes all the collateral: ceil(collateral_value / ((1 + b) * price)).
-    // ceil(ceil(x / a) / p) = ceil(x / (a * p)), and the first quotient is at most
-    // collateral_value, so neither step can overflow. (BPS + bonus < 2^17.)
-    #[allow(clippy::arithmetic_side_effects)]
-    let value_for_all = mul_div_ceil(collateral_value, BPS, BPS + bonus).ok_or(OVERFLOW)?;
-    let repay_for_all = value_for_all.div_ceil(liability_price);
-
-    let sizing = Sizing { input, collateral, debt, repay_for_all, bonus, liquidator_bonus };
-
     // From the floor on, health rises whatever the rounding (module docs): the
     // common case, sized once. Below it, the exact change decides.
     let floor = min_repay(input.borrow_share_value, liability.maint_liab_weight_bps, gain).min(debt);
     #[allow(clippy::cast_possible_truncation)] // repay_for_all <= repay < 2^64 where cast
-    let first_repay = if repay_for_all <= repay as u128 { (repay_for_all as u64).max(1) } else { repay };
+    let first_repay = if sizing.repay_for_all <= repay as u128 { (sizing.repay_for_all as u64).max(1) } else { repay };
     if first_repay >= floor {
         return sizing.settle(repay, 1);
     }
     sizing.below_floor(repay, floor)
+}
+
+/// Sizes a deleverage step of an account that opted in to protection
+/// (`set_protection`): repays up to `max_fraction_bps` of the debt (at least one
+/// unit, within `max_repay`) for collateral worth the repaid value plus
+/// `bonus_bps`, all of it to the keeper (no insurance share), rounded like a
+/// liquidation. Whether the account's health ratio rises is checked on the
+/// result (the program recomputes health); the band is the caller's check.
+pub fn deleverage_plan(
+    input: &LiquidationInput,
+    max_fraction_bps: u16,
+    bonus_bps: u16,
+) -> Result<LiquidationPlan, MarginError> {
+    let bonus = bonus_bps as u64;
+    let sizing = Sizing::new(input, bonus, bonus)?;
+    let fraction = mul_div_floor(sizing.debt as u128, (max_fraction_bps as u64).min(BPS), BPS).ok_or(OVERFLOW)?;
+    #[allow(clippy::cast_possible_truncation)] // fraction <= debt < 2^64
+    let repay = (fraction as u64).max(1).min(sizing.debt).min(input.max_repay);
+    sizing.settle(repay, 1)
 }
 
 /// Everything [`plan`] sizes a repay with.
@@ -258,6 +294,34 @@ struct Sizing<'a> {
     repay_for_all: u128,
     bonus: u64,
     liquidator_bonus: u64,
+}
+
+impl<'a> Sizing<'a> {
+    /// The amounts of `input` as health rounds them and the repay that takes all
+    /// the collateral at `bonus`.
+    fn new(input: &'a LiquidationInput<'a>, bonus: u64, liquidator_bonus: u64) -> Result<Self, MarginError> {
+        let (asset_price, liability_price) = (input.asset_price, input.liability_price);
+        if asset_price == 0 || liability_price == 0 || input.deposit_share_value == 0 || input.borrow_share_value == 0 {
+            return Err(MarginError::PriceOutOfRange);
+        }
+        // The amounts health sees: collateral rounded down, debt up.
+        let collateral = fixed::mul_q64_floor(input.deposit_shares, input.deposit_share_value).ok_or(OVERFLOW)?;
+        let collateral = u64::try_from(collateral).map_err(|_| OVERFLOW)?;
+        let debt = fixed::mul_q64_ceil(input.borrow_shares, input.borrow_share_value).ok_or(OVERFLOW)?;
+        let debt = u64::try_from(debt).map_err(|_| OVERFLOW)?;
+        if collateral == 0 || debt == 0 || input.max_repay == 0 {
+            return Err(MarginError::NothingToLiquidate);
+        }
+        // Out of range (beyond ~$1.8e19), not an overflow of the plan's own steps.
+        let collateral_value = mul_wide(collateral, asset_price).ok_or(MarginError::PriceOutOfRange)?;
+        // Repay that takes all the collateral: ceil(collateral_value / ((1 + b) * price)).
+        // ceil(ceil(x / a) / p) = ceil(x / (a * p)), and the first quotient is at most
+        // collateral_value, so neither step can overflow. (BPS + bonus < 2^17.)
+        #[allow(clippy::arithmetic_side_effects)]
+        let value_for_all = mul_div_ceil(collateral_value, BPS, BPS + bonus).ok_or(OVERFLOW)?;
+        let repay_for_all = value_for_all.div_ceil(liability_price);
+        Ok(Self { input, collateral, debt, repay_for_all, bonus, liquidator_bonus })
+    }
 }
 
 impl Sizing<'_> {
@@ -422,6 +486,7 @@ mod tests {
             borrow_shares: 1_000,
             borrow_share_value: ONE,
             max_repay: u64::MAX,
+            asset_confidence_bps: 0,
         }
     }
 
@@ -602,6 +667,7 @@ mod tests {
             borrow_shares: 700_000_000,
             borrow_share_value: ONE,
             max_repay: u64::MAX,
+            asset_confidence_bps: 0,
         };
         // Deficit 285 bps: bonus 200 + 800 * 285 / 1000 = 428. Room to the target
         // (5% of 735 = 36.75) is 57.75; each repaid dollar adds 1.05: $55.
@@ -621,7 +687,7 @@ mod tests {
     #[test]
     fn bonus_of_an_unvalidated_config_does_not_panic() {
         let reversed = config(0, 10_000, (900, 100), 0);
-        assert_eq!(bonus_bps(&reversed, -(ONE as i128), ONE), 900);
+        assert_eq!(bonus_bps(&reversed, -(ONE as i128), ONE, 0), 900);
     }
 
     /// xorshift64*: deterministic randomness without a dependency.
@@ -664,6 +730,33 @@ mod tests {
     }
 
     #[test]
+    fn confidence_widens_the_bonus_up_to_the_cap() {
+        let mut asset = config(8_000, 10_000, (200, 1_000), 0);
+        asset.liquidation_confidence_bonus_pct = 200;
+        // At the edge of maintenance the deficit bonus is the min, 200 bps; a 1.5%
+        // confidence interval adds 2 x 150 = 300.
+        let edge = (-1, ONE);
+        assert_eq!(bonus_bps(&asset, edge.0, edge.1, 150), 500);
+        // Capped by the max penalty: 200 + 2 x 600 = 1_400 -> 1_000.
+        assert_eq!(bonus_bps(&asset, edge.0, edge.1, 600), 1_000);
+        // Off: the deficit bonus alone.
+        asset.liquidation_confidence_bonus_pct = 0;
+        assert_eq!(bonus_bps(&asset, edge.0, edge.1, 600), 200);
+        // conf / price: 1.5 / 100 = 150 bps, rounded down.
+        let price = |price: i64, conf: u64| OraclePrice {
+            price,
+            conf,
+            expo: -8,
+            publish_time: 0,
+            ema_price: price,
+            ema_conf: conf,
+        };
+        assert_eq!(confidence_ratio_bps(&price(100_000_000, 1_500_000)), 150);
+        assert_eq!(confidence_ratio_bps(&price(3, 1)), 3_333);
+        assert_eq!(confidence_ratio_bps(&price(i64::MAX, u64::MAX)), 20_000);
+    }
+
+    #[test]
     fn seized_value_never_exceeds_repay_plus_bonus_and_health_always_rises() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let (mut ok, mut took_all, mut floored) = (0, 0, 0);
@@ -675,6 +768,7 @@ mod tests {
             let asset_weight = rng.range(0, max_weight) as u16;
             let mut asset = config(asset_weight, 10_000, (min_bonus, max_bonus), rng.range(0, 10_000) as u16);
             asset.flags = (rng.next() & 1) as u16;
+            asset.liquidation_confidence_bonus_pct = rng.range(0, 1_000) as u16;
             let mut liability = config(8_000, rng.range(10_000, 15_000) as u16, (0, 0), 0);
             liability.close_factor_bps = rng.range(1, 10_000) as u16;
             liability.liquidation_target_bps = rng.range(0, 10_000) as u16;
@@ -706,11 +800,13 @@ mod tests {
                 borrow_shares: rng.bits(60) as u64,
                 borrow_share_value,
                 max_repay,
+                asset_confidence_bps: rng.range(0, 300),
             };
             let collateral = fixed::mul_q64_floor(at.deposit_shares, deposit_share_value).unwrap() as u64;
             let debt = fixed::mul_q64_ceil(at.borrow_shares, borrow_share_value).unwrap() as u64;
             let gain = liability.maint_liab_weight_bps as u64 * BPS
-                - (BPS + bonus_bps(&asset, at.maintenance_health, liabilities)) * at.asset_weight_bps as u64;
+                - (BPS + bonus_bps(&asset, at.maintenance_health, liabilities, at.asset_confidence_bps))
+                    * at.asset_weight_bps as u64;
             let floor = min_repay(borrow_share_value, liability.maint_liab_weight_bps, gain).min(debt);
             let collateral_value = mul256(collateral as u128, at.asset_price);
             let in_range = collateral_value.0 == 0;
@@ -727,7 +823,11 @@ mod tests {
             };
             ok += 1;
             let bonus = p.bonus_bps as u128;
-            assert_eq!(p.bonus_bps, bonus_bps(&asset, at.maintenance_health, at.maintenance_liabilities));
+            assert_eq!(
+                p.bonus_bps,
+                bonus_bps(&asset, at.maintenance_health, at.maintenance_liabilities, at.asset_confidence_bps)
+            );
+            assert!(p.bonus_bps <= max_bonus.max(min_bonus) as u64, "round {round}: the cap holds");
             assert!(p.repay >= 1 && p.repay <= debt && p.repay <= max_repay, "round {round}: {p:?}");
             assert!(p.to_liquidator <= p.seized && p.seized <= collateral, "round {round}: {p:?}");
             assert!(

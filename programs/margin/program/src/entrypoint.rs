@@ -73,5 +73,11 @@ pub fn process_instruction(program_id: &Address, accounts: &mut [AccountView], d
         MarginInstruction::ResolveBadDebt => processor::resolve_bad_debt::process(program_id, accounts),
         // 19
         MarginInstruction::ApplyPoolConfig => processor::apply_pool_config::process(program_id, accounts),
+        // 20
+        MarginInstruction::SetProtection { protection } => {
+            processor::set_protection::process(program_id, accounts, &protection)
+        }
+        // 21
+        MarginInstruction::Deleverage { max_repay } => processor::deleverage::process(program_id, accounts, max_repay),
     }
 }

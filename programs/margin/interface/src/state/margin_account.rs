@@ -1,6 +1,8 @@
+use borsh::{BorshDeserialize, BorshSerialize};
 use bytemuck::{Pod, Zeroable};
 
 use super::LayoutError;
+use crate::error::MarginError;
 
 /// Margin account kinds.
 #[repr(u8)]
@@ -99,8 +101,60 @@ pub struct MarginAccountHeader {
     pub group: [u8; 32],
     /// Owner who signs for deposits, withdrawals and borrows. ABI: offset 48.
     pub owner: [u8; 32],
+    /// Opt-in pre-liquidation settings (`set_protection`); all zero = off.
+    pub protection: Protection,
     /// Room for growth; zero.
-    pub reserved: [u8; 48],
+    pub reserved: [u8; 40],
+}
+
+/// Opt-in pre-liquidation, set by the owner (`set_protection`): while the
+/// account's Maintenance health ratio (weighted collateral / weighted debt) is at
+/// least 1 but below `threshold_bps`, anyone may `deleverage` it: repay up to
+/// `max_fraction_bps` of one debt for collateral worth the repaid value plus
+/// `bonus_bps`, only if the ratio strictly rises. Far cheaper for the owner than a
+/// liquidation; keepers earn the small bonus.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Pod, Zeroable, BorshSerialize, BorshDeserialize)]
+pub struct Protection {
+    /// Health ratio (bps, 10,000 = the liquidation line) below which deleverage
+    /// is allowed: 0 (off) or `10_001..=`[`MAX_PROTECTION_THRESHOLD_BPS`].
+    pub threshold_bps: u16,
+    /// Largest fraction (bps) of one debt a deleverage step repays, `1..=10_000`.
+    pub max_fraction_bps: u16,
+    /// Keeper's bonus, bps of the repaid value, at most [`MAX_PROTECTION_BONUS_BPS`].
+    pub bonus_bps: u16,
+    pub _padding: [u8; 2],
+}
+
+/// Highest protection threshold: a health ratio of 3.
+pub const MAX_PROTECTION_THRESHOLD_BPS: u16 = 30_000;
+
+/// Highest deleverage bonus: 1.5%, well below liquidation bonuses.
+pub const MAX_PROTECTION_BONUS_BPS: u16 = 150;
+
+impl Protection {
+    /// True when the owner opted in.
+    pub fn is_on(&self) -> bool {
+        self.threshold_bps != 0
+    }
+
+    /// Off (all zero), or a threshold above the liquidation line and at most
+    /// [`MAX_PROTECTION_THRESHOLD_BPS`], a fraction in `1..=10_000` and a bonus at
+    /// most [`MAX_PROTECTION_BONUS_BPS`] (`InvalidProtection`).
+    pub fn validate(&self) -> Result<(), MarginError> {
+        let off = *self == Self::default();
+        let on = self.threshold_bps as u64 > crate::BPS
+            && self.threshold_bps <= MAX_PROTECTION_THRESHOLD_BPS
+            && self.max_fraction_bps > 0
+            && self.max_fraction_bps as u64 <= crate::BPS
+            && self.bonus_bps <= MAX_PROTECTION_BONUS_BPS
+            && self._padding == [0; 2];
+        if off || on {
+            Ok(())
+        } else {
+            Err(MarginError::InvalidProtection)
+        }
+    }
 }
 
 /// Size of the fixed part.
@@ -111,6 +165,7 @@ const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, discriminator) 
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, kind) == 9);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, group) == 16);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, owner) == 48);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, protection) == 80);
 const _: () = assert!(AccountKind::Cross.account_len() == 896);
 const _: () = assert!(AccountKind::Isolated.account_len() == 224);
 

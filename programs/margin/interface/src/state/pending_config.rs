@@ -46,14 +46,15 @@ impl PoolConfig {
     /// borrower from a second wallet and restore the config.
     ///
     /// Loosening means: asset weights not lower, liability weights not higher,
-    /// bonuses, close factor, liquidation target, dust threshold and every point of
+    /// bonuses (including the confidence bonus), close factor, liquidation target, dust threshold and every point of
     /// the rate curve not higher, fees not higher, the isolated-only flag not newly
     /// set, the same oracle (kind, address, verification rule) with an age and
     /// confidence limit not stricter and a confidence multiplier not higher (or the
     /// pool's first oracle).
-    /// Caps, the stress move and the insurance share of the bonus may move either
-    /// way: caps and stress only gate new risk (they never make an existing
-    /// account liquidatable), so raising them is the admin's crisis brake.
+    /// Caps, the stress move, the age haircut and the insurance share of the bonus
+    /// may move either way: caps, stress and the haircut only gate new risk (they
+    /// never make an existing account liquidatable), so raising them is the
+    /// admin's crisis brake.
     pub fn applies_immediately_over(&self, current: &PoolConfig) -> bool {
         let (new, old) = (self, current);
         let curve = |c: &super::RateCurve| {
@@ -67,6 +68,7 @@ impl PoolConfig {
             && new.maint_liab_weight_bps <= old.maint_liab_weight_bps;
         let liquidation_looser = new.liquidation_penalty_min_bps <= old.liquidation_penalty_min_bps
             && new.liquidation_penalty_max_bps <= old.liquidation_penalty_max_bps
+            && new.liquidation_confidence_bonus_pct <= old.liquidation_confidence_bonus_pct
             && new.close_factor_bps <= old.close_factor_bps
             && new.liquidation_target_bps <= old.liquidation_target_bps
             && new.dust_threshold_micro_usd <= old.dust_threshold_micro_usd;

@@ -139,9 +139,23 @@ pub struct PoolConfig {
     /// this / 100 x EMA confidence / EMA price). At most
     /// [`MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT`]; 0 turns it off.
     pub stress_confidence_multiplier_pct: u16,
-    pub _padding2: [u8; 2],
+    /// Bonus on top of the dynamic liquidation bonus per confidence interval of
+    /// the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+    /// stays capped by `liquidation_penalty_max_bps`. At most
+    /// [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
+    pub liquidation_confidence_bonus_pct: u16,
+    /// Oracle age (seconds) from which Initial health haircuts this pool's
+    /// collateral and marks up its debt, growing linearly to
+    /// `age_haircut_max_bps` at the oracle's `max_age_secs`. Below
+    /// `max_age_secs`; ignored while the haircut is 0. Maintenance never
+    /// haircuts: a liquidator must not gain by waiting for a price to age.
+    pub age_haircut_start_secs: u32,
+    /// Haircut (bps) at the hard age: Initial asset weights x (1 - h), liability
+    /// weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
+    pub age_haircut_max_bps: u16,
+    pub _padding3: [u8; 2],
     /// Room for growth; zero.
-    pub reserved: [u8; 24],
+    pub reserved: [u8; 16],
 }
 
 const _: () = assert!(core::mem::size_of::<PoolConfig>() == 160);
@@ -161,6 +175,13 @@ pub const MAX_STRESS_BPS: u16 = 9_000;
 
 /// Largest `stress_confidence_multiplier_pct`: 10x the EMA confidence interval.
 pub const MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT: u16 = 1_000;
+
+/// Largest `liquidation_confidence_bonus_pct`: 10x the confidence ratio.
+pub const MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT: u16 = 1_000;
+
+/// Largest `age_haircut_max_bps`: 50% (the marked-up liability weight stays
+/// within `u16` at [`MAX_LIAB_WEIGHT_BPS`]).
+pub const MAX_AGE_HAIRCUT_BPS: u16 = 5_000;
 
 /// Least Maintenance health a liquidation must gain per repaid dollar at the
 /// maximum bonus, bps: `(1 + max bonus) * maint asset weight <= 99%`.
@@ -212,6 +233,9 @@ impl PoolConfig {
             && self.liquidation_target_bps <= bps
             && self.stress_bps <= MAX_STRESS_BPS
             && self.stress_confidence_multiplier_pct <= MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT
+            && self.liquidation_confidence_bonus_pct <= MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT
+            && self.age_haircut_max_bps <= MAX_AGE_HAIRCUT_BPS
+            && (self.age_haircut_max_bps == 0 || self.age_haircut_start_secs < self.oracle.max_age_secs)
             && self.flags & !POOL_FLAG_ISOLATED_ONLY == 0;
         if !liquidation_ok {
             return Err(MarginError::InvalidConfig);
@@ -447,6 +471,21 @@ mod tests {
         let weight = |w: u16| with(|c| (c.maint_liab_weight_bps, c.init_liab_weight_bps) = (10_500, w));
         assert_eq!(weight(MAX_LIAB_WEIGHT_BPS), Ok(()));
         assert_eq!(weight(MAX_LIAB_WEIGHT_BPS + 1), Err(MarginError::InvalidWeights));
+    }
+
+    #[test]
+    fn age_haircut_and_confidence_bonus_bounds() {
+        let haircut = |start: u32, max: u16| {
+            with(|c| (c.oracle.max_age_secs, c.age_haircut_start_secs, c.age_haircut_max_bps) = (60, start, max))
+        };
+        assert_eq!(haircut(59, MAX_AGE_HAIRCUT_BPS), Ok(()));
+        assert_eq!(haircut(59, MAX_AGE_HAIRCUT_BPS + 1), Err(MarginError::InvalidConfig));
+        // The haircut must start before the hard age; a start is ignored while off.
+        assert_eq!(haircut(60, 100), Err(MarginError::InvalidConfig));
+        assert_eq!(haircut(60, 0), Ok(()));
+        let bonus = |pct: u16| with(|c| c.liquidation_confidence_bonus_pct = pct);
+        assert_eq!(bonus(MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT), Ok(()));
+        assert_eq!(bonus(MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT + 1), Err(MarginError::InvalidConfig));
     }
 
     #[test]
