@@ -24,7 +24,11 @@ pub struct Field {
 /// Padding and reserved bytes are zero: encoders write them, inputs leave them out.
 pub fn field(src: &str, item: &str, name: &str, ty: Value, rust_size: usize) -> Field {
     let zeros = (name.starts_with("_padding") || name == "reserved").then(|| bytes_value(&vec![0; rust_size]));
-    Field { node: nodes::field(name, ty, docs::member(src, item, &[name]), zeros), rust_size }
+    let mut docs = docs::member(src, item, &[name]);
+    if ty == q64() {
+        docs.push("Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.".into());
+    }
+    Field { node: nodes::field(name, ty, docs, zeros), rust_size }
 }
 
 macro_rules! layout {

@@ -93,13 +93,25 @@ export type Pool = {
   vault: Address;
   /** Owner of the vault (PDA); signs transfers out. */
   vaultAuthority: Address;
-  /** Native units per deposit share, Q64.64. */
+  /**
+   * Native units per deposit share, Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   depositShareValue: bigint;
-  /** Native units per debt share, Q64.64. */
+  /**
+   * Native units per debt share, Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   borrowShareValue: bigint;
-  /** Protocol fees not yet collected, native units Q64.64. */
+  /**
+   * Protocol fees not yet collected, native units Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   protocolFees: bigint;
-  /** Insurance fund balance, native units Q64.64. */
+  /**
+   * Insurance fund balance, native units Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   insuranceFund: bigint;
   /** Sum of every account's deposit shares. */
   totalDepositShares: bigint;
@@ -142,13 +154,25 @@ export type PoolArgs = {
   vault: Address;
   /** Owner of the vault (PDA); signs transfers out. */
   vaultAuthority: Address;
-  /** Native units per deposit share, Q64.64. */
+  /**
+   * Native units per deposit share, Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   depositShareValue: number | bigint;
-  /** Native units per debt share, Q64.64. */
+  /**
+   * Native units per debt share, Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   borrowShareValue: number | bigint;
-  /** Protocol fees not yet collected, native units Q64.64. */
+  /**
+   * Protocol fees not yet collected, native units Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   protocolFees: number | bigint;
-  /** Insurance fund balance, native units Q64.64. */
+  /**
+   * Insurance fund balance, native units Q64.64.
+   * Stored as `[u8; 16]`: a little-endian u128 equal to the value times 2^64.
+   */
   insuranceFund: number | bigint;
   /** Sum of every account's deposit shares. */
   totalDepositShares: number | bigint;
