@@ -66,7 +66,8 @@ const NOW = 1_750_000_000n;
 const ONE_Q64 = 1n << 64n;
 const PYTH_RECEIVER = address("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
 const PRICE_UPDATE_V2_DISCRIMINATOR = [34, 241, 35, 99, 157, 126, 244, 205];
-const SYSTEM_PROGRAM = address("11111111111111111111111111111111");
+/** All-zero key bytes: "none" in `pendingAdmin`, an unused position slot's pool. */
+const ZERO_KEY = getAddressDecoder().decode(new Uint8Array(32));
 
 /** The runtime with mainnet-beta's features (data/mainnet-beta-features.txt), the program, and a fixed clock. */
 function runtime(): LiteSVM {
@@ -206,7 +207,7 @@ test("group, pull-priced pools, deposit, borrow (over the limit: InsufficientHea
   assert.equal(groupData.admin, admin.address);
   assert.equal(groupData.creator, admin.address);
   assert.equal(groupData.feeDestination, feeOwner.address);
-  assert.equal(groupData.pendingAdmin, SYSTEM_PROGRAM); // all zeros: none
+  assert.equal(groupData.pendingAdmin, ZERO_KEY);
   assert.equal(groupData.seed, 7n);
   assert.equal(groupData.configDelaySecs, 172_800);
   assert.equal(groupData.bump, groupBump);
@@ -366,7 +367,7 @@ test("group, pull-priced pools, deposit, borrow (over the limit: InsufficientHea
   await sendOk(svm, payer, [repay(0n, true)]);
   account = decodeMarginAccount(read(svm, borrowerAccount)).data;
   assert.equal(account.positionCount, 1);
-  assert.deepEqual(account.positions[1], { pool: SYSTEM_PROGRAM, depositShares: 0n, borrowShares: 0n });
+  assert.deepEqual(account.positions[1], { pool: ZERO_KEY, depositShares: 0n, borrowShares: 0n });
   assert.deepEqual([balance(svm, borrowerUsdc), balance(svm, usdc.vault)], [0n, 10_000_000_000n]);
   usdcPool = decodePool(read(svm, usdc.pool)).data;
   assert.equal(usdcPool.totalBorrowShares, 0n);
@@ -376,5 +377,4 @@ test("group, pull-priced pools, deposit, borrow (over the limit: InsufficientHea
   assert.equal(account.positionCount, 0);
   assert.deepEqual([balance(svm, borrowerSol), balance(svm, sol.vault)], [100_000_000_000n, 0n]);
   assert.equal(decodePool(read(svm, sol.pool)).data.totalDepositShares, 0n);
-  assert.equal(getAddressDecoder().decode(new Uint8Array(32)), SYSTEM_PROGRAM);
 });
