@@ -15,5 +15,8 @@ cargo fmt --all --check
 cargo clippy --locked -p margin-interface -p margin-program --all-targets -- -D warnings
 scripts/check-client-core.sh
 scripts/build-sbf.sh
+# The TypeScript client generated from idl/margin.json: fresh, compiles, and
+# drives the .so in LiteSVM (client/ts/test).
+(cd client/ts && npm ci --no-audit --no-fund && npm test)
 cargo test --workspace --locked
 cargo test --locked --manifest-path conformance/pyth-legacy/Cargo.toml --target-dir target/conformance
