@@ -4,7 +4,11 @@
 //! itself writes.
 
 use bytemuck::Zeroable;
-use margin_interface::{instruction::MarginInstruction, state::PoolConfig, SYSTEM_PROGRAM_ID};
+use margin_interface::{
+    instruction::MarginInstruction,
+    state::{PoolConfig, Protection},
+    SYSTEM_PROGRAM_ID,
+};
 use serde_json::{json, Value};
 
 use crate::{
@@ -20,7 +24,7 @@ pub trait Sample {
 macro_rules! sample_default {
     ($($t:ty),*) => { $(impl Sample for $t { fn sample() -> Self { Default::default() } })* };
 }
-sample_default!(u8, u16, u32, u64, bool, [u8; 3], [u8; 32]);
+sample_default!(u8, u16, u32, u64, bool, [u8; 3], [u8; 32], Protection);
 
 impl Sample for PoolConfig {
     fn sample() -> Self {
@@ -235,18 +239,7 @@ pub fn specs() -> Vec<Spec> {
         ),
         spec(
             args!(Liquidate { max_repay: u64 => u64() }),
-            vec![
-                s("liquidator", "Pays the debt; owner of the liquidator's margin account."),
-                w("liquidator_margin_account", "Receives the seized collateral as deposit shares."),
-                w("liquidatee", "The account being liquidated."),
-                r("group", "The group of both accounts."),
-                w("asset_pool", "The collateral pool seized from."),
-                w("liability_pool", "The debt pool repaid."),
-                w("liability_vault", "The debt pool's vault."),
-                w("liquidator_token_account", "The liquidator's token account of the debt mint."),
-                r("liability_mint", "The debt pool's mint."),
-                r("liability_token_program", "The debt mint's token program."),
-            ],
+            seize_accounts(),
             vec![
                 ("liquidatee_health_accounts", false, "The liquidatee's health accounts as it stands."),
                 ("liquidator_health_accounts", true, "Only if the liquidator's account has debt: its health accounts after receiving the collateral."),
@@ -271,6 +264,35 @@ pub fn specs() -> Vec<Spec> {
             ],
             vec![],
         ),
+        spec(
+            args!(SetProtection { protection: Protection => defined("protection") }),
+            vec![s("owner", "Owner of the margin account."), w("margin_account", "The account opting in or out.")],
+            vec![],
+        ),
+        spec(
+            args!(Deleverage { max_repay: u64 => u64() }),
+            seize_accounts(),
+            vec![
+                ("liquidatee_health_accounts", false, "The protected account's health accounts as it stands."),
+                ("liquidator_health_accounts", true, "Only if the keeper's account has debt: its health accounts after receiving the collateral."),
+            ],
+        ),
+    ]
+}
+
+/// The fixed accounts of `liquidate` and `deleverage` (the keeper is the liquidator).
+fn seize_accounts() -> Vec<Acct> {
+    vec![
+        s("liquidator", "Pays the debt; owner of the liquidator's margin account."),
+        w("liquidator_margin_account", "Receives the seized collateral as deposit shares."),
+        w("liquidatee", "The account being liquidated."),
+        r("group", "The group of both accounts."),
+        w("asset_pool", "The collateral pool seized from."),
+        w("liability_pool", "The debt pool repaid."),
+        w("liability_vault", "The debt pool's vault."),
+        w("liquidator_token_account", "The liquidator's token account of the debt mint."),
+        r("liability_mint", "The debt pool's mint."),
+        r("liability_token_program", "The debt mint's token program."),
     ]
 }
 

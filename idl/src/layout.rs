@@ -6,7 +6,7 @@
 //! stops this crate from compiling instead of drifting from the IDL.
 
 use margin_interface::state::{
-    Group, MarginAccountHeader, OracleConfig, PendingPoolConfig, Pool, PoolConfig, Position, RateCurve,
+    Group, MarginAccountHeader, OracleConfig, PendingPoolConfig, Pool, PoolConfig, Position, Protection, RateCurve,
 };
 use serde_json::Value;
 
@@ -122,7 +122,17 @@ pub fn margin_account_header() -> Vec<Field> {
         _padding0: [u8; 2] => bytes(2),
         group: [u8; 32] => pubkey(),
         owner: [u8; 32] => pubkey(),
-        reserved: [u8; 48] => bytes(48),
+        protection: Protection => defined("protection"),
+        reserved: [u8; 40] => bytes(40),
+    })
+}
+
+pub fn protection() -> Vec<Field> {
+    layout!(docs::STATE_MARGIN, Protection {
+        threshold_bps: u16 => u16(),
+        max_fraction_bps: u16 => u16(),
+        bonus_bps: u16 => u16(),
+        _padding: [u8; 2] => bytes(2),
     })
 }
 
@@ -178,7 +188,10 @@ pub fn pool_config() -> Vec<Field> {
         liquidation_target_bps: u16 => u16(),
         stress_bps: u16 => u16(),
         stress_confidence_multiplier_pct: u16 => u16(),
-        _padding2: [u8; 2] => bytes(2),
-        reserved: [u8; 24] => bytes(24),
+        liquidation_confidence_bonus_pct: u16 => u16(),
+        age_haircut_start_secs: u32 => u32(),
+        age_haircut_max_bps: u16 => u16(),
+        _padding3: [u8; 2] => bytes(2),
+        reserved: [u8; 16] => bytes(16),
     })
 }

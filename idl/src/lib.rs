@@ -167,6 +167,7 @@ fn defined_types() -> Vec<Value> {
         defined_struct("rate_curve", docs::STATE_POOL, "RateCurve", layout::rate_curve()),
         defined_struct("oracle_config", docs::STATE_POOL, "OracleConfig", layout::oracle_config()),
         defined_struct("position", docs::STATE_MARGIN, "Position", layout::position()),
+        defined_struct("protection", docs::STATE_MARGIN, "Protection", layout::protection()),
         byte_enum!(docs::STATE_POOL, PoolStatus { Active, ReduceOnly, Paused }),
         byte_enum!(docs::STATE_POOL, OracleKind { None, PythLegacy, PythPull }),
         byte_enum!(docs::STATE_MARGIN, AccountKind { Isolated, Cross }),

@@ -106,7 +106,7 @@ fn instruction_tags_and_data_are_the_interfaces() {
 #[test]
 fn errors_are_every_margin_error() {
     let errors = root()["program"]["errors"].as_array().unwrap().clone();
-    assert_eq!(errors.len(), 70);
+    assert_eq!(errors.len(), 74);
     for (i, error) in errors.iter().enumerate() {
         let code = 6000 + i as u32;
         let rust = MarginError::from_code(code).unwrap();
@@ -153,6 +153,20 @@ fn account_flags_match_the_rust_builders() {
         vec![ix::liquidate(&a, &b, &c, &keys, &keys, &d, 1, &[], &[])],
         vec![ix::resolve_bad_debt(&a, &b, &c, &[])],
         vec![ix::apply_pool_config(&a, &b, &c)],
+        vec![ix::set_protection(&a, &b, margin_interface::state::Protection::default())],
+        vec![ix::deleverage(
+            &ix::SeizeAccounts {
+                keeper: a,
+                keeper_margin: b,
+                account: c,
+                asset: &keys,
+                liability: &keys,
+                source: d,
+                account_health: &[],
+                keeper_health: &[],
+            },
+            1,
+        )],
     ];
     let specs = instructions::specs();
     assert_eq!(built.len(), specs.len());

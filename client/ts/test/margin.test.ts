@@ -188,6 +188,9 @@ function poolConfig(feedId: Uint8Array): PoolConfigArgs {
     liquidationTargetBps: 500,
     stressBps: 0,
     stressConfidenceMultiplierPct: 0,
+    liquidationConfidenceBonusPct: 0,
+    ageHaircutStartSecs: 0,
+    ageHaircutMaxBps: 0,
   };
 }
 
@@ -255,7 +258,7 @@ test("group, pull-priced pools, deposit, borrow (over the limit: InsufficientHea
     assert.equal(data.config.depositCap, 2n ** 64n - 1n);
     assert.equal(data.config.initAssetWeightBps, 8_000);
     assert.equal(data.config.initLiabWeightBps, 11_000);
-    assert.deepEqual(Uint8Array.from(data.config.reserved), new Uint8Array(24));
+    assert.deepEqual(Uint8Array.from(data.config.reserved), new Uint8Array(16));
     return { pool, vault, vaultAuthority, mint, oracle };
   }
   const sol = await createPool(9, 100n, 0x51);

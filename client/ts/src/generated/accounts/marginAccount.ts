@@ -44,8 +44,12 @@ import { findMarginAccountPda, MarginAccountSeeds } from "../pdas";
 import {
   getPositionDecoder,
   getPositionEncoder,
+  getProtectionDecoder,
+  getProtectionEncoder,
   type Position,
   type PositionArgs,
+  type Protection,
+  type ProtectionArgs,
 } from "../types";
 
 export const MARGIN_ACCOUNT_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -87,6 +91,8 @@ export type MarginAccount = {
   group: Address;
   /** Owner who signs for deposits, withdrawals and borrows. ABI: offset 48. */
   owner: Address;
+  /** Opt-in pre-liquidation settings (`set_protection`); all zero = off. */
+  protection: Protection;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
   /**
@@ -111,6 +117,8 @@ export type MarginAccountArgs = {
   group: Address;
   /** Owner who signs for deposits, withdrawals and borrows. ABI: offset 48. */
   owner: Address;
+  /** Opt-in pre-liquidation settings (`set_protection`); all zero = off. */
+  protection: ProtectionArgs;
   /**
    * `kind.slots()` positions: 2 for isolated accounts (collateral, debt), 16 for cross accounts
    * (used ones packed in slots `0..position_count`).
@@ -131,7 +139,8 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       ["padding0", fixEncoderSize(getBytesEncoder(), 2)],
       ["group", getAddressEncoder()],
       ["owner", getAddressEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 48)],
+      ["protection", getProtectionEncoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 40)],
       [
         "positions",
         getArrayEncoder(getPositionEncoder(), { size: "remainder" }),
@@ -143,7 +152,7 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       padding0: new Uint8Array([0, 0]),
       reserved: new Uint8Array([
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       ]),
     }),
   );
@@ -161,7 +170,8 @@ export function getMarginAccountDecoder(): Decoder<MarginAccount> {
     ["padding0", fixDecoderSize(getBytesDecoder(), 2)],
     ["group", getAddressDecoder()],
     ["owner", getAddressDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 48)],
+    ["protection", getProtectionDecoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 40)],
     ["positions", getArrayDecoder(getPositionDecoder(), { size: "remainder" })],
   ]);
 }

@@ -84,6 +84,10 @@ export const MARGIN_ERROR__INVALID_CONFIG_DELAY = 0x17b2; // 6066
 export const MARGIN_ERROR__CONFIG_CHANGE_NOT_READY = 0x17b3; // 6067
 export const MARGIN_ERROR__ORACLE_CANNOT_BE_REMOVED = 0x17b4; // 6068
 export const MARGIN_ERROR__STRESS_TEST_FAILED = 0x17b5; // 6069
+export const MARGIN_ERROR__INVALID_PROTECTION = 0x17b6; // 6070
+export const MARGIN_ERROR__NOT_PROTECTED = 0x17b7; // 6071
+export const MARGIN_ERROR__OUTSIDE_PROTECTION_BAND = 0x17b8; // 6072
+export const MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE = 0x17b9; // 6073
 
 export type MarginError =
   | typeof MARGIN_ERROR__ACCOUNT_NOT_EMPTY
@@ -93,6 +97,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__CLOCK_UNAVAILABLE
   | typeof MARGIN_ERROR__CONFIG_CHANGE_NOT_READY
   | typeof MARGIN_ERROR__DEBT_OUTSTANDING
+  | typeof MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE
   | typeof MARGIN_ERROR__DEPOSIT_CAP_EXCEEDED
   | typeof MARGIN_ERROR__DEPOSIT_OUTSTANDING
   | typeof MARGIN_ERROR__DUPLICATE_ACCOUNT
@@ -114,6 +119,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__INVALID_MINT
   | typeof MARGIN_ERROR__INVALID_ORACLE_CONFIG
   | typeof MARGIN_ERROR__INVALID_PDA
+  | typeof MARGIN_ERROR__INVALID_PROTECTION
   | typeof MARGIN_ERROR__INVALID_RATE_CURVE
   | typeof MARGIN_ERROR__INVALID_STATUS
   | typeof MARGIN_ERROR__INVALID_TOKEN_ACCOUNT
@@ -131,6 +137,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__NOT_ENOUGH_ACCOUNTS
   | typeof MARGIN_ERROR__NOTHING_TO_LIQUIDATE
   | typeof MARGIN_ERROR__NOT_LIQUIDATABLE
+  | typeof MARGIN_ERROR__NOT_PROTECTED
   | typeof MARGIN_ERROR__NOT_SAME_OWNER
   | typeof MARGIN_ERROR__ORACLE_CANNOT_BE_REMOVED
   | typeof MARGIN_ERROR__ORACLE_CONFIDENCE_TOO_WIDE
@@ -144,6 +151,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__ORACLE_STALE
   | typeof MARGIN_ERROR__ORACLE_WRONG_ACCOUNT
   | typeof MARGIN_ERROR__ORACLE_WRONG_OWNER
+  | typeof MARGIN_ERROR__OUTSIDE_PROTECTION_BAND
   | typeof MARGIN_ERROR__POOL_NOT_IN_ACCOUNT
   | typeof MARGIN_ERROR__POOL_PAUSED
   | typeof MARGIN_ERROR__POOL_REDUCE_ONLY
@@ -167,6 +175,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__CLOCK_UNAVAILABLE]: `the clock sysvar could not be read`,
     [MARGIN_ERROR__CONFIG_CHANGE_NOT_READY]: `the queued config change cannot be applied before its delay has passed`,
     [MARGIN_ERROR__DEBT_OUTSTANDING]: `the position has debt in this pool; repay it first`,
+    [MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE]: `the deleverage would not have raised the account's health ratio`,
     [MARGIN_ERROR__DEPOSIT_CAP_EXCEEDED]: `the deposit would take the pool over its deposit cap`,
     [MARGIN_ERROR__DEPOSIT_OUTSTANDING]: `the account has a deposit in this pool; withdraw it instead of borrowing`,
     [MARGIN_ERROR__DUPLICATE_ACCOUNT]: `the same account was passed twice where distinct accounts are required`,
@@ -188,6 +197,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__INVALID_MINT]: `the mint does not match the pool's mint or is not a valid mint`,
     [MARGIN_ERROR__INVALID_ORACLE_CONFIG]: `the oracle configuration is invalid`,
     [MARGIN_ERROR__INVALID_PDA]: `an account address does not match its program-derived address`,
+    [MARGIN_ERROR__INVALID_PROTECTION]: `protection settings out of bounds: threshold 0 or 10,001..=30,000 bps, fraction 1..=10,000 bps, bonus <= 150 bps`,
     [MARGIN_ERROR__INVALID_RATE_CURVE]: `the rate curve must have increasing kink utilizations and non-decreasing rates`,
     [MARGIN_ERROR__INVALID_STATUS]: `the pool status must be 0 (active), 1 (reduce-only) or 2 (paused)`,
     [MARGIN_ERROR__INVALID_TOKEN_ACCOUNT]: `a token account has the wrong mint, owner, or is not a token account`,
@@ -205,6 +215,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__NOT_ENOUGH_ACCOUNTS]: `fewer accounts were passed than the instruction requires`,
     [MARGIN_ERROR__NOTHING_TO_LIQUIDATE]: `the liquidation amount rounds to zero (position empty, at target, or max repay too small)`,
     [MARGIN_ERROR__NOT_LIQUIDATABLE]: `the account's maintenance health is not below zero`,
+    [MARGIN_ERROR__NOT_PROTECTED]: `the account's owner has not opted in to deleverage (set_protection)`,
     [MARGIN_ERROR__NOT_SAME_OWNER]: `both margin accounts must belong to the signer`,
     [MARGIN_ERROR__ORACLE_CANNOT_BE_REMOVED]: `a pool's oracle, once configured, cannot be set back to none`,
     [MARGIN_ERROR__ORACLE_CONFIDENCE_TOO_WIDE]: `the oracle confidence interval is wider than the pool allows`,
@@ -218,6 +229,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__ORACLE_STALE]: `the oracle price is older than the pool's maximum age`,
     [MARGIN_ERROR__ORACLE_WRONG_ACCOUNT]: `the oracle account or feed id is not the one configured for the pool`,
     [MARGIN_ERROR__ORACLE_WRONG_OWNER]: `the oracle account is not owned by the Pyth program its format requires`,
+    [MARGIN_ERROR__OUTSIDE_PROTECTION_BAND]: `the account's health ratio is not inside its protection band (maintenance >= 0 and ratio below the threshold)`,
     [MARGIN_ERROR__POOL_NOT_IN_ACCOUNT]: `the margin account holds no position in this pool`,
     [MARGIN_ERROR__POOL_PAUSED]: `the pool is paused`,
     [MARGIN_ERROR__POOL_REDUCE_ONLY]: `the pool is reduce-only: no new deposits or borrows`,

@@ -55,6 +55,7 @@ import {
   getCloseMarginAccountInstruction,
   getCollectFeesInstruction,
   getCreatePoolInstruction,
+  getDeleverageInstruction,
   getDepositInstruction,
   getHealthInstruction,
   getInitGroupInstruction,
@@ -65,6 +66,7 @@ import {
   getResolveBadDebtInstruction,
   getSetGroupPauseInstruction,
   getSetPoolStatusInstruction,
+  getSetProtectionInstruction,
   getTransferCollateralInstruction,
   getUpdatePoolConfigInstruction,
   getWithdrawInstruction,
@@ -75,6 +77,7 @@ import {
   parseCloseMarginAccountInstruction,
   parseCollectFeesInstruction,
   parseCreatePoolInstruction,
+  parseDeleverageInstruction,
   parseDepositInstruction,
   parseHealthInstruction,
   parseInitGroupInstruction,
@@ -85,6 +88,7 @@ import {
   parseResolveBadDebtInstruction,
   parseSetGroupPauseInstruction,
   parseSetPoolStatusInstruction,
+  parseSetProtectionInstruction,
   parseTransferCollateralInstruction,
   parseUpdatePoolConfigInstruction,
   parseWithdrawInstruction,
@@ -95,6 +99,7 @@ import {
   type CloseMarginAccountInput,
   type CollectFeesInput,
   type CreatePoolInput,
+  type DeleverageInput,
   type DepositInput,
   type HealthInput,
   type InitGroupInput,
@@ -107,6 +112,7 @@ import {
   type ParsedCloseMarginAccountInstruction,
   type ParsedCollectFeesInstruction,
   type ParsedCreatePoolInstruction,
+  type ParsedDeleverageInstruction,
   type ParsedDepositInstruction,
   type ParsedHealthInstruction,
   type ParsedInitGroupInstruction,
@@ -117,6 +123,7 @@ import {
   type ParsedResolveBadDebtInstruction,
   type ParsedSetGroupPauseInstruction,
   type ParsedSetPoolStatusInstruction,
+  type ParsedSetProtectionInstruction,
   type ParsedTransferCollateralInstruction,
   type ParsedUpdatePoolConfigInstruction,
   type ParsedWithdrawInstruction,
@@ -125,6 +132,7 @@ import {
   type ResolveBadDebtInput,
   type SetGroupPauseInput,
   type SetPoolStatusInput,
+  type SetProtectionInput,
   type TransferCollateralInput,
   type UpdatePoolConfigInput,
   type WithdrawInput,
@@ -223,6 +231,8 @@ export enum MarginInstruction {
   Liquidate,
   ResolveBadDebt,
   ApplyPoolConfig,
+  SetProtection,
+  Deleverage,
 }
 
 export function identifyMarginInstruction(
@@ -288,6 +298,12 @@ export function identifyMarginInstruction(
   }
   if (containsBytes(data, getU8Encoder().encode(19), 0)) {
     return MarginInstruction.ApplyPoolConfig;
+  }
+  if (containsBytes(data, getU8Encoder().encode(20), 0)) {
+    return MarginInstruction.SetProtection;
+  }
+  if (containsBytes(data, getU8Encoder().encode(21), 0)) {
+    return MarginInstruction.Deleverage;
   }
   throw new SolanaError(
     SOLANA_ERROR__PROGRAM_CLIENTS__FAILED_TO_IDENTIFY_INSTRUCTION,
@@ -357,7 +373,13 @@ export type ParsedMarginInstruction<
     } & ParsedResolveBadDebtInstruction<TProgram>)
   | ({
       instructionType: MarginInstruction.ApplyPoolConfig;
-    } & ParsedApplyPoolConfigInstruction<TProgram>);
+    } & ParsedApplyPoolConfigInstruction<TProgram>)
+  | ({
+      instructionType: MarginInstruction.SetProtection;
+    } & ParsedSetProtectionInstruction<TProgram>)
+  | ({
+      instructionType: MarginInstruction.Deleverage;
+    } & ParsedDeleverageInstruction<TProgram>);
 
 export function parseMarginInstruction<TProgram extends string>(
   instruction: Instruction<TProgram> & InstructionWithData<ReadonlyUint8Array>,
@@ -504,6 +526,20 @@ export function parseMarginInstruction<TProgram extends string>(
         ...parseApplyPoolConfigInstruction(instruction),
       };
     }
+    case MarginInstruction.SetProtection: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: MarginInstruction.SetProtection,
+        ...parseSetProtectionInstruction(instruction),
+      };
+    }
+    case MarginInstruction.Deleverage: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: MarginInstruction.Deleverage,
+        ...parseDeleverageInstruction(instruction),
+      };
+    }
     default:
       throw new SolanaError(
         SOLANA_ERROR__PROGRAM_CLIENTS__UNRECOGNIZED_INSTRUCTION_TYPE,
@@ -598,6 +634,13 @@ export type MarginPluginInstructions = {
     input: ApplyPoolConfigInput,
   ) => ReturnType<typeof getApplyPoolConfigInstruction> &
     SelfPlanAndSendFunctions;
+  setProtection: (
+    input: SetProtectionInput,
+  ) => ReturnType<typeof getSetProtectionInstruction> &
+    SelfPlanAndSendFunctions;
+  deleverage: (
+    input: DeleverageInput,
+  ) => ReturnType<typeof getDeleverageInstruction> & SelfPlanAndSendFunctions;
 };
 
 export type MarginPluginPdas = {
@@ -709,6 +752,16 @@ export function marginProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getApplyPoolConfigInstruction(input),
+            ),
+          setProtection: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getSetProtectionInstruction(input),
+            ),
+          deleverage: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getDeleverageInstruction(input),
             ),
         },
         pdas: {

@@ -12,4 +12,5 @@ export * from "./oracleKind";
 export * from "./poolConfig";
 export * from "./poolStatus";
 export * from "./position";
+export * from "./protection";
 export * from "./rateCurve";

@@ -16,6 +16,8 @@ import {
   getStructEncoder,
   getU16Decoder,
   getU16Encoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   transformEncoder,
@@ -95,7 +97,27 @@ export type PoolConfig = {
    * [`MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT`]; 0 turns it off.
    */
   stressConfidenceMultiplierPct: number;
-  padding2: ReadonlyUint8Array;
+  /**
+   * Bonus on top of the dynamic liquidation bonus per confidence interval of
+   * the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+   * stays capped by `liquidation_penalty_max_bps`. At most
+   * [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
+   */
+  liquidationConfidenceBonusPct: number;
+  /**
+   * Oracle age (seconds) from which Initial health haircuts this pool's
+   * collateral and marks up its debt, growing linearly to
+   * `age_haircut_max_bps` at the oracle's `max_age_secs`. Below
+   * `max_age_secs`; ignored while the haircut is 0. Maintenance never
+   * haircuts: a liquidator must not gain by waiting for a price to age.
+   */
+  ageHaircutStartSecs: number;
+  /**
+   * Haircut (bps) at the hard age: Initial asset weights x (1 - h), liability
+   * weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
+   */
+  ageHaircutMaxBps: number;
+  padding3: ReadonlyUint8Array;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -155,6 +177,26 @@ export type PoolConfigArgs = {
    * [`MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT`]; 0 turns it off.
    */
   stressConfidenceMultiplierPct: number;
+  /**
+   * Bonus on top of the dynamic liquidation bonus per confidence interval of
+   * the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+   * stays capped by `liquidation_penalty_max_bps`. At most
+   * [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
+   */
+  liquidationConfidenceBonusPct: number;
+  /**
+   * Oracle age (seconds) from which Initial health haircuts this pool's
+   * collateral and marks up its debt, growing linearly to
+   * `age_haircut_max_bps` at the oracle's `max_age_secs`. Below
+   * `max_age_secs`; ignored while the haircut is 0. Maintenance never
+   * haircuts: a liquidator must not gain by waiting for a price to age.
+   */
+  ageHaircutStartSecs: number;
+  /**
+   * Haircut (bps) at the hard age: Initial asset weights x (1 - h), liability
+   * weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
+   */
+  ageHaircutMaxBps: number;
 };
 
 export function getPoolConfigEncoder(): FixedSizeEncoder<PoolConfigArgs> {
@@ -180,15 +222,18 @@ export function getPoolConfigEncoder(): FixedSizeEncoder<PoolConfigArgs> {
       ["liquidationTargetBps", getU16Encoder()],
       ["stressBps", getU16Encoder()],
       ["stressConfidenceMultiplierPct", getU16Encoder()],
-      ["padding2", fixEncoderSize(getBytesEncoder(), 2)],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 24)],
+      ["liquidationConfidenceBonusPct", getU16Encoder()],
+      ["ageHaircutStartSecs", getU32Encoder()],
+      ["ageHaircutMaxBps", getU16Encoder()],
+      ["padding3", fixEncoderSize(getBytesEncoder(), 2)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 16)],
     ]),
     (value) => ({
       ...value,
       padding: new Uint8Array([0, 0]),
-      padding2: new Uint8Array([0, 0]),
+      padding3: new Uint8Array([0, 0]),
       reserved: new Uint8Array([
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
       ]),
     }),
   );
@@ -216,8 +261,11 @@ export function getPoolConfigDecoder(): FixedSizeDecoder<PoolConfig> {
     ["liquidationTargetBps", getU16Decoder()],
     ["stressBps", getU16Decoder()],
     ["stressConfidenceMultiplierPct", getU16Decoder()],
-    ["padding2", fixDecoderSize(getBytesDecoder(), 2)],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 24)],
+    ["liquidationConfidenceBonusPct", getU16Decoder()],
+    ["ageHaircutStartSecs", getU32Decoder()],
+    ["ageHaircutMaxBps", getU16Decoder()],
+    ["padding3", fixDecoderSize(getBytesDecoder(), 2)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 16)],
   ]);
 }
 
