@@ -44,7 +44,8 @@ use margin_interface::{
     health::{deposit_is_dust, settlement_unit_prices, Health, Unpriced, ALL_LEVELS, STRESS},
     liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
     oracle::{is_outage, read_oracle, OraclePrice, PYTH_LEGACY_PROGRAM_ID},
-    state::{AccountKind, OracleKind, PoolConfig, PoolStatus, POOL_FLAG_ISOLATED_ONLY},
+    protection::{in_band, ratio_rose},
+    state::{AccountKind, OracleKind, PoolConfig, PoolStatus, Protection, POOL_FLAG_ISOLATED_ONLY},
 };
 use margin_sim::svm::Failed;
 use solana_sdk::{
@@ -656,9 +657,31 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             );
             user_ix("transfer_collateral", ix)
         }
+        690..=704 => {
+            // The owner opts in, changes its settings or opts out; sometimes out
+            // of bounds (refused with InvalidProtection).
+            let protection = match rng.below(4) {
+                0 => Protection::default(),
+                _ => Protection {
+                    threshold_bps: [10_000, 10_500, 11_500, 15_000, 30_001][rng.below(5) as usize],
+                    max_fraction_bps: [0, 500, 2_500, 10_000][rng.below(4) as usize],
+                    bonus_bps: [0, 50, 150, 151][rng.below(4) as usize],
+                    _padding: [0; 2],
+                },
+            };
+            let expect = if protection.validate().is_ok() {
+                Expect::Any
+            } else {
+                Expect::RefusedWith(&[MarginError::InvalidProtection])
+            };
+            let ix = instructions::set_protection(&owner.pubkey(), &margin, protection);
+            Some(Action { name: "set_protection", ix, signer: owner, subject: margin, expect })
+        }
         _ => {
-            // Another user liquidates from its cross account, preferring unhealthy
-            // victims (the keeper usually got there first).
+            // Another user liquidates (or deleverages) from its cross account,
+            // preferring unhealthy (or protected, in-band) victims (the keeper
+            // usually got there first).
+            let deleverage = (705..=719).contains(&kind);
             let others: Vec<Pubkey> = world
                 .users
                 .iter()
@@ -669,7 +692,14 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let unhealthy: Vec<Pubkey> = others
                 .iter()
                 .copied()
-                .filter(|m| world.health(m, Unpriced::ZeroAll).is_ok_and(|h| h.maintenance < 0))
+                .filter(|m| {
+                    if deleverage {
+                        let protection = world.env.margin(m).header.protection;
+                        world.health(m, Unpriced::ZeroDeposits).is_ok_and(|h| in_band(&h, &protection))
+                    } else {
+                        world.health(m, Unpriced::ZeroAll).is_ok_and(|h| h.maintenance < 0)
+                    }
+                })
                 .collect();
             let candidates = if unhealthy.is_empty() || rng.below(5) == 0 { &others } else { &unhealthy };
             let victim = candidates[rng.below(candidates.len() as u64) as usize];
@@ -691,18 +721,22 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let liquidator_metas = world.health_metas(&liquidator_margin, Some(&asset.pool));
             let source = world.users[u].wallets[liability_index];
             let max = if rng.below(2) == 0 { u64::MAX } else { amount };
-            let ix = instructions::liquidate(
-                &owner.pubkey(),
-                &liquidator_margin,
-                &victim,
-                &asset,
-                &liability,
-                &source,
-                max,
-                &metas,
-                &liquidator_metas,
-            );
-            Some(Action { name: "liquidate", ix, signer: owner, subject: victim, expect: Expect::Any })
+            let accounts = instructions::SeizeAccounts {
+                keeper: owner.pubkey(),
+                keeper_margin: liquidator_margin,
+                account: victim,
+                asset: &asset,
+                liability: &liability,
+                source,
+                account_health: &metas,
+                keeper_health: &liquidator_metas,
+            };
+            let (name, ix) = if deleverage {
+                ("deleverage", instructions::deleverage(&accounts, max))
+            } else {
+                ("liquidate", instructions::liquidate_with(&accounts, max))
+            };
+            Some(Action { name, ix, signer: owner, subject: victim, expect: Expect::Any })
         }
     }
 }
@@ -736,7 +770,12 @@ fn preferred_pool(world: &mut World, rng: &mut Rng, margin: &Pubkey, borrowing: 
 fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], action: Action) -> Result<(), String> {
     let paused = world.paused_until.is_some();
     let liquidator_margin = action.ix.accounts.get(1).map(|m| m.pubkey);
-    let before = if action.name == "liquidate" { Some(world.health(&action.subject, Unpriced::ZeroAll)) } else { None };
+    let before = match action.name {
+        "liquidate" => Some(world.health(&action.subject, Unpriced::ZeroAll)),
+        "deleverage" => Some(world.health(&action.subject, Unpriced::ZeroDeposits)),
+        _ => None,
+    };
+    let protection = world.env.margin(&action.subject).header.protection;
     let outcome = world.send(report, action.name, action.ix, &[&action.signer])?;
     if let Err(failure) = &outcome {
         log.last_mut().expect("logged").push_str(&format!(" -> refused: {failure}"));
@@ -757,7 +796,7 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
     }
     // Pausing the group stops what adds risk, never what lowers it.
     match (action.name, paused, &outcome) {
-        ("deposit" | "dust_deposit" | "repay" | "transfer_collateral" | "liquidate", _, Err(_))
+        ("deposit" | "dust_deposit" | "repay" | "transfer_collateral" | "liquidate" | "deleverage", _, Err(_))
             if error == Some(MarginError::GroupPaused) =>
         {
             return Err(format!("{} refused by the group pause", action.name));
@@ -782,14 +821,31 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
             }
         }
     }
-    if action.name == "liquidate" {
-        report.liquidations += 1;
-        // Only an unhealthy account can be liquidated, and only to its benefit.
+    if action.name == "deleverage" {
+        // Only an opted-in account inside its band, and its health ratio rises.
         let before = before.expect("measured");
-        let after = world.health(&margin, Unpriced::ZeroAll);
+        let after = world.health(&margin, Unpriced::ZeroDeposits);
         match (&before, &after) {
-            (Ok(b), Ok(a)) if b.maintenance < 0 && a.maintenance > b.maintenance => {}
-            _ => return Err(format!("liquidation of {who} landed: Maintenance before {before:?}, after {after:?}")),
+            (Ok(b), Ok(a)) if in_band(b, &protection) && ratio_rose(b, a) => {}
+            _ => {
+                return Err(format!(
+                    "deleverage of {who} ({protection:?}) landed: health before {before:?}, after {after:?}"
+                ))
+            }
+        }
+    }
+    if matches!(action.name, "liquidate" | "deleverage") {
+        if action.name == "liquidate" {
+            report.liquidations += 1;
+            // Only an unhealthy account can be liquidated, and only to its benefit.
+            let before = before.expect("measured");
+            let after = world.health(&margin, Unpriced::ZeroAll);
+            match (&before, &after) {
+                (Ok(b), Ok(a)) if b.maintenance < 0 && a.maintenance > b.maintenance => {}
+                _ => {
+                    return Err(format!("liquidation of {who} landed: Maintenance before {before:?}, after {after:?}"))
+                }
+            }
         }
         // The liquidator's own account keeps Initial >= 0 when it has debt.
         if let Some(liquidator) = liquidator_margin {
