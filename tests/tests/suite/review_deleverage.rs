@@ -234,6 +234,30 @@ fn documents_a_keeper_enters_the_band_with_a_wider_update_of_the_same_second() {
     assert_eq!(debt_of(&mut env, &account, &usdc), 5_250_000_000);
 }
 
+/// PASSES (keeper-side griefing, Low). `deleverage` carries only `max_repay`:
+/// the keeper cannot bind the bonus or fraction it priced. The owner (or anyone
+/// watching who controls the owner key) lands `set_protection` first, with no
+/// bonus and the whole debt per step: the keeper's step then repays all 7,000
+/// USDC for collateral at spot, no bonus, far more than it meant to buy.
+#[test]
+fn documents_the_owner_front_runs_a_keeper_with_new_settings() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (owner, account) = env.borrower(&sol, &usdc, 100_000_000_000, 7_000_000_000);
+    protect(&mut env, &owner, &account, PROTECTION);
+    let keeper = Liquidator::new(&mut env, &[usdc]);
+    let keeper_ix = deleverage_ix(&mut env, &keeper, &account, &sol, &usdc, u64::MAX);
+    protect(&mut env, &owner, &account, Protection { max_fraction_bps: 10_000, bonus_bps: 0, ..PROTECTION });
+    env.svm.process(&[keeper_ix], &[&keeper.key]).expect("the keeper's step lands on the new settings");
+    // The debt is gone (its slot released).
+    assert!(env.margin(&account).active().iter().all(|p| p.borrow_shares == 0));
+    // 70 SOL for 7,000 USDC: no bonus at all.
+    let shares = env.margin(&keeper.margin).active()[0].deposit_shares;
+    let lamports = fixed::mul_q64_floor(shares, env.pool(&sol).deposit_share_value()).unwrap();
+    assert_eq!(lamports, 70_000_000_000);
+}
+
 // ---------------------------------------------------------------------------
 // Attacks the program resists.
 // ---------------------------------------------------------------------------
