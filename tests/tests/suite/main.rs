@@ -21,6 +21,7 @@ mod oracle;
 mod pyth_pull_conformance;
 mod repay;
 mod resolve_bad_debt;
+mod review_deleverage;
 mod risk;
 mod risk_controls;
 mod security;
