@@ -629,6 +629,10 @@ pub enum Unpriced {
     /// account found liquidatable is liquidatable; only priced collateral and
     /// priced debt are settled.
     ZeroAll,
+    /// Nothing counts zero: any outage fails with the oracle's error. For
+    /// `deleverage`, which is never urgent (the account is not liquidatable): an
+    /// outage must not make a healthy account look deleverageable.
+    Refuse,
 }
 
 /// Health of an account's `positions` (the used ones, in slot order) from its
@@ -699,7 +703,11 @@ pub fn compute_health_visiting<A: AccountRead>(
                     Ok((price.publish_time > pool.newest_publish_time).then_some(price.publish_time))
                 }
                 Err(error) if is_outage(error, oracle.kind) => {
-                    let counts_zero = position.borrow_shares == 0 || unpriced == Unpriced::ZeroAll;
+                    let counts_zero = match unpriced {
+                        Unpriced::ZeroDeposits => position.borrow_shares == 0,
+                        Unpriced::ZeroAll => true,
+                        Unpriced::Refuse => false,
+                    };
                     if counts_zero {
                         Ok(None)
                     } else {

@@ -93,7 +93,7 @@ pub struct LiquidationInput<'a> {
     pub borrow_share_value: u128,
     /// Most the liquidator is willing to repay, native units.
     pub max_repay: u64,
-    /// Confidence of the seized collateral's price, bps of the price
+    /// EMA confidence of the seized collateral's price, bps of the EMA price
     /// ([`confidence_ratio_bps`]): scales the bonus by the pool's
     /// `liquidation_confidence_bonus_pct`.
     pub asset_confidence_bps: u64,
@@ -132,13 +132,15 @@ pub fn seized_asset_weight_bps(config: &PoolConfig, kind: AccountKind) -> u16 {
     }
 }
 
-/// `conf / price` of a spot price in bps, rounded down (validated prices: at most
-/// the pool's `max_confidence_bps`; a non-positive price gives 0).
+/// `ema_conf / ema_price` in bps, rounded down (a non-positive EMA gives 0). The
+/// EMA, not the spot interval: a liquidator may pass any valid pull update, and
+/// the spot interval differs from one update to the next while the EMA barely
+/// moves, so the bonus cannot be chosen by picking the widest update.
 pub fn confidence_ratio_bps(price: &OraclePrice) -> u64 {
-    let Ok(spot) = u64::try_from(price.price) else { return 0 };
-    match price.conf.checked_mul(BPS) {
-        Some(scaled) => scaled.checked_div(spot).unwrap_or(0),
-        None => price.conf.checked_div((spot / BPS).max(1)).unwrap_or(0),
+    let Ok(ema) = u64::try_from(price.ema_price) else { return 0 };
+    match price.ema_conf.checked_mul(BPS) {
+        Some(scaled) => scaled.checked_div(ema).unwrap_or(0),
+        None => price.ema_conf.checked_div((ema / BPS).max(1)).unwrap_or(0),
     }
 }
 

@@ -49,7 +49,8 @@ impl PoolConfig {
     /// bonuses (including the confidence bonus), close factor, liquidation target, dust threshold and every point of
     /// the rate curve not higher, fees not higher, the isolated-only flag not newly
     /// set, the same oracle (kind, address, verification rule) with an age and
-    /// confidence limit not stricter and a confidence multiplier not higher (or the
+    /// confidence limit not stricter (a wider confidence limit only without a
+    /// confidence bonus) and a confidence multiplier not higher (or the
     /// pool's first oracle).
     /// Caps, the stress move, the age haircut and the insurance share of the bonus
     /// may move either way: caps, stress and the haircut only gate new risk (they
@@ -84,6 +85,8 @@ impl PoolConfig {
                 && no.require_full_verification == oo.require_full_verification
                 && no.max_age_secs >= oo.max_age_secs
                 && no.max_confidence_bps >= oo.max_confidence_bps
+                // With a confidence bonus, wider accepted intervals raise bonuses.
+                && (no.max_confidence_bps == oo.max_confidence_bps || new.liquidation_confidence_bonus_pct == 0)
                 && no.confidence_multiplier_pct <= oo.confidence_multiplier_pct);
         rates_not_higher && weights_looser && liquidation_looser && fees_not_higher && flags_not_added && oracle_looser
     }

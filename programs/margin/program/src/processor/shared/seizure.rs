@@ -30,7 +30,8 @@ pub enum Seizure {
     /// `liquidate`: Maintenance health < 0; outages count zero on both sides (an
     /// unpriced position must not make an account unliquidatable).
     Liquidate,
-    /// `deleverage`: inside the owner's protection band; an unpriced debt refuses.
+    /// `deleverage`: inside the owner's protection band; any unpriced position
+    /// refuses (with its oracle's error).
     Deleverage,
 }
 
@@ -38,7 +39,7 @@ impl Seizure {
     fn unpriced(self) -> Unpriced {
         match self {
             Self::Liquidate => Unpriced::ZeroAll,
-            Self::Deleverage => Unpriced::ZeroDeposits,
+            Self::Deleverage => Unpriced::Refuse,
         }
     }
 
