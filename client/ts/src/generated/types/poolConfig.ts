@@ -98,8 +98,8 @@ export type PoolConfig = {
    */
   stressConfidenceMultiplierPct: number;
   /**
-   * Bonus on top of the dynamic liquidation bonus per confidence interval of
-   * the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+   * Bonus on top of the dynamic liquidation bonus per EMA confidence interval
+   * of the seized collateral: `this / 100 x ema_conf / ema_price`. The bonus
    * stays capped by `liquidation_penalty_max_bps`. At most
    * [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
    */
@@ -178,8 +178,8 @@ export type PoolConfigArgs = {
    */
   stressConfidenceMultiplierPct: number;
   /**
-   * Bonus on top of the dynamic liquidation bonus per confidence interval of
-   * the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+   * Bonus on top of the dynamic liquidation bonus per EMA confidence interval
+   * of the seized collateral: `this / 100 x ema_conf / ema_price`. The bonus
    * stays capped by `liquidation_penalty_max_bps`. At most
    * [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
    */

@@ -139,8 +139,8 @@ pub struct PoolConfig {
     /// this / 100 x EMA confidence / EMA price). At most
     /// [`MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT`]; 0 turns it off.
     pub stress_confidence_multiplier_pct: u16,
-    /// Bonus on top of the dynamic liquidation bonus per confidence interval of
-    /// the seized collateral: `this / 100 x conf / price` (hundredths). The bonus
+    /// Bonus on top of the dynamic liquidation bonus per EMA confidence interval
+    /// of the seized collateral: `this / 100 x ema_conf / ema_price`. The bonus
     /// stays capped by `liquidation_penalty_max_bps`. At most
     /// [`MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT`]; 0 turns it off.
     pub liquidation_confidence_bonus_pct: u16,
