@@ -89,6 +89,8 @@ pub struct DemoSummary {
     pub liquidations: usize,
     /// Liquidations that lost the race (clean failures).
     pub races_lost: usize,
+    /// Accounts a liquidator acted on and failed for another reason (reported).
+    pub failed_sends: usize,
     /// Bonus paid to liquidators, USD at the prices of the moment.
     pub bonus_usd: f64,
     /// `resolve_bad_debt` calls that landed.
@@ -333,11 +335,10 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
     let bots_config: Vec<bots::Liquidator> = liquidators
         .iter()
         .map(|l| bots::Liquidator {
-            signer: &l.key,
-            margin_account: l.margin,
             wallets: HashMap::from([(market.assets[2].keys.mint, l.wallets[2])]),
             oracles: book.clone(),
             min_profit_usd: 0.01,
+            ..bots::Liquidator::new(&l.key, l.margin)
         })
         .collect();
     let mut summary = DemoSummary::default();
@@ -387,6 +388,8 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
                             liquidated.insert(account);
                         }
                         bots::Attempt::LostRace { .. } => summary.races_lost += 1,
+                        bots::Attempt::Failed { .. } => summary.failed_sends += 1,
+                        bots::Attempt::BadDebtResolved { .. } => summary.bad_debt_resolutions += 1,
                     }
                 }
             }
