@@ -866,9 +866,9 @@ pub fn find_liquidations(
         for position in account.active() {
             let pool = Pubkey::new_from_array(position.pool);
             for address in [pool, oracle_of(&pool)] {
-                if !fetched.contains_key(&address) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
                     if let Some(found) = chain.account(&address)? {
-                        fetched.insert(address, found);
+                        slot.insert(found);
                     }
                 }
             }

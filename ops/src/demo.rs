@@ -512,10 +512,12 @@ pub fn plot(timeline: &[(f64, f64, f64, usize)]) -> String {
         "<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{}' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n",
         3.0 * panel + 2.0 * margin
     );
-    let series: [(&str, Box<dyn Fn(&(f64, f64, f64, usize)) -> f64>, &str); 3] = [
-        ("SOL price (USD)", Box::new(|t| t.1), "#1f77b4"),
-        ("aggregate maintenance health (USD)", Box::new(|t| t.2), "#2ca02c"),
-        ("liquidations per day", Box::new(|t| t.3 as f64), "#d62728"),
+    /// (title, value of a timeline point, colour).
+    type Series = (&'static str, fn(&(f64, f64, f64, usize)) -> f64, &'static str);
+    let series: [Series; 3] = [
+        ("SOL price (USD)", |t| t.1, "#1f77b4"),
+        ("aggregate maintenance health (USD)", |t| t.2, "#2ca02c"),
+        ("liquidations per day", |t| t.3 as f64, "#d62728"),
     ];
     for (i, (title, value, color)) in series.iter().enumerate() {
         let top = margin + i as f64 * panel;
