@@ -1,31 +1,37 @@
 //! The keeper (interest crank) and the liquidator, written once against [`Chain`]
 //! and run either on the embedded SVM or on a real cluster over JSON-RPC.
 
-use std::collections::HashMap;
+use std::{cell::RefCell, collections::HashMap};
 
 use margin_interface::{
     error::MarginError,
     fixed,
-    health::{settlement_unit_prices, Unpriced},
+    health::{deposit_is_dust, settlement_unit_prices, Unpriced},
     liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput},
-    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool},
+    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, CROSS_POSITIONS},
 };
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::{
     account::Account,
-    instruction::Instruction,
+    instruction::{AccountMeta, Instruction},
+    message::{AddressLookupTableAccount, VersionedMessage},
     pubkey::Pubkey,
     signature::{Keypair, Signer},
-    transaction::Transaction,
+    transaction::VersionedTransaction,
 };
 
 use margin_client::{
     accounts::{self, MarginAccountData},
     errors::margin_error,
-    health::{health_account_metas, to_usd, CachedPosition, HealthCache},
-    instructions,
+    health::{health_account_metas, sweep_account_metas, to_usd, CachedPosition, HealthCache},
+    instructions::{self, WithdrawAmount},
     pda::PoolKeys,
     program_id,
+    transaction::{
+        assemble, create_lookup_table, decode_lookup_table, extend_lookup_table, legacy_size, locked_accounts,
+        serialized_size, tables_used, ACCOUNT_LOCK_LIMIT, LOOKUP_TABLE_CAPACITY, LOOKUP_TABLE_EXTEND_CHUNK,
+        PACKET_LIMIT,
+    },
 };
 use margin_sim::svm::Svm;
 
@@ -34,13 +40,17 @@ use margin_sim::svm::Svm;
 pub enum BotError {
     /// The cluster could not be reached or answered with an error.
     Rpc(String),
-    /// A transaction was refused; with the program's error when it gave one.
+    /// A transaction ran and failed; with the program's error when it gave one.
     Rejected {
         /// The runtime's description.
         error: String,
         /// The program's error, when it returned one.
         margin: Option<MarginError>,
     },
+    /// The cluster would not take the transaction at all (over the 1,232-byte
+    /// packet, over the account-lock limit, malformed): it never ran, and sending
+    /// the same bytes again cannot help.
+    Refused(String),
     /// An account did not decode.
     Decode(String),
 }
@@ -50,6 +60,7 @@ impl std::fmt::Display for BotError {
         match self {
             Self::Rpc(message) => write!(f, "RPC failure: {message}"),
             Self::Rejected { error, .. } => write!(f, "transaction rejected: {error}"),
+            Self::Refused(message) => write!(f, "transaction refused before running: {message}"),
             Self::Decode(message) => write!(f, "undecodable account: {message}"),
         }
     }
@@ -57,16 +68,51 @@ impl std::fmt::Display for BotError {
 
 impl std::error::Error for BotError {}
 
+/// A transaction that landed, as sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// Serialized size, bytes.
+    pub size: usize,
+    /// Legacy (otherwise v0).
+    pub legacy: bool,
+    /// Lookup tables the v0 message read.
+    pub lookup_tables: Vec<Pubkey>,
+}
+
+impl Sent {
+    fn of(tx: &VersionedTransaction) -> Self {
+        Self {
+            size: serialized_size(tx),
+            legacy: matches!(tx.message, VersionedMessage::Legacy(_)),
+            lookup_tables: tables_used(tx),
+        }
+    }
+}
+
 /// What the bots need from a chain.
 pub trait Chain {
     /// Cluster unix time.
     fn now(&mut self) -> Result<i64, BotError>;
+    /// The current slot (the slot a transaction sent now lands in, or after).
+    fn slot(&mut self) -> Result<u64, BotError>;
+    /// A slot the cluster's `SlotHashes` holds, for `CreateLookupTable`.
+    fn recent_slot(&mut self) -> Result<u64, BotError>;
+    /// Returns once the cluster is past `slot` (lookup table entries added in
+    /// `slot` are usable from the next one).
+    fn wait_past(&mut self, slot: u64) -> Result<(), BotError>;
     /// Every account of the margin program whose data starts with `tag`.
     fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError>;
     /// One account.
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError>;
-    /// Sends one transaction signed (and paid for, on a cluster) by `signer`.
-    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError>;
+    /// Sends one transaction paid and signed by `signer`: legacy when it fits the
+    /// packet, otherwise v0 through `tables`
+    /// ([`margin_client::transaction::assemble`]).
+    fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Sent, BotError>;
 }
 
 /// The embedded SVM as a chain.
@@ -76,6 +122,19 @@ impl Chain for Embedded<'_> {
     fn now(&mut self) -> Result<i64, BotError> {
         Ok(self.0.now())
     }
+    fn slot(&mut self) -> Result<u64, BotError> {
+        Ok(self.0.slot())
+    }
+    fn recent_slot(&mut self) -> Result<u64, BotError> {
+        // Every slot move warps from the previous slot, whose hash is recorded.
+        Ok(self.0.slot().saturating_sub(1))
+    }
+    fn wait_past(&mut self, slot: u64) -> Result<(), BotError> {
+        while self.0.slot() <= slot {
+            self.0.advance_slot();
+        }
+        Ok(())
+    }
     fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
         let mut accounts = self.0.program_accounts(&program_id());
         accounts.retain(|(_, account)| has_tag(&account.data, tag));
@@ -84,11 +143,17 @@ impl Chain for Embedded<'_> {
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
         Ok(self.0.account(key))
     }
-    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError> {
-        self.0
-            .process(instructions, &[signer])
-            .map(|_| ())
-            .map_err(|failure| BotError::Rejected { error: failure.to_string(), margin: failure.margin_error() })
+    fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Sent, BotError> {
+        match self.0.send_as(signer, instructions, &[], tables) {
+            Ok(landed) => Ok(Sent { size: landed.size, legacy: landed.legacy, lookup_tables: landed.lookup_tables }),
+            Err(failure) if failure.refusal.is_some() => Err(BotError::Refused(failure.to_string())),
+            Err(failure) => Err(BotError::Rejected { error: failure.to_string(), margin: failure.margin_error() }),
+        }
     }
 }
 
@@ -113,6 +178,23 @@ impl Chain for Rpc {
         let bytes: [u8; 8] =
             clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
         Ok(i64::from_le_bytes(bytes))
+    }
+    fn slot(&mut self) -> Result<u64, BotError> {
+        self.0.get_slot().map_err(rpc_error)
+    }
+    fn recent_slot(&mut self) -> Result<u64, BotError> {
+        // A finalized slot is an ancestor of every bank, so `SlotHashes` has it.
+        let finalized = solana_commitment_config::CommitmentConfig::finalized();
+        self.0.get_slot_with_commitment(finalized).map_err(rpc_error)
+    }
+    fn wait_past(&mut self, slot: u64) -> Result<(), BotError> {
+        for _ in 0..150 {
+            if self.0.get_slot().map_err(rpc_error)? > slot {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Err(rpc_error(format!("the cluster did not pass slot {slot} within 30 s")))
     }
     fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
         use solana_account_decoder_client_types::UiAccountEncoding;
@@ -140,14 +222,44 @@ impl Chain for Rpc {
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
         self.0.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
     }
-    fn send(&mut self, instructions: &[Instruction], signer: &Keypair) -> Result<(), BotError> {
+    fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Sent, BotError> {
+        use solana_rpc_client::api::{client_error::ErrorKind, request::RpcError};
         let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
-        let tx = Transaction::new_signed_with_payer(instructions, Some(&signer.pubkey()), &[signer], blockhash);
-        self.0.send_and_confirm_transaction(&tx).map(|_| ()).map_err(|error| {
-            let margin = error.get_transaction_error().as_ref().and_then(margin_error);
-            BotError::Rejected { error: error.to_string(), margin }
+        let tx = assemble(signer, instructions, &[], tables, blockhash).map_err(BotError::Refused)?;
+        // What every RPC refuses before running anything, checked here so the
+        // reason is exact (mainnet-beta's lock limit: 64 accounts).
+        check_limits(&tx, ACCOUNT_LOCK_LIMIT)?;
+        let sent = Sent::of(&tx);
+        self.0.send_and_confirm_transaction(&tx).map(|_| sent).map_err(|error| {
+            if let Some(failure) = error.get_transaction_error() {
+                return BotError::Rejected { error: error.to_string(), margin: margin_error(&failure) };
+            }
+            match error.kind() {
+                // The node answered, and said no (invalid parameters, too large...).
+                ErrorKind::RpcError(RpcError::RpcResponseError { .. }) => BotError::Refused(error.to_string()),
+                _ => BotError::Rpc(error.to_string()),
+            }
         })
     }
+}
+
+/// Refuses `tx` as a cluster would before running it: over the packet size or
+/// over `lock_limit` accounts.
+pub fn check_limits(tx: &VersionedTransaction, lock_limit: usize) -> Result<(), BotError> {
+    let size = serialized_size(tx);
+    if size > PACKET_LIMIT {
+        return Err(BotError::Refused(format!("transaction too large: {size} bytes (max {PACKET_LIMIT})")));
+    }
+    let accounts = locked_accounts(tx);
+    if accounts > lock_limit {
+        return Err(BotError::Refused(format!("too many account locks: {accounts} (max {lock_limit})")));
+    }
+    Ok(())
 }
 
 /// Pools and margin accounts of the program, decoded.
@@ -185,7 +297,7 @@ pub fn keeper_once(
     for (key, pool) in snapshot(chain)?.pools {
         let age = now - pool.last_accrual_ts;
         if age >= max_age_secs {
-            chain.send(&[instructions::accrue_interest(&key)], signer)?;
+            chain.send(&[instructions::accrue_interest(&key)], signer, &[])?;
             log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
             cranked.push(key);
         }
@@ -212,56 +324,157 @@ impl OracleBook {
     }
 }
 
+/// Positions the liquidator's account keeps by default before it withdraws its
+/// seized collateral to make room (a cross account holds 16).
+pub const DEFAULT_KEEP_POSITIONS: usize = 12;
+
 /// The liquidator's setup.
 pub struct Liquidator<'a> {
-    /// Signs and (on a cluster) pays.
+    /// Signs and pays.
     pub signer: &'a Keypair,
-    /// Margin account that receives seized collateral.
+    /// Margin account that receives seized collateral (a cross account of
+    /// `signer`, kept free of debt).
     pub margin_account: Pubkey,
-    /// Token account to repay from, per mint.
+    /// Token account to repay from, per mint (also where withdrawn collateral of
+    /// that mint goes).
     pub wallets: HashMap<Pubkey, Pubkey>,
     /// Oracle accounts to pass per pool.
     pub oracles: OracleBook,
     /// Skip liquidations whose bonus is worth less than this (USD).
     pub min_profit_usd: f64,
+    /// Before a liquidation that would open a new position in `margin_account`
+    /// while it already holds this many, the bot withdraws all its seized
+    /// collateral (to `wallets`, else its associated token account of the mint).
+    pub keep_positions: usize,
+    /// Address lookup tables with `signer` as authority, reused and extended for
+    /// transactions that do not fit a legacy packet; new ones are created when
+    /// these are full.
+    pub tables: RefCell<Vec<AddressLookupTableAccount>>,
 }
 
-/// What one liquidation attempt did.
+impl<'a> Liquidator<'a> {
+    /// A liquidator with no wallets or oracle mappings yet, a $1 minimum profit,
+    /// [`DEFAULT_KEEP_POSITIONS`] and no lookup tables.
+    pub fn new(signer: &'a Keypair, margin_account: Pubkey) -> Self {
+        Self {
+            signer,
+            margin_account,
+            wallets: HashMap::new(),
+            oracles: OracleBook::default(),
+            min_profit_usd: 1.0,
+            keep_positions: DEFAULT_KEEP_POSITIONS,
+            tables: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Adopts existing lookup tables (from an earlier run: the bot logs each table
+    /// it creates). Tables of another authority are used but never extended.
+    pub fn load_tables(&self, chain: &mut impl Chain, addresses: &[Pubkey]) -> Result<(), BotError> {
+        for key in addresses {
+            let account = chain.account(key)?.ok_or_else(|| BotError::Decode(format!("no lookup table at {key}")))?;
+            let (_, entries) = decode_lookup_table(&account.data)
+                .ok_or_else(|| BotError::Decode(format!("{key} is not an active lookup table")))?;
+            self.tables.borrow_mut().push(AddressLookupTableAccount { key: *key, addresses: entries });
+        }
+        Ok(())
+    }
+
+    fn table_is_ours(&self, chain: &mut impl Chain, key: &Pubkey) -> Result<bool, BotError> {
+        let data = chain.account(key)?.map(|a| a.data).unwrap_or_default();
+        Ok(decode_lookup_table(&data).and_then(|(authority, _)| authority) == Some(self.signer.pubkey()))
+    }
+}
+
+/// What one attempt on an account did.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Attempt {
     /// The liquidation landed.
     Liquidated {
         /// Liquidated margin account.
         account: Pubkey,
-        /// Debt repaid, native units.
+        /// Collateral pool seized from.
+        asset_pool: Pubkey,
+        /// Debt pool repaid.
+        liability_pool: Pubkey,
+        /// Debt repaid, native units (the planned repay; the program may have
+        /// repaid less if the account moved).
         repaid: u64,
         /// Estimated bonus, USD.
         bonus_usd: f64,
+        /// The transaction as sent.
+        sent: Sent,
     },
-    /// Another liquidator got there first (or health recovered): nothing changed.
+    /// Another liquidator got there first, or health recovered: the program
+    /// answered `NotLiquidatable` (or the account had no debt left to write
+    /// off). Nothing changed.
     LostRace {
         /// Targeted margin account.
         account: Pubkey,
         /// Why the program refused.
         reason: String,
     },
+    /// Every way the bot tried failed for another reason (a refused or oversized
+    /// transaction, an RPC failure, another program error such as a stale oracle or
+    /// an empty wallet). Reported, never counted as a lost race.
+    Failed {
+        /// Targeted margin account.
+        account: Pubkey,
+        /// One line per way tried.
+        reasons: Vec<String>,
+    },
+    /// A debt of a bankrupt account was written off (`resolve_bad_debt`).
+    BadDebtResolved {
+        /// The bankrupt margin account.
+        account: Pubkey,
+        /// The debt pool written off.
+        pool: Pubkey,
+        /// The transaction as sent.
+        sent: Sent,
+    },
 }
 
-/// A liquidation the bot decided to send.
+/// One way to liquidate an account: a (collateral, debt) pair, sized.
 #[derive(Clone, Debug)]
-pub struct Planned {
-    /// Targeted margin account.
-    pub account: Pubkey,
-    /// The `liquidate` instruction to send.
+pub struct Choice {
+    /// Collateral pool to seize from.
+    pub asset_pool: Pubkey,
+    /// Debt pool to repay.
+    pub liability_pool: Pubkey,
+    /// The `liquidate` instruction.
     pub instruction: Instruction,
-    /// Debt to repay, native units.
+    /// Debt to repay, native units (at most the wallet's balance).
     pub repay: u64,
     /// Same in USD.
     pub repaid_usd: f64,
     /// Expected bonus, USD.
     pub bonus_usd: f64,
+}
+
+/// What the bot will do to an account.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Liquidate through the first of these pairs that lands (largest debt and
+    /// largest collateral first).
+    Liquidate(Vec<Choice>),
+    /// The account is bankrupt (no collateral but dust, negative Equity): write
+    /// off each of its debts.
+    ResolveBadDebt {
+        /// Oracle account to pass per pool of the account.
+        oracles: HashMap<Pubkey, Pubkey>,
+    },
+}
+
+/// An account the bot decided to act on.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    /// Targeted margin account.
+    pub account: Pubkey,
+    /// Its group.
+    pub group: Pubkey,
     /// Maintenance health when planned, USD.
     pub health_usd: f64,
+    /// What to send.
+    pub action: Action,
 }
 
 /// One pass: find, then send.
@@ -274,8 +487,10 @@ pub fn liquidator_once(
     execute(chain, bot, planned, log)
 }
 
-/// Sends planned liquidations; a refusal (someone else was first, or health
-/// recovered) is logged and skipped, never fatal.
+/// Sends planned liquidations and write-offs. A `NotLiquidatable` refusal is a
+/// lost race; any other failure of one pair moves to the account's next pair, and
+/// an account none of whose pairs landed is reported as [`Attempt::Failed`].
+/// Never fatal: the next account is tried either way.
 pub fn execute(
     chain: &mut impl Chain,
     bot: &Liquidator,
@@ -284,39 +499,354 @@ pub fn execute(
 ) -> Result<Vec<Attempt>, BotError> {
     let mut attempts = Vec::new();
     for plan in planned {
-        match chain.send(&[plan.instruction], bot.signer) {
-            Ok(()) => {
-                log(&format!(
-                    "liquidator {}: liquidated {}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2}",
-                    bot.signer.pubkey(),
-                    plan.account,
-                    plan.repay,
-                    plan.repaid_usd,
-                    plan.bonus_usd,
-                    plan.health_usd
-                ));
-                attempts.push(Attempt::Liquidated {
-                    account: plan.account,
-                    repaid: plan.repay,
-                    bonus_usd: plan.bonus_usd,
-                });
+        match &plan.action {
+            Action::Liquidate(choices) => attempts.push(liquidate_account(chain, bot, &plan, choices, log)),
+            Action::ResolveBadDebt { oracles } => {
+                attempts.extend(resolve_bad_debt(chain, bot, &plan, oracles, log));
             }
-            Err(BotError::Rejected { error, .. }) => {
-                log(&format!(
-                    "liquidator {}: {} not liquidated ({error}); moving on",
-                    bot.signer.pubkey(),
-                    plan.account
-                ));
-                attempts.push(Attempt::LostRace { account: plan.account, reason: error });
-            }
-            Err(other) => return Err(other),
         }
     }
     Ok(attempts)
 }
 
+fn liquidate_account(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    plan: &Planned,
+    choices: &[Choice],
+    log: &mut impl FnMut(&str),
+) -> Attempt {
+    let me = bot.signer.pubkey();
+    let account = plan.account;
+    let mut reasons = Vec::new();
+    for choice in choices {
+        let pair = format!("collateral {} / debt {}", choice.asset_pool, choice.liability_pool);
+        if let Err(error) = make_room(chain, bot, &choice.asset_pool, log) {
+            log(&format!("liquidator {me}: could not make room in {}: {error}", bot.margin_account));
+        }
+        match send_fitting(chain, bot, std::slice::from_ref(&choice.instruction), log) {
+            Ok(sent) => {
+                log(&format!(
+                    "liquidator {me}: liquidated {account}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2} ({}, {} bytes)",
+                    choice.repay,
+                    choice.repaid_usd,
+                    choice.bonus_usd,
+                    plan.health_usd,
+                    if sent.legacy { "legacy".to_string() } else { format!("v0, {} lookup table(s)", sent.lookup_tables.len()) },
+                    sent.size,
+                ));
+                return Attempt::Liquidated {
+                    account,
+                    asset_pool: choice.asset_pool,
+                    liability_pool: choice.liability_pool,
+                    repaid: choice.repay,
+                    bonus_usd: choice.bonus_usd,
+                    sent,
+                };
+            }
+            Err(BotError::Rejected { error, margin: Some(MarginError::NotLiquidatable) }) => {
+                log(&format!("liquidator {me}: {account} no longer liquidatable ({error}): lost the race"));
+                return Attempt::LostRace { account, reason: error };
+            }
+            Err(error) => {
+                log(&format!("liquidator {me}: {account} via {pair} failed: {error}; trying the next pair"));
+                reasons.push(format!("{pair}: {error}"));
+            }
+        }
+    }
+    log(&format!("liquidator {me}: FAILED to liquidate {account}: {}", reasons.join("; ")));
+    Attempt::Failed { account, reasons }
+}
+
+/// Writes off every debt of a bankrupt account, one `resolve_bad_debt` per debt
+/// pool (each re-reads the account: the first sweeps the dust).
+fn resolve_bad_debt(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    plan: &Planned,
+    oracles: &HashMap<Pubkey, Pubkey>,
+    log: &mut impl FnMut(&str),
+) -> Vec<Attempt> {
+    let me = bot.signer.pubkey();
+    let account = plan.account;
+    let mut attempts = Vec::new();
+    let failed = |reason: String| Attempt::Failed { account, reasons: vec![reason] };
+    for _ in 0..CROSS_POSITIONS {
+        let data = match chain.account(&account) {
+            Ok(Some(found)) => match accounts::margin_account(&found.data) {
+                Ok(decoded) => decoded,
+                Err(error) => return vec![failed(format!("undecodable account: {error}"))],
+            },
+            Ok(None) => return vec![failed("account gone".into())],
+            Err(error) => {
+                attempts.push(failed(error.to_string()));
+                return attempts;
+            }
+        };
+        let Some(debt) = data.active().iter().find(|p| p.borrow_shares > 0) else {
+            if attempts.is_empty() {
+                let reason = "no debt left: written off by someone else".to_string();
+                log(&format!("liquidator {me}: {account}: {reason}"));
+                attempts.push(Attempt::LostRace { account, reason });
+            }
+            return attempts;
+        };
+        let pool = Pubkey::new_from_array(debt.pool);
+        let metas = sweep_account_metas(data.active(), |p| oracles.get(p).copied().unwrap_or_default());
+        let ix = instructions::resolve_bad_debt(&account, &plan.group, &pool, &metas);
+        match send_fitting(chain, bot, &[ix], log) {
+            Ok(sent) => {
+                log(&format!("liquidator {me}: wrote off the bad debt of {account} in pool {pool}"));
+                attempts.push(Attempt::BadDebtResolved { account, pool, sent });
+            }
+            Err(error) => {
+                log(&format!("liquidator {me}: FAILED to write off {account}'s debt in pool {pool}: {error}"));
+                attempts.push(failed(format!("resolve_bad_debt in pool {pool}: {error}")));
+                return attempts;
+            }
+        }
+    }
+    attempts
+}
+
+/// Sends `instructions` paid by the bot: legacy when it fits the 1,232-byte
+/// packet, otherwise v0 through the bot's lookup tables, first extended (or
+/// created) with whatever addresses they lack.
+pub fn send_fitting(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    instructions: &[Instruction],
+    log: &mut impl FnMut(&str),
+) -> Result<Sent, BotError> {
+    if legacy_size(&bot.signer.pubkey(), instructions) <= PACKET_LIMIT {
+        return chain.send(instructions, bot.signer, &[]);
+    }
+    let tables = tables_for(chain, bot, instructions, log)?;
+    chain.send(instructions, bot.signer, &tables)
+}
+
+/// The bot's lookup tables that hold the accounts of `instructions` (besides
+/// signers and programs, which a v0 message keeps static), extending its tables
+/// or creating new ones for the missing addresses and waiting until they are
+/// usable.
+fn tables_for(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    instructions: &[Instruction],
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<AddressLookupTableAccount>, BotError> {
+    let me = bot.signer.pubkey();
+    let programs: Vec<Pubkey> = instructions.iter().map(|ix| ix.program_id).collect();
+    let mut wanted: Vec<Pubkey> = Vec::new();
+    for meta in instructions.iter().flat_map(|ix| &ix.accounts) {
+        if !meta.is_signer && !programs.contains(&meta.pubkey) && !wanted.contains(&meta.pubkey) {
+            wanted.push(meta.pubkey);
+        }
+    }
+    let held = |tables: &[AddressLookupTableAccount], key: &Pubkey| tables.iter().any(|t| t.addresses.contains(key));
+    let missing: Vec<Pubkey> = wanted.iter().filter(|k| !held(&bot.tables.borrow(), k)).copied().collect();
+    let mut rest = missing.as_slice();
+    let mut last_slot = None;
+    while !rest.is_empty() {
+        let candidates: Vec<(usize, Pubkey)> = bot
+            .tables
+            .borrow()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.addresses.len() < LOOKUP_TABLE_CAPACITY)
+            .map(|(i, t)| (i, t.key))
+            .collect();
+        let mut room = None;
+        for (index, key) in candidates {
+            if bot.table_is_ours(chain, &key)? {
+                room = Some(index);
+                break;
+            }
+        }
+        let mut batch = Vec::new();
+        let index = match room {
+            Some(index) => index,
+            None => {
+                let (create, key) = create_lookup_table(&me, &me, chain.recent_slot()?);
+                batch.push(create);
+                log(&format!("liquidator {me}: creating lookup table {key} (reuse it with --lookup-table {key})"));
+                let mut tables = bot.tables.borrow_mut();
+                tables.push(AddressLookupTableAccount { key, addresses: Vec::new() });
+                tables.len() - 1
+            }
+        };
+        let (key, used) = {
+            let tables = bot.tables.borrow();
+            (tables[index].key, tables[index].addresses.len())
+        };
+        let take = rest.len().min(LOOKUP_TABLE_CAPACITY - used).min(LOOKUP_TABLE_EXTEND_CHUNK);
+        let (chunk, tail) = rest.split_at(take);
+        batch.push(extend_lookup_table(&key, &me, &me, chunk));
+        if let Err(error) = chain.send(&batch, bot.signer, &[]) {
+            // Forget a table whose creation failed; an extension that failed added nothing.
+            bot.tables.borrow_mut().retain(|t| t.key != key || !t.addresses.is_empty() || batch.len() == 1);
+            return Err(error);
+        }
+        bot.tables.borrow_mut()[index].addresses.extend_from_slice(chunk);
+        last_slot = Some(chain.slot()?);
+        rest = tail;
+    }
+    if let Some(slot) = last_slot {
+        chain.wait_past(slot)?;
+    }
+    let tables = bot.tables.borrow();
+    Ok(tables.iter().filter(|t| t.addresses.iter().any(|a| wanted.contains(a))).cloned().collect())
+}
+
+/// Makes sure the bot's account can take collateral of `asset_pool`: when it
+/// would open a new position while holding [`Liquidator::keep_positions`] or
+/// more (16 at most: `PositionsFull`), withdraws its seized collateral first.
+fn make_room(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    asset_pool: &Pubkey,
+    log: &mut impl FnMut(&str),
+) -> Result<(), BotError> {
+    let Some(found) = chain.account(&bot.margin_account)? else { return Ok(()) };
+    let account = accounts::margin_account(&found.data).map_err(|e| BotError::Decode(e.to_string()))?;
+    let active = account.active();
+    let limit = bot.keep_positions.clamp(1, CROSS_POSITIONS);
+    if active.iter().any(|p| p.pool == asset_pool.to_bytes()) || active.len() < limit {
+        return Ok(());
+    }
+    withdraw_seized(chain, bot, log).map(|_| ())
+}
+
+/// Withdraws every deposit of the liquidator's own account (its seized
+/// collateral) to its wallet for the mint, else to its associated token account
+/// (created if missing). Needs the account free of debt (withdrawals with debt
+/// need health accounts); a pool that refuses (paused, no idle liquidity) is
+/// logged and left. Returns `(pool, destination, units)` per withdrawal that landed.
+pub fn withdraw_seized(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<(Pubkey, Pubkey, u64)>, BotError> {
+    let me = bot.signer.pubkey();
+    let Some(found) = chain.account(&bot.margin_account)? else { return Ok(Vec::new()) };
+    let account = accounts::margin_account(&found.data).map_err(|e| BotError::Decode(e.to_string()))?;
+    if account.active().iter().any(|p| p.borrow_shares > 0) {
+        return Err(BotError::Refused(format!(
+            "{} has debt: the bot only withdraws from a debt-free account",
+            bot.margin_account
+        )));
+    }
+    let mut withdrawn = Vec::new();
+    for position in account.active().iter().filter(|p| p.deposit_shares > 0) {
+        let pool_key = Pubkey::new_from_array(position.pool);
+        let Some(pool_account) = chain.account(&pool_key)? else { continue };
+        let pool = accounts::pool(&pool_account.data).map_err(|e| BotError::Decode(e.to_string()))?;
+        let keys = pool_keys(pool_key, &pool);
+        let mut batch = Vec::new();
+        let destination = match bot.wallets.get(&keys.mint) {
+            Some(wallet) => *wallet,
+            None => {
+                let ata = associated_token_address(&me, &keys.mint, &keys.token_program);
+                if chain.account(&ata)?.is_none() {
+                    batch.push(create_associated_token_account_idempotent(&me, &me, &keys.mint, &keys.token_program));
+                }
+                ata
+            }
+        };
+        let before = token_amount(chain, &destination)?;
+        batch.push(instructions::withdraw(&me, &bot.margin_account, &keys, &destination, WithdrawAmount::All));
+        match send_fitting(chain, bot, &batch, log) {
+            Ok(_) => {
+                let units = token_amount(chain, &destination)?.saturating_sub(before);
+                log(&format!("liquidator {me}: withdrew {units} units of seized collateral from pool {pool_key} to {destination}"));
+                withdrawn.push((pool_key, destination, units));
+            }
+            Err(error) => {
+                log(&format!("liquidator {me}: could not withdraw seized collateral from pool {pool_key}: {error}"))
+            }
+        }
+    }
+    Ok(withdrawn)
+}
+
+/// The associated token account program.
+pub fn associated_token_program_id() -> Pubkey {
+    solana_sdk::pubkey!("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+}
+
+/// `owner`'s associated token account of `mint`.
+pub fn associated_token_address(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[owner.as_ref(), token_program.as_ref(), mint.as_ref()],
+        &associated_token_program_id(),
+    )
+    .0
+}
+
+/// `CreateIdempotent` of the associated token account program (instruction 1).
+fn create_associated_token_account_idempotent(
+    payer: &Pubkey,
+    owner: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    Instruction {
+        program_id: associated_token_program_id(),
+        accounts: vec![
+            AccountMeta::new(*payer, true),
+            AccountMeta::new(associated_token_address(owner, mint, token_program), false),
+            AccountMeta::new_readonly(*owner, false),
+            AccountMeta::new_readonly(*mint, false),
+            AccountMeta::new_readonly(margin_client::system_program_id(), false),
+            AccountMeta::new_readonly(*token_program, false),
+        ],
+        data: vec![1],
+    }
+}
+
+/// Balance of a token account (0 when it does not exist).
+fn token_amount(chain: &mut impl Chain, account: &Pubkey) -> Result<u64, BotError> {
+    let data = chain.account(account)?.map(|a| a.data).unwrap_or_default();
+    Ok(data.get(64..72).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))).unwrap_or(0))
+}
+
+fn pool_keys(pool_key: Pubkey, pool: &Pool) -> PoolKeys {
+    PoolKeys {
+        group: Pubkey::new_from_array(pool.group),
+        pool: pool_key,
+        mint: Pubkey::new_from_array(pool.mint),
+        vault: Pubkey::new_from_array(pool.vault),
+        vault_authority: Pubkey::new_from_array(pool.vault_authority),
+        token_program: Pubkey::new_from_array(pool.token_program),
+    }
+}
+
+/// Whether `resolve_bad_debt` would accept the account now: every deposit in a
+/// priced pool is readable and dust (pools without an oracle never counted), and
+/// Equity is negative unless there is no such deposit at all (the debt alone
+/// proves it). The caller knows the account has debt.
+fn bad_debt_eligible(cache: &HealthCache, equity: i128, now: i64) -> bool {
+    let mut dust = false;
+    for cached in cache.positions.iter().filter(|p| p.position.deposit_shares > 0) {
+        if cached.pool.config.oracle.kind == OracleKind::None as u8 {
+            continue;
+        }
+        let Some(price) = cached.price else { return false };
+        let mut pool = cached.pool;
+        if pool.accrue(now).is_err() || !deposit_is_dust(&pool, cached.position.deposit_shares, &price).unwrap_or(false)
+        {
+            return false;
+        }
+        dust = true;
+    }
+    !dust || equity < 0
+}
+
 /// Every account with Maintenance health below zero, most underwater first, each
-/// planned on its largest debt against its largest collateral, if the bonus pays.
+/// planned on every (debt, collateral) pair the bot can fund (its wallet balance
+/// caps the repay), largest debt and largest collateral first, if the bonus
+/// pays; and every bankrupt account (only dust left, negative Equity), for a
+/// write-off.
 pub fn find_liquidations(
     chain: &mut impl Chain,
     bot: &Liquidator,
@@ -328,6 +858,7 @@ pub fn find_liquidations(
         |pool: &Pubkey| snapshot.pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
     let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
     let mut candidates = Vec::new();
+    let mut bankrupt = Vec::new();
     for (key, account) in &snapshot.margin_accounts {
         if key == &bot.margin_account || account.active().iter().all(|p| p.borrow_shares == 0) {
             continue;
@@ -335,9 +866,9 @@ pub fn find_liquidations(
         for position in account.active() {
             let pool = Pubkey::new_from_array(position.pool);
             for address in [pool, oracle_of(&pool)] {
-                if !fetched.contains_key(&address) {
+                if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
                     if let Some(found) = chain.account(&address)? {
-                        fetched.insert(address, found);
+                        slot.insert(found);
                     }
                 }
             }
@@ -345,18 +876,27 @@ pub fn find_liquidations(
         // Eligibility as `liquidate` judges it: outages count zero on both sides.
         let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else { continue };
         let Ok(health) = cache.health() else { continue };
-        if health.maintenance < 0 {
+        if bad_debt_eligible(&cache, health.equity, now) {
+            let oracles = cache.positions.iter().map(|p| (p.pool_key, oracle_of(&p.pool_key))).collect();
+            bankrupt.push(Planned {
+                account: *key,
+                group: Pubkey::new_from_array(account.header.group),
+                health_usd: to_usd(health.maintenance),
+                action: Action::ResolveBadDebt { oracles },
+            });
+        } else if health.maintenance < 0 {
             candidates.push((*key, account.clone(), health, cache));
         }
     }
     candidates.sort_by_key(|(_, _, health, _)| health.maintenance);
 
+    let mut balances: HashMap<Pubkey, u64> = HashMap::new();
     let mut planned = Vec::new();
     for (key, account, health, cache) in candidates {
-        // Largest debt and largest collateral by value at settlement prices, from
+        // Debts and collaterals by value at settlement prices, largest first, from
         // the cache (the prices health used; outages are not settleable).
-        // (USD value, shares, share value projected to now, settlement unit price).
-        let value_of = |cached: &CachedPosition, debt: bool| -> Option<(f64, u64, u128, u128)> {
+        // (pool, USD value, shares, share value projected to now, settlement unit price).
+        let value_of = |cached: &CachedPosition, debt: bool| -> Option<(Pubkey, f64, u64, u128, u128)> {
             let price = cached.price?;
             let (asset_price, liability_price) = settlement_unit_prices(&cached.pool, &price).ok()?;
             let (deposit_value, borrow_value) = cached.pool.share_values_at(now).ok()?;
@@ -368,84 +908,108 @@ pub fn find_liquidations(
                 let held = fixed::mul_q64_floor(position.deposit_shares, deposit_value)?;
                 (held, position.deposit_shares, deposit_value, asset_price)
             };
-            Some((amount as f64 * unit as f64 / fixed::ONE as f64, shares, share_value, unit))
+            let usd = amount as f64 * unit as f64 / fixed::ONE as f64;
+            Some((cached.pool_key, usd, shares, share_value, unit))
         };
-        let best = |debt: bool| {
-            cache
+        let ranked = |debt: bool| {
+            let mut ranked: Vec<_> = cache
                 .positions
                 .iter()
                 .filter(|p| if debt { p.position.borrow_shares > 0 } else { p.position.deposit_shares > 0 })
-                .filter_map(|p| value_of(p, debt).map(|v| (p.pool_key, v)))
-                .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+                .filter_map(|p| value_of(p, debt))
+                .collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+            ranked
         };
-        let (
-            Some((liability, (_, borrow_shares, borrow_share_value, liability_price))),
-            Some((asset, (_, deposit_shares, deposit_share_value, asset_price))),
-        ) = (best(true), best(false))
-        else {
-            continue;
-        };
-        let (liability_pool, asset_pool) = (snapshot.pools[&liability], snapshot.pools[&asset]);
-        let Some(&source) = bot.wallets.get(&Pubkey::new_from_array(liability_pool.mint)) else {
-            log(&format!("liquidator: no wallet for mint of pool {liability}; skipping {key}"));
-            continue;
-        };
-        let Ok(sized) = plan(&LiquidationInput {
-            maintenance_health: health.maintenance,
-            maintenance_liabilities: health.maintenance_liabilities,
-            asset_config: &asset_pool.config,
-            liability_config: &liability_pool.config,
-            asset_weight_bps: seized_asset_weight_bps(&asset_pool.config, account.header.kind()),
-            asset_price,
-            liability_price,
-            deposit_shares,
-            deposit_share_value,
-            borrow_shares,
-            borrow_share_value,
-            max_repay: u64::MAX,
-            asset_confidence_bps: cache
-                .positions
-                .iter()
-                .find(|p| p.pool_key == asset)
-                .and_then(|p| p.price)
-                .map_or(0, |price| confidence_ratio_bps(&price)),
-        }) else {
-            continue;
-        };
-        let repaid_usd = sized.repay as f64 * liability_price as f64 / fixed::ONE as f64;
-        let bonus_usd = repaid_usd * sized.bonus_bps as f64 / 1e4;
-        if bonus_usd < bot.min_profit_usd {
-            log(&format!("liquidator: {key} bonus ${bonus_usd:.2} below the minimum"));
+        let (debts, collaterals) = (ranked(true), ranked(false));
+        let metas = health_account_metas(account.active(), oracle_of);
+        let mut choices = Vec::new();
+        for &(liability, _, borrow_shares, borrow_share_value, liability_price) in &debts {
+            let liability_pool = snapshot.pools[&liability];
+            let mint = Pubkey::new_from_array(liability_pool.mint);
+            let Some(&source) = bot.wallets.get(&mint) else {
+                log(&format!("liquidator: no wallet for mint {mint} (pool {liability}) to repay {key}'s debt"));
+                continue;
+            };
+            let balance = match balances.get(&source) {
+                Some(balance) => *balance,
+                None => {
+                    let balance = token_amount(chain, &source)?;
+                    balances.insert(source, balance);
+                    balance
+                }
+            };
+            if balance == 0 {
+                log(&format!("liquidator: wallet {source} is empty; cannot repay {key}'s debt in pool {liability}"));
+                continue;
+            }
+            for &(asset, _, deposit_shares, deposit_share_value, asset_price) in &collaterals {
+                if asset == liability {
+                    continue;
+                }
+                let asset_pool = snapshot.pools[&asset];
+                let Ok(sized) = plan(&LiquidationInput {
+                    maintenance_health: health.maintenance,
+                    maintenance_liabilities: health.maintenance_liabilities,
+                    asset_config: &asset_pool.config,
+                    liability_config: &liability_pool.config,
+                    asset_weight_bps: seized_asset_weight_bps(&asset_pool.config, account.header.kind()),
+                    asset_price,
+                    liability_price,
+                    deposit_shares,
+                    deposit_share_value,
+                    borrow_shares,
+                    borrow_share_value,
+                    max_repay: balance,
+                    asset_confidence_bps: cache
+                        .positions
+                        .iter()
+                        .find(|p| p.pool_key == asset)
+                        .and_then(|p| p.price)
+                        .map_or(0, |price| confidence_ratio_bps(&price)),
+                }) else {
+                    continue;
+                };
+                let repaid_usd = sized.repay as f64 * liability_price as f64 / fixed::ONE as f64;
+                let bonus_usd = repaid_usd * sized.bonus_bps as f64 / 1e4;
+                if bonus_usd < bot.min_profit_usd {
+                    log(&format!(
+                        "liquidator: {key} via pool {asset} / {liability}: bonus ${bonus_usd:.2} below the minimum"
+                    ));
+                    continue;
+                }
+                let instruction = instructions::liquidate(
+                    &bot.signer.pubkey(),
+                    &bot.margin_account,
+                    &key,
+                    &pool_keys(asset, &asset_pool),
+                    &pool_keys(liability, &liability_pool),
+                    &source,
+                    sized.repay,
+                    &metas,
+                    &[],
+                );
+                choices.push(Choice {
+                    asset_pool: asset,
+                    liability_pool: liability,
+                    instruction,
+                    repay: sized.repay,
+                    repaid_usd,
+                    bonus_usd,
+                });
+            }
+        }
+        if choices.is_empty() {
+            log(&format!("liquidator: no pair of {key} the bot can fund at a profit; skipping"));
             continue;
         }
-        let keys_of = |pool_key: Pubkey, pool: &Pool| PoolKeys {
-            group: Pubkey::new_from_array(pool.group),
-            pool: pool_key,
-            mint: Pubkey::new_from_array(pool.mint),
-            vault: Pubkey::new_from_array(pool.vault),
-            vault_authority: Pubkey::new_from_array(pool.vault_authority),
-            token_program: Pubkey::new_from_array(pool.token_program),
-        };
-        let metas = health_account_metas(account.active(), oracle_of);
-        let ix = instructions::liquidate(
-            &bot.signer.pubkey(),
-            &bot.margin_account,
-            &key,
-            &keys_of(asset, &asset_pool),
-            &keys_of(liability, &liability_pool),
-            &source,
-            sized.repay,
-            &metas,
-            &[],
-        );
         planned.push(Planned {
             account: key,
-            instruction: ix,
-            repay: sized.repay,
-            repaid_usd,
-            bonus_usd,
+            group: Pubkey::new_from_array(account.header.group),
             health_usd: to_usd(health.maintenance),
+            action: Action::Liquidate(choices),
         });
     }
+    planned.extend(bankrupt);
     Ok(planned)
 }

@@ -89,6 +89,8 @@ pub struct DemoSummary {
     pub liquidations: usize,
     /// Liquidations that lost the race (clean failures).
     pub races_lost: usize,
+    /// Accounts a liquidator acted on and failed for another reason (reported).
+    pub failed_sends: usize,
     /// Bonus paid to liquidators, USD at the prices of the moment.
     pub bonus_usd: f64,
     /// `resolve_bad_debt` calls that landed.
@@ -333,11 +335,10 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
     let bots_config: Vec<bots::Liquidator> = liquidators
         .iter()
         .map(|l| bots::Liquidator {
-            signer: &l.key,
-            margin_account: l.margin,
             wallets: HashMap::from([(market.assets[2].keys.mint, l.wallets[2])]),
             oracles: book.clone(),
             min_profit_usd: 0.01,
+            ..bots::Liquidator::new(&l.key, l.margin)
         })
         .collect();
     let mut summary = DemoSummary::default();
@@ -387,6 +388,8 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
                             liquidated.insert(account);
                         }
                         bots::Attempt::LostRace { .. } => summary.races_lost += 1,
+                        bots::Attempt::Failed { .. } => summary.failed_sends += 1,
+                        bots::Attempt::BadDebtResolved { .. } => summary.bad_debt_resolutions += 1,
                     }
                 }
             }
@@ -509,10 +512,12 @@ pub fn plot(timeline: &[(f64, f64, f64, usize)]) -> String {
         "<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{}' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n",
         3.0 * panel + 2.0 * margin
     );
-    let series: [(&str, Box<dyn Fn(&(f64, f64, f64, usize)) -> f64>, &str); 3] = [
-        ("SOL price (USD)", Box::new(|t| t.1), "#1f77b4"),
-        ("aggregate maintenance health (USD)", Box::new(|t| t.2), "#2ca02c"),
-        ("liquidations per day", Box::new(|t| t.3 as f64), "#d62728"),
+    /// (title, value of a timeline point, colour).
+    type Series = (&'static str, fn(&(f64, f64, f64, usize)) -> f64, &'static str);
+    let series: [Series; 3] = [
+        ("SOL price (USD)", |t| t.1, "#1f77b4"),
+        ("aggregate maintenance health (USD)", |t| t.2, "#2ca02c"),
+        ("liquidations per day", |t| t.3 as f64, "#d62728"),
     ];
     for (i, (title, value, color)) in series.iter().enumerate() {
         let top = margin + i as f64 * panel;

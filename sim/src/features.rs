@@ -47,6 +47,18 @@ impl FeatureSet {
     }
 }
 
+impl FeatureSet {
+    /// Accounts one transaction may lock: 128 once `increase_tx_account_lock_limit`
+    /// is active, 64 before (mainnet-beta in the pinned snapshot: not active).
+    pub fn account_lock_limit(self) -> usize {
+        if self.inactive().contains(&INCREASE_TX_ACCOUNT_LOCK_LIMIT) {
+            margin_client::transaction::ACCOUNT_LOCK_LIMIT
+        } else {
+            margin_client::transaction::ACCOUNT_LOCK_LIMIT_INCREASED
+        }
+    }
+}
+
 /// Ids of the features active on mainnet-beta in the pinned snapshot.
 pub fn mainnet_beta_active() -> HashSet<Pubkey> {
     MAINNET_BETA_SNAPSHOT
@@ -63,6 +75,9 @@ pub fn mainnet_beta_active() -> HashSet<Pubkey> {
 pub const VIRTUAL_ADDRESS_SPACE_ADJUSTMENTS: Pubkey =
     solana_sdk::pubkey!("7VgiehxNxu53KdxgLspGQY8myE6f7UokaWa4jsGcaSz");
 
+/// `increase_tx_account_lock_limit` (64 -> 128 accounts per transaction, #27241).
+pub const INCREASE_TX_ACCOUNT_LOCK_LIMIT: Pubkey = agave_feature_set::increase_tx_account_lock_limit::ID;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +92,12 @@ mod tests {
         // p-token replaced SPL Token on mainnet-beta: the test runtime's built-in is right.
         assert!(active.contains(&solana_sdk::pubkey!("ptokFjwyJtrwCa9Kgo9xoDS59V4QccBGEaRFnRPnSdP")));
         assert_eq!(FeatureSet::All.inactive(), Vec::<Pubkey>::new());
+    }
+
+    #[test]
+    fn mainnet_beta_locks_64_accounts_per_transaction() {
+        assert!(!mainnet_beta_active().contains(&INCREASE_TX_ACCOUNT_LOCK_LIMIT));
+        assert_eq!(FeatureSet::MainnetBeta.account_lock_limit(), 64);
+        assert_eq!(FeatureSet::All.account_lock_limit(), 128);
     }
 }

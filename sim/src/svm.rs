@@ -16,7 +16,10 @@ use solana_sdk::{
 };
 use spl_token_interface::state::{Account as TokenAccount, AccountState, Mint};
 
-use margin_client::program_id;
+use margin_client::{
+    program_id,
+    transaction::{locked_accounts, serialized_size, tables_used, PACKET_LIMIT},
+};
 
 use crate::features::FeatureSet;
 
@@ -29,15 +32,59 @@ pub struct Landed {
     pub logs: Vec<String>,
     /// Return data of the last instruction that set any.
     pub return_data: Vec<u8>,
+    /// Serialized size of the transaction, bytes.
+    pub size: usize,
+    /// Whether it was a legacy transaction (otherwise v0).
+    pub legacy: bool,
+    /// The address lookup tables it read (v0 only).
+    pub lookup_tables: Vec<Pubkey>,
+}
+
+/// Why a cluster would refuse a transaction before running it: checks the
+/// embedded runtime does not make on its own (the packet size is the RPC's and
+/// the TPU's) or that the suite wants named (the lock count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Serialized transaction longer than [`PACKET_LIMIT`] (1,232 bytes): every
+    /// RPC's `sendTransaction` answers "too large" and the TPU drops it.
+    PacketTooLarge {
+        /// Serialized size, bytes.
+        size: usize,
+    },
+    /// More accounts (static keys plus lookup-table loads) than the cluster's
+    /// lock limit: 64 under mainnet-beta's features.
+    TooManyAccountLocks {
+        /// Accounts the transaction locks.
+        accounts: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PacketTooLarge { size } => {
+                write!(f, "transaction too large: {size} bytes (max {PACKET_LIMIT}); use v0 with lookup tables")
+            }
+            Self::TooManyAccountLocks { accounts, limit } => {
+                write!(f, "too many account locks: {accounts} (max {limit})")
+            }
+        }
+    }
 }
 
 /// A transaction that failed, with what the runtime said.
 #[derive(Clone, Debug)]
 pub struct Failed {
-    /// What the runtime returned.
+    /// What the runtime returned: for a [`Refusal`], `SanitizeFailure` (packet
+    /// size: a cluster answers with an RPC error, not a transaction error) or
+    /// `TooManyAccountLocks`.
     pub error: TransactionError,
     /// Program logs.
     pub logs: Vec<String>,
+    /// Set when the transaction was refused before it ran.
+    pub refusal: Option<Refusal>,
 }
 
 impl Failed {
@@ -49,9 +96,10 @@ impl Failed {
 
 impl std::fmt::Display for Failed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.margin_error() {
-            Some(error) => write!(f, "{error:?}: {}", error.message()),
-            None => write!(f, "{:?}", self.error),
+        match (self.refusal, self.margin_error()) {
+            (Some(refusal), _) => write!(f, "{refusal}"),
+            (None, Some(error)) => write!(f, "{error:?}: {}", error.message()),
+            (None, None) => write!(f, "{:?}", self.error),
         }
     }
 }
@@ -76,6 +124,8 @@ pub struct Svm {
     /// Every account address a transaction has named (the embedded SVM has no
     /// `getProgramAccounts`; bots enumerate these instead).
     known: std::collections::BTreeSet<Pubkey>,
+    /// Accounts one transaction may lock under the SVM's features.
+    lock_limit: usize,
 }
 
 impl Svm {
@@ -116,12 +166,36 @@ impl Svm {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let context = runtime.block_on(program_test.start_with_context());
         let clock: Clock = runtime.block_on(context.banks_client.get_sysvar()).expect("clock sysvar");
-        Self { runtime, context, now: clock.unix_timestamp, seen: HashSet::new(), known: Default::default() }
+        Self {
+            runtime,
+            context,
+            now: clock.unix_timestamp,
+            seen: HashSet::new(),
+            known: Default::default(),
+            lock_limit: features.account_lock_limit(),
+        }
     }
 
     /// The funded fee payer.
     pub fn payer(&self) -> &Keypair {
         &self.context.payer
+    }
+
+    /// Accounts one transaction may lock here (64 under mainnet-beta's features).
+    pub fn account_lock_limit(&self) -> usize {
+        self.lock_limit
+    }
+
+    /// Current slot.
+    pub fn slot(&mut self) -> u64 {
+        let clock: Clock = self.runtime.block_on(self.context.banks_client.get_sysvar()).expect("clock sysvar");
+        clock.slot
+    }
+
+    /// Moves one slot on, clock time unchanged (what waiting for a lookup table
+    /// extension to become usable takes).
+    pub fn advance_slot(&mut self) {
+        self.next_slot();
     }
 
     /// Current unix time of the SVM's clock.
@@ -168,19 +242,62 @@ impl Svm {
         self.submit(tx)
     }
 
-    /// Runs a signed transaction and reports what the runtime said.
+    /// Sends `instructions` as a cluster client would: `payer` pays and signs,
+    /// legacy when it fits the packet, otherwise v0 through `tables`
+    /// ([`margin_client::transaction::assemble`]). Tables must have been extended
+    /// in an earlier slot.
+    pub fn send_as(
+        &mut self,
+        payer: &Keypair,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_sdk::message::AddressLookupTableAccount],
+    ) -> Result<Landed, Failed> {
+        let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
+        let mut blockhash = self.context.last_blockhash;
+        let mut tx = margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash)
+            .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+        if self.seen.contains(&tx.signatures[0]) {
+            // Same bytes as an earlier transaction: move to a new blockhash.
+            self.next_slot();
+            blockhash = self.context.last_blockhash;
+            tx = margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash)
+                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+        }
+        self.seen.insert(tx.signatures[0]);
+        self.submit(tx)
+    }
+
+    /// Runs a signed transaction and reports what the runtime said. Refuses, as a
+    /// cluster does before running anything, a transaction over the packet size
+    /// or the account-lock limit.
     fn submit(&mut self, tx: impl Into<solana_sdk::transaction::VersionedTransaction>) -> Result<Landed, Failed> {
+        let tx = tx.into();
+        let size = serialized_size(&tx);
+        let accounts = locked_accounts(&tx);
+        let refused = |error, refusal| Err(Failed { error, logs: Vec::new(), refusal: Some(refusal) });
+        if size > PACKET_LIMIT {
+            return refused(TransactionError::SanitizeFailure, Refusal::PacketTooLarge { size });
+        }
+        if accounts > self.lock_limit {
+            let refusal = Refusal::TooManyAccountLocks { accounts, limit: self.lock_limit };
+            return refused(TransactionError::TooManyAccountLocks, refusal);
+        }
+        let legacy = matches!(tx.message, solana_sdk::message::VersionedMessage::Legacy(_));
+        let lookup_tables = tables_used(&tx);
+        self.known.extend(tx.message.static_account_keys().iter().copied());
+        self.known.extend(lookup_tables.iter().copied());
         let outcome = self
             .runtime
-            .block_on(self.context.banks_client.process_transaction_with_metadata(tx.into()))
+            .block_on(self.context.banks_client.process_transaction_with_metadata(tx))
             .expect("banks client transport");
         let (compute_units, logs, return_data) = outcome
             .metadata
             .map(|m| (m.compute_units_consumed, m.log_messages, m.return_data.map(|r| r.data).unwrap_or_default()))
             .unwrap_or_default();
         match outcome.result {
-            Ok(()) => Ok(Landed { compute_units, logs, return_data }),
-            Err(error) => Err(Failed { error, logs }),
+            Ok(()) => Ok(Landed { compute_units, logs, return_data, size, legacy, lookup_tables }),
+            Err(error) => Err(Failed { error, logs, refusal: None }),
         }
     }
 
@@ -203,9 +320,11 @@ impl Svm {
         let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
         let tx =
             margin_client::transaction::assemble(&payer, instructions, &signers, tables, self.context.last_blockhash)
-                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e] })?;
-        let size = bincode_size(&tx);
-        self.submit(tx).map(|landed| (landed, size))
+                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+        self.submit(tx).map(|landed| {
+            let size = landed.size;
+            (landed, size)
+        })
     }
 
     /// Fetches an account.
@@ -306,10 +425,4 @@ impl Default for Svm {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Wire size of a versioned transaction: signatures (short-vec count + 64 bytes
-/// each) plus the serialized message.
-fn bincode_size(tx: &solana_sdk::transaction::VersionedTransaction) -> usize {
-    1 + 64 * tx.signatures.len() + tx.message.serialize().len()
 }

@@ -5,7 +5,8 @@
 //! margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
 //! margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR
 //!                   --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
-//!                   [--min-profit USD] [--interval SECS] [--once]
+//!                   [--min-profit USD] [--keep-positions N] [--lookup-table ADDR ...]
+//!                   [--interval SECS] [--once]
 //! ```
 //!
 //! Without `--rpc-url`, `keeper` and `liquidator` run inside the embedded demo
@@ -21,7 +22,8 @@ const USAGE: &str = "usage:
   margin demo [--users N] [--days N] [--bot-logs]
   margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
   margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ...
-                     --oracle FEED_HEX=ACCOUNT ...] [--min-profit USD] [--interval SECS] [--once]";
+                     --oracle FEED_HEX=ACCOUNT ...] [--min-profit USD] [--keep-positions N]
+                     [--lookup-table ADDR ...] [--interval SECS] [--once]";
 
 /// Parsed `--flag value` pairs (repeatable) and bare `--switch`es.
 struct Args {
@@ -121,7 +123,17 @@ fn run_keeper(args: &Args) -> Result<(), String> {
 }
 
 fn run_liquidator(args: &Args) -> Result<(), String> {
-    args.known(&["--rpc-url", "--keypair", "--margin-account", "--wallet", "--oracle", "--min-profit", "--interval"])?;
+    args.known(&[
+        "--rpc-url",
+        "--keypair",
+        "--margin-account",
+        "--wallet",
+        "--oracle",
+        "--min-profit",
+        "--interval",
+        "--keep-positions",
+        "--lookup-table",
+    ])?;
     let min_profit_usd = args.number("--min-profit", 1.0f64)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
@@ -153,8 +165,18 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
         }
         feeds.insert(id, account);
     }
-    let bot = Liquidator { signer: &signer, margin_account, wallets, oracles: OracleBook { feeds }, min_profit_usd };
+    let keep_positions = args.number("--keep-positions", bots::DEFAULT_KEEP_POSITIONS)?;
+    let bot = Liquidator {
+        wallets,
+        oracles: OracleBook { feeds },
+        min_profit_usd,
+        keep_positions,
+        ..Liquidator::new(&signer, margin_account)
+    };
     let mut chain = Rpc::new(url);
+    let tables =
+        args.all("--lookup-table").into_iter().map(|t| pubkey(t, "--lookup-table")).collect::<Result<Vec<_>, _>>()?;
+    bot.load_tables(&mut chain, &tables).map_err(|e| e.to_string())?;
     repeat(args, || bots::liquidator_once(&mut chain, &bot, &mut |line| println!("{line}")).map(|_| ()))
 }
 

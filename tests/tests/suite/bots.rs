@@ -46,11 +46,10 @@ fn two_liquidators_race_and_the_loser_moves_on() {
     let wallets: Vec<_> = keys.iter().map(|k| env.token_account(&usdc, &k.pubkey(), 10_000_000_000)).collect();
     let bots_config: Vec<Liquidator> = (0..2)
         .map(|i| Liquidator {
-            signer: &keys[i],
-            margin_account: margins[i],
             wallets: HashMap::from([(usdc.mint, wallets[i])]),
             oracles: OracleBook { feeds: feeds.clone() },
             min_profit_usd: 0.01,
+            ..Liquidator::new(&keys[i], margins[i])
         })
         .collect();
 
@@ -59,7 +58,7 @@ fn two_liquidators_race_and_the_loser_moves_on() {
         min_profit_usd: 1e9,
         oracles: OracleBook { feeds: feeds.clone() },
         wallets: HashMap::from([(usdc.mint, wallets[0])]),
-        ..bots_config[0]
+        ..Liquidator::new(&keys[0], margins[0])
     };
     assert!(bots::find_liquidations(&mut Embedded(&mut env.svm), &picky, &mut |_| {}).unwrap().is_empty());
 

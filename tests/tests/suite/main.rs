@@ -16,6 +16,7 @@ mod fuzz;
 mod health;
 mod interest;
 mod liquidate;
+mod liquidator_bot;
 mod margin_accounts;
 mod oracle;
 mod pyth_pull_conformance;
