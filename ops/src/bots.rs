@@ -805,12 +805,12 @@ fn create_associated_token_account_idempotent(
 }
 
 /// Balance of a token account (0 when it does not exist).
-fn token_amount(chain: &mut impl Chain, account: &Pubkey) -> Result<u64, BotError> {
+pub(crate) fn token_amount(chain: &mut impl Chain, account: &Pubkey) -> Result<u64, BotError> {
     let data = chain.account(account)?.map(|a| a.data).unwrap_or_default();
     Ok(data.get(64..72).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))).unwrap_or(0))
 }
 
-fn pool_keys(pool_key: Pubkey, pool: &Pool) -> PoolKeys {
+pub(crate) fn pool_keys(pool_key: Pubkey, pool: &Pool) -> PoolKeys {
     PoolKeys {
         group: Pubkey::new_from_array(pool.group),
         pool: pool_key,

@@ -3,4 +3,5 @@
 //! `src/bin/margin.rs`.
 
 pub mod bots;
+pub mod deleverage;
 pub mod demo;

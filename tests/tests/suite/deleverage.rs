@@ -238,3 +238,44 @@ fn set_protection_is_the_owners_and_bounded() {
     m.env.set_usd(&m.sol, 99.0);
     m.expect_refused(u64::MAX, MarginError::NotProtected);
 }
+
+#[test]
+fn the_keeper_bot_steps_protected_accounts_in_their_band_and_leaves_the_rest() {
+    use margin_ops::bots::{Embedded, OracleBook};
+    let mut m = market(None, 7_000_000_000);
+    // A twin borrower that did not opt in, same position.
+    let (_, unprotected) = m.env.borrower(&m.sol, &m.usdc, 100_000_000_000, 7_000_000_000);
+    m.protect(PROTECTION);
+    let feeds = m.env.oracles.values().map(|o| (o.address, o.account)).collect();
+    let usdc_mint = m.usdc.mint;
+    let keeper_key = m.keeper.key.insecure_clone();
+    let keeper = margin_ops::bots::Liquidator {
+        wallets: [(usdc_mint, m.keeper.wallet(&m.usdc))].into_iter().collect(),
+        oracles: OracleBook { feeds },
+        ..margin_ops::bots::Liquidator::new(&keeper_key, m.keeper.margin)
+    };
+    let mut log = Vec::new();
+    // Above the threshold: nothing to do.
+    let stepped = margin_ops::deleverage::deleverage_once(&mut Embedded(&mut m.env.svm), &keeper, &mut |l| {
+        log.push(l.to_string())
+    })
+    .unwrap();
+    assert!(stepped.is_empty(), "{log:?}");
+    // $99: both twins at ratio 1.145; only the protected one is stepped, by the
+    // program's sizing (a quarter of its debt).
+    m.env.set_usd(&m.sol, 99.0);
+    let plan = m.planned(u64::MAX);
+    let stepped = margin_ops::deleverage::deleverage_once(&mut Embedded(&mut m.env.svm), &keeper, &mut |l| {
+        log.push(l.to_string())
+    })
+    .unwrap();
+    assert_eq!(stepped, vec![m.account], "{log:?}");
+    assert_eq!(m.env.margin(&m.keeper.margin).active()[0].deposit_shares, plan.liquidator_shares);
+    assert_eq!(m.env.margin(&unprotected).active()[1].borrow_shares, 7_000_000_000);
+    // Out of the band after the step: the next pass leaves it.
+    let stepped = margin_ops::deleverage::deleverage_once(&mut Embedded(&mut m.env.svm), &keeper, &mut |l| {
+        log.push(l.to_string())
+    })
+    .unwrap();
+    assert!(stepped.is_empty(), "{log:?}");
+}
