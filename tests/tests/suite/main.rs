@@ -10,6 +10,7 @@ mod demo;
 mod deposit;
 mod fees;
 mod fuzz;
+mod greeks;
 mod health;
 mod interest;
 mod liquidate;
