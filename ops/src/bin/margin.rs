@@ -17,7 +17,7 @@ use std::{collections::HashMap, process::ExitCode, str::FromStr, thread, time::D
 
 use margin_client::{
     health::{to_usd, HealthCache},
-    interface::health::Unpriced,
+    interface::{health::Unpriced, state::OracleKind},
     risk::{greeks, GreeksReport, ProbabilityMethod, RiskOptions},
 };
 use margin_ops::bots::{self, Chain, Liquidator, OracleBook, Rpc};
@@ -228,9 +228,14 @@ fn run_risk(args: &Args) -> Result<(), String> {
         let pool_account =
             chain.account(&pool_key).map_err(rpc)?.ok_or_else(|| format!("pool {pool_key} not found"))?;
         let pool = margin_client::accounts::pool(&pool_account.data).map_err(|e| format!("pool {pool_key}: {e}"))?;
-        let oracle = oracles
-            .oracle_for(&pool)
-            .ok_or_else(|| format!("pool {pool_key} has a pull feed: pass its update account with --oracle"))?;
+        // A pool without an oracle counts zero whatever account is passed for it.
+        let oracle = match oracles.oracle_for(&pool) {
+            Some(oracle) => oracle,
+            None if pool.config.oracle.kind == OracleKind::PythPull as u8 => {
+                return Err(format!("pool {pool_key} has a pull feed: pass its update account with --oracle"))
+            }
+            None => Pubkey::default(),
+        };
         if let Some(found) = chain.account(&oracle).map_err(rpc)? {
             accounts.insert(oracle, found);
         }
