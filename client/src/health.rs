@@ -195,6 +195,15 @@ impl HealthCache {
         Ok(sums.health())
     }
 
+    /// Health at `levels` (e.g. `ALL_LEVELS | STRESS`); levels not asked for are zero.
+    pub fn health_at(&self, levels: Levels) -> Result<Health, MarginError> {
+        let mut sums = HealthSums::default();
+        for index in 0..self.positions.len() {
+            sums.add(&self.values_at(index, levels)?, levels)?;
+        }
+        Ok(sums.health())
+    }
+
     /// Index of `pool` among the positions.
     pub fn find(&self, pool: &Pubkey) -> Option<usize> {
         self.positions.iter().position(|p| &p.pool_key == pool)
@@ -206,6 +215,20 @@ impl HealthCache {
         let mut moved = self.clone();
         if let Some(cached) = moved.positions.iter_mut().find(|p| &p.pool_key == pool) {
             cached.price = cached.price.map(|price| scale_price(&price, factor));
+        }
+        moved
+    }
+
+    /// The same cache with only `pool`'s spot price and spot confidence multiplied
+    /// by `factor`, its EMA and EMA confidence unchanged: a sudden move the EMA has
+    /// not followed yet (where the Initial level's EMA bound bends health).
+    pub fn with_spot_factor(&self, pool: &Pubkey, factor: f64) -> Self {
+        let mut moved = self.clone();
+        if let Some(cached) = moved.positions.iter_mut().find(|p| &p.pool_key == pool) {
+            cached.price = cached.price.map(|price| {
+                let scaled = scale_price(&price, factor);
+                OraclePrice { ema_price: price.ema_price, ema_conf: price.ema_conf, ..scaled }
+            });
         }
         moved
     }

@@ -1,6 +1,7 @@
 //! A dApp frontend's flow: open a cross account, deposit, borrow with the health
 //! accounts packed by the SDK, ask the program for health, and show the risk
-//! report (deltas, liquidation prices, shocks) before the user borrows more.
+//! report (deltas, liquidation prices, shocks; greeks and liquidation
+//! probabilities) before the user borrows more.
 //!
 //! Run: `scripts/build-sbf.sh && cargo run -p margin-client --example frontend`
 
@@ -9,15 +10,15 @@ use std::collections::HashMap;
 use margin_client::{
     accounts,
     config::default_pool_config,
-    health::{health_account_metas, positions_after, to_usd},
+    health::{health_account_metas, positions_after, to_usd, HealthCache},
     instructions,
     oracle::price_update_v2,
     pda::{self, PoolKeys},
-    risk::risk_report,
+    risk::{greeks, risk_report, RiskOptions},
     spl_token_id,
 };
 use margin_interface::{
-    health::Health,
+    health::{Health, Unpriced},
     oracle::{OraclePrice, Verification, PYTH_RECEIVER_PROGRAM_ID},
     state::OracleKind,
 };
@@ -117,5 +118,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (shock, health) in &report.shocks {
         println!("shock {:+.0}%: maintenance health ${health:.2}", shock * 100.0);
     }
+
+    // Greeks and liquidation probabilities (1 h, 24 h, 7 d). These feeds publish no
+    // confidence, so the volatility is given: 80% a year for SOL.
+    let cache = HealthCache::load(&data, &fetched, |p| oracles[p], svm.now(), Unpriced::ZeroDeposits)?;
+    let mut options = RiskOptions::default();
+    options.volatility.overrides.push((sol.pool, 0.8));
+    let greeks = greeks(&cache, &options)?;
+    for asset in greeks.assets.iter().filter(|a| a.sigma_annual > 0.0) {
+        let distance: Vec<String> =
+            asset.distance.iter().map(|d| d.map_or("-".into(), |d| format!("{d:.1}"))).collect();
+        println!(
+            "pool {}: gamma ${:.4}, sigma {:.0}%, distance to liquidation (sigmas over 1h/24h/7d) {}, penalty if liquidated ${:.2}",
+            asset.pool,
+            asset.gamma,
+            asset.sigma_annual * 100.0,
+            distance.join("/"),
+            asset.penalty.map_or(0.0, |p| p.penalty_usd)
+        );
+    }
+    println!("P(liquidatable within 1h/24h/7d): {:?} ({:?})", greeks.probability, greeks.method);
     Ok(())
 }

@@ -3,10 +3,13 @@
 //! ```text
 //! margin demo [--users N] [--days N] [--bot-logs]
 //! margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
+//!               [--margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
 //! margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR
 //!                   --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
 //!                   [--min-profit USD] [--keep-positions N] [--lookup-table ADDR ...]
 //!                   [--interval SECS] [--once]
+//! margin risk --rpc-url URL --account ADDR [--oracle FEED_HEX=ACCOUNT ...] [--horizon 24h]
+//!             [--vol POOL=SIGMA ...] [--correlation RHO] [--json]
 //! ```
 //!
 //! Without `--rpc-url`, `keeper` and `liquidator` run inside the embedded demo
@@ -14,16 +17,25 @@
 
 use std::{collections::HashMap, process::ExitCode, str::FromStr, thread, time::Duration};
 
-use margin_ops::bots::{self, Liquidator, OracleBook, Rpc};
+use margin_client::{
+    health::{to_usd, HealthCache},
+    interface::{health::Unpriced, state::OracleKind},
+    risk::{greeks, GreeksReport, ProbabilityMethod, RiskOptions},
+};
+use margin_ops::bots::{self, Chain, Liquidator, OracleBook, Rpc};
+use margin_ops::deleverage::deleverage_once;
 use margin_ops::demo::{self, DemoConfig};
 use solana_sdk::{pubkey::Pubkey, signature::read_keypair_file};
 
 const USAGE: &str = "usage:
   margin demo [--users N] [--days N] [--bot-logs]
   margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
+                [--margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
   margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ...
                      --oracle FEED_HEX=ACCOUNT ...] [--min-profit USD] [--keep-positions N]
-                     [--lookup-table ADDR ...] [--interval SECS] [--once]";
+                     [--lookup-table ADDR ...] [--interval SECS] [--once]
+  margin risk --rpc-url URL --account ADDR [--oracle FEED_HEX=ACCOUNT ...] [--horizon 24h]
+              [--vol POOL=SIGMA ...] [--correlation RHO] [--json]";
 
 /// Parsed `--flag value` pairs (repeatable) and bare `--switch`es.
 struct Args {
@@ -80,6 +92,25 @@ fn pair(text: &str, what: &str) -> Result<(String, Pubkey), String> {
     Ok((left.to_string(), pubkey(right, what)?))
 }
 
+/// `--oracle FEED_HEX=ACCOUNT` pairs: the update account to pass for each pull feed.
+fn oracle_book(args: &Args) -> Result<OracleBook, String> {
+    let mut feeds = HashMap::new();
+    for text in args.all("--oracle") {
+        let (feed, account) = pair(text, "--oracle")?;
+        let mut id = [0u8; 32];
+        let hex = feed.trim_start_matches("0x");
+        if hex.len() != 64 {
+            return Err(format!("--oracle: feed id '{feed}' must be 32 bytes of hex"));
+        }
+        for (i, byte) in id.iter_mut().enumerate() {
+            *byte =
+                u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle: '{feed}' is not hex"))?;
+        }
+        feeds.insert(id, account);
+    }
+    Ok(OracleBook { feeds })
+}
+
 fn run_demo(args: &Args) -> Result<(), String> {
     args.known(&["--users", "--days"])?;
     let config = DemoConfig {
@@ -106,8 +137,20 @@ fn repeat(args: &Args, mut step: impl FnMut() -> Result<(), bots::BotError>) -> 
     }
 }
 
+/// `--wallet MINT=TOKEN_ACCOUNT` pairs: the token account to repay from per mint.
+fn wallets(args: &Args) -> Result<HashMap<Pubkey, Pubkey>, String> {
+    let mut wallets = HashMap::new();
+    for text in args.all("--wallet") {
+        let (mint, account) = pair(text, "--wallet")?;
+        wallets.insert(pubkey(&mint, "--wallet mint")?, account);
+    }
+    Ok(wallets)
+}
+
+/// With `--margin-account`, the keeper also deleverages accounts that opted in
+/// to protection (repaying from `--wallet`s, receiving collateral there).
 fn run_keeper(args: &Args) -> Result<(), String> {
-    args.known(&["--rpc-url", "--keypair", "--max-age", "--interval"])?;
+    args.known(&["--rpc-url", "--keypair", "--max-age", "--interval", "--margin-account", "--wallet", "--oracle"])?;
     let max_age = args.number("--max-age", 3_600i64)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
@@ -118,8 +161,22 @@ fn run_keeper(args: &Args) -> Result<(), String> {
     };
     let path = args.one("--keypair").ok_or("--keypair is required with --rpc-url")?;
     let signer = read_keypair_file(path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
+    let deleverager = match args.one("--margin-account") {
+        Some(text) => Some(Liquidator {
+            wallets: wallets(args)?,
+            oracles: oracle_book(args)?,
+            ..Liquidator::new(&signer, pubkey(text, "--margin-account")?)
+        }),
+        None => None,
+    };
     let mut chain = Rpc::new(url);
-    repeat(args, || bots::keeper_once(&mut chain, &signer, max_age, &mut |line| println!("{line}")).map(|_| ()))
+    repeat(args, || {
+        bots::keeper_once(&mut chain, &signer, max_age, &mut |line| println!("{line}"))?;
+        if let Some(keeper) = &deleverager {
+            deleverage_once(&mut chain, keeper, &mut |line| println!("{line}"))?;
+        }
+        Ok(())
+    })
 }
 
 fn run_liquidator(args: &Args) -> Result<(), String> {
@@ -146,29 +203,11 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
     let signer = read_keypair_file(path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
     let margin_account =
         pubkey(args.one("--margin-account").ok_or("--margin-account is required")?, "--margin-account")?;
-    let mut wallets = HashMap::new();
-    for text in args.all("--wallet") {
-        let (mint, account) = pair(text, "--wallet")?;
-        wallets.insert(pubkey(&mint, "--wallet mint")?, account);
-    }
-    let mut feeds = HashMap::new();
-    for text in args.all("--oracle") {
-        let (feed, account) = pair(text, "--oracle")?;
-        let mut id = [0u8; 32];
-        let hex = feed.trim_start_matches("0x");
-        if hex.len() != 64 {
-            return Err(format!("--oracle: feed id '{feed}' must be 32 bytes of hex"));
-        }
-        for (i, byte) in id.iter_mut().enumerate() {
-            *byte =
-                u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("--oracle: '{feed}' is not hex"))?;
-        }
-        feeds.insert(id, account);
-    }
+    let wallets = wallets(args)?;
     let keep_positions = args.number("--keep-positions", bots::DEFAULT_KEEP_POSITIONS)?;
     let bot = Liquidator {
         wallets,
-        oracles: OracleBook { feeds },
+        oracles: oracle_book(args)?,
         min_profit_usd,
         keep_positions,
         ..Liquidator::new(&signer, margin_account)
@@ -180,13 +219,203 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
     repeat(args, || bots::liquidator_once(&mut chain, &bot, &mut |line| println!("{line}")).map(|_| ()))
 }
 
+/// `90s`, `30m`, `24h`, `7d` or plain seconds.
+fn horizon_secs(text: &str) -> Result<f64, String> {
+    let (number, unit) = match text.char_indices().last() {
+        Some((at, 's')) => (&text[..at], 1.0),
+        Some((at, 'm')) => (&text[..at], 60.0),
+        Some((at, 'h')) => (&text[..at], 3_600.0),
+        Some((at, 'd')) => (&text[..at], 86_400.0),
+        _ => (text, 1.0),
+    };
+    match number.parse::<f64>() {
+        Ok(value) if value > 0.0 => Ok(value * unit),
+        _ => Err(format!("--horizon: '{text}' is not a duration (e.g. 1h, 24h, 7d)")),
+    }
+}
+
+/// A horizon in the largest whole unit.
+fn horizon_label(secs: f64) -> String {
+    match secs {
+        s if s >= 86_400.0 && s % 86_400.0 == 0.0 => format!("{}d", s / 86_400.0),
+        s if s >= 3_600.0 && s % 3_600.0 == 0.0 => format!("{}h", s / 3_600.0),
+        s if s >= 60.0 && s % 60.0 == 0.0 => format!("{}m", s / 60.0),
+        s => format!("{s}s"),
+    }
+}
+
+/// Greeks, liquidation distances and probabilities of one margin account, from
+/// accounts fetched over JSON-RPC (`margin_client::risk::greeks`).
+fn run_risk(args: &Args) -> Result<(), String> {
+    args.known(&["--rpc-url", "--account", "--oracle", "--horizon", "--vol", "--correlation"])?;
+    let url = args.one("--rpc-url").ok_or("--rpc-url is required")?;
+    let address = pubkey(args.one("--account").ok_or("--account is required")?, "--account")?;
+    let oracles = oracle_book(args)?;
+    let mut options = RiskOptions::default();
+    if let Some(text) = args.one("--horizon") {
+        options.horizons_secs = vec![horizon_secs(text)?];
+    }
+    for text in args.all("--vol") {
+        let (pool, sigma) = text.split_once('=').ok_or_else(|| format!("--vol: expected POOL=SIGMA, got '{text}'"))?;
+        let sigma: f64 = sigma.parse().map_err(|_| format!("--vol: '{sigma}' is not a number"))?;
+        options.volatility.overrides.push((pubkey(pool, "--vol")?, sigma));
+    }
+    options.monte_carlo.correlation = args.number("--correlation", 0.0f64)?.clamp(0.0, 1.0);
+
+    let mut chain = Rpc::new(url);
+    let rpc = |e: bots::BotError| e.to_string();
+    let now = chain.now().map_err(rpc)?;
+    let fetched = chain.account(&address).map_err(rpc)?.ok_or_else(|| format!("account {address} not found"))?;
+    let account = margin_client::accounts::margin_account(&fetched.data)
+        .map_err(|e| format!("{address} is not a margin account: {e}"))?;
+    let mut accounts = HashMap::new();
+    let mut oracle_of = HashMap::new();
+    for position in account.active() {
+        let pool_key = Pubkey::new_from_array(position.pool);
+        let pool_account =
+            chain.account(&pool_key).map_err(rpc)?.ok_or_else(|| format!("pool {pool_key} not found"))?;
+        let pool = margin_client::accounts::pool(&pool_account.data).map_err(|e| format!("pool {pool_key}: {e}"))?;
+        // A pool without an oracle counts zero whatever account is passed for it.
+        let oracle = match oracles.oracle_for(&pool) {
+            Some(oracle) => oracle,
+            None if pool.config.oracle.kind == OracleKind::PythPull as u8 => {
+                return Err(format!("pool {pool_key} has a pull feed: pass its update account with --oracle"))
+            }
+            None => Pubkey::default(),
+        };
+        if let Some(found) = chain.account(&oracle).map_err(rpc)? {
+            accounts.insert(oracle, found);
+        }
+        accounts.insert(pool_key, pool_account);
+        oracle_of.insert(pool_key, oracle);
+    }
+    let cache = HealthCache::load(&account, &accounts, |p| oracle_of[p], now, Unpriced::ZeroDeposits)
+        .map_err(|e| format!("health: {e:?}"))?;
+    let report = greeks(&cache, &options).map_err(|e| format!("risk report: {e:?}"))?;
+    if args.has("--json") {
+        println!("{}", risk_json(&address, &report));
+    } else {
+        print!("{}", risk_text(&address, &report));
+    }
+    Ok(())
+}
+
+fn method_text(method: &ProbabilityMethod) -> String {
+    match method {
+        ProbabilityMethod::Deterministic => "deterministic (nothing moves)".to_string(),
+        ProbabilityMethod::ClosedForm { pool } => format!("first passage, closed form, on {pool}"),
+        ProbabilityMethod::MonteCarlo(mc) => format!(
+            "Monte Carlo: {} paths, {} steps per horizon, seed {:#x}, correlation {}",
+            mc.paths, mc.steps, mc.seed, mc.correlation
+        ),
+    }
+}
+
+fn risk_text(address: &Pubkey, report: &GreeksReport) -> String {
+    let h = &report.health;
+    let mut out = format!(
+        "account {address}: maintenance ${:.2}, initial ${:.2}, equity ${:.2}, stress ${:.2}\n",
+        to_usd(h.maintenance),
+        to_usd(h.initial),
+        to_usd(h.equity),
+        to_usd(h.stress)
+    );
+    let labels: Vec<String> = report.horizons_secs.iter().map(|s| horizon_label(*s)).collect();
+    for asset in &report.assets {
+        out += &format!(
+            "pool {}: price ${:.4}, sigma {:.1}%/yr, exposure ${:.2}, delta ${:.2} per +1%, gamma ${:.4}\n",
+            asset.pool,
+            asset.price,
+            asset.sigma_annual * 100.0,
+            asset.exposure,
+            asset.delta,
+            asset.gamma
+        );
+        match asset.liquidation_price {
+            Some(liq) => {
+                out += &format!("  liquidation price ${liq:.4} ({:+.2}%)\n", (liq / asset.price - 1.0) * 100.0)
+            }
+            None => out += "  no liquidation price\n",
+        }
+        for (i, label) in labels.iter().enumerate() {
+            let distance = asset.distance[i].map_or("-".to_string(), |d| format!("{d:.2} sigma"));
+            out += &format!(
+                "  {label}: distance {distance}, P(liquidation, this asset alone) {:.6}\n",
+                asset.probability_alone[i]
+            );
+        }
+        if let Some(p) = &asset.penalty {
+            out += &format!(
+                "  penalty at liquidation: ${:.2} ({} bps on ${:.2} repaid, collateral {}, debt {})\n",
+                p.penalty_usd, p.bonus_bps, p.repaid_usd, p.collateral_pool, p.debt_pool
+            );
+        }
+    }
+    out += &format!("P(maintenance health < 0), {}:\n", method_text(&report.method));
+    for (i, label) in labels.iter().enumerate() {
+        out += &format!("  {label}: {:.6} (standard error {:.6})\n", report.probability[i], report.standard_error[i]);
+    }
+    out
+}
+
+/// JSON by hand (the CLI has no serde_json): numbers, `null` for none.
+fn risk_json(address: &Pubkey, report: &GreeksReport) -> String {
+    let number = |x: f64| if x.is_finite() { format!("{x}") } else { "null".to_string() };
+    let option = |x: Option<f64>| x.map_or("null".to_string(), number);
+    let list = |items: Vec<String>| format!("[{}]", items.join(","));
+    let h = &report.health;
+    let assets = report
+        .assets
+        .iter()
+        .map(|a| {
+            let levels = a.levels.iter().map(|l| format!("{{\"delta\":{},\"gamma\":{}}}", number(l.delta), number(l.gamma)));
+            let penalty = a.penalty.map_or("null".to_string(), |p| {
+                format!(
+                    "{{\"collateral_pool\":\"{}\",\"debt_pool\":\"{}\",\"bonus_bps\":{},\"repaid_usd\":{},\"penalty_usd\":{}}}",
+                    p.collateral_pool,
+                    p.debt_pool,
+                    p.bonus_bps,
+                    number(p.repaid_usd),
+                    number(p.penalty_usd)
+                )
+            });
+            format!(
+                "{{\"pool\":\"{}\",\"price\":{},\"sigma_annual\":{},\"exposure\":{},\"delta\":{},\"gamma\":{},\"levels\":{},\"liquidation_price\":{},\"distance\":{},\"probability_alone\":{},\"penalty\":{}}}",
+                a.pool,
+                number(a.price),
+                number(a.sigma_annual),
+                number(a.exposure),
+                number(a.delta),
+                number(a.gamma),
+                list(levels.collect()),
+                option(a.liquidation_price),
+                list(a.distance.iter().map(|d| option(*d)).collect()),
+                list(a.probability_alone.iter().map(|p| number(*p)).collect()),
+                penalty
+            )
+        })
+        .collect();
+    format!(
+        "{{\"account\":\"{address}\",\"health\":{{\"initial\":{},\"maintenance\":{},\"equity\":{},\"stress\":{}}},\"horizons_secs\":{},\"assets\":{},\"probability\":{},\"standard_error\":{},\"method\":\"{}\"}}",
+        number(to_usd(h.initial)),
+        number(to_usd(h.maintenance)),
+        number(to_usd(h.equity)),
+        number(to_usd(h.stress)),
+        list(report.horizons_secs.iter().map(|s| number(*s)).collect()),
+        list(assets),
+        list(report.probability.iter().map(|p| number(*p)).collect()),
+        list(report.standard_error.iter().map(|p| number(*p)).collect()),
+        method_text(&report.method)
+    )
+}
+
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let Some(command) = raw.first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let args = match Args::parse(&raw[1..], &["--once", "--bot-logs"]) {
+    let args = match Args::parse(&raw[1..], &["--once", "--bot-logs", "--json"]) {
         Ok(args) => args,
         Err(message) => {
             eprintln!("{message}\n{USAGE}");
@@ -197,6 +426,7 @@ fn main() -> ExitCode {
         "demo" => run_demo(&args),
         "keeper" => run_keeper(&args),
         "liquidator" => run_liquidator(&args),
+        "risk" => run_risk(&args),
         other => Err(format!("unknown command '{other}'\n{USAGE}")),
     };
     match result {

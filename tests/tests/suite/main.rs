@@ -13,6 +13,7 @@ mod demo;
 mod deposit;
 mod fees;
 mod fuzz;
+mod greeks;
 mod health;
 mod interest;
 mod liquidate;
