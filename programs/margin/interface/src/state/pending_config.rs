@@ -91,3 +91,38 @@ impl PoolConfig {
         rates_not_higher && weights_looser && liquidation_looser && fees_not_higher && flags_not_added && oracle_looser
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn priced() -> PoolConfig {
+        let mut config: PoolConfig = bytemuck::Zeroable::zeroed();
+        config.oracle.kind = super::super::OracleKind::PythPull as u8;
+        config.oracle.max_confidence_bps = 200;
+        config
+    }
+
+    #[test]
+    fn a_higher_confidence_bonus_waits_and_so_does_a_wider_interval_while_it_is_on() {
+        let current = priced();
+        let with = |edit: fn(&mut PoolConfig)| {
+            let mut new = current;
+            edit(&mut new);
+            new
+        };
+        // Raising the bonus is a tightening; lowering it is not.
+        assert!(!with(|c| c.liquidation_confidence_bonus_pct = 100).applies_immediately_over(&current));
+        let mut on = current;
+        on.liquidation_confidence_bonus_pct = 100;
+        assert!(current.applies_immediately_over(&on));
+        // A wider accepted interval loosens without a bonus, but raises bonuses with one.
+        assert!(with(|c| c.oracle.max_confidence_bps = 300).applies_immediately_over(&current));
+        let mut wider = on;
+        wider.oracle.max_confidence_bps = 300;
+        assert!(!wider.applies_immediately_over(&on));
+        // The age haircut only gates new risk: either way at once.
+        assert!(with(|c| (c.age_haircut_start_secs, c.age_haircut_max_bps) = (10, 1_000))
+            .applies_immediately_over(&current));
+    }
+}
