@@ -186,6 +186,17 @@ impl HealthCache {
         }
     }
 
+    /// EMA confidence (bps of the EMA price) of `pool`'s price as health read it,
+    /// the input of the confidence-scaled liquidation bonus; 0 when unpriced or
+    /// not a position.
+    pub fn confidence_bps(&self, pool: &Pubkey) -> u64 {
+        self.positions
+            .iter()
+            .find(|p| &p.pool_key == pool)
+            .and_then(|p| p.price)
+            .map_or(0, |price| margin_interface::liquidation::confidence_ratio_bps(&price))
+    }
+
     /// Health at every level.
     pub fn health(&self) -> Result<Health, MarginError> {
         let mut sums = HealthSums::default();

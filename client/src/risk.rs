@@ -17,7 +17,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{level_index, settlement_unit_prices, Health, ALL_LEVELS, MAINTENANCE, STRESS},
-    liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput},
+    liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
 };
 
 use self::probability::{first_passage, monte_carlo, Estimate, Exposure, MonteCarlo, SECONDS_PER_YEAR};
@@ -441,7 +441,7 @@ fn penalty_at(moved: &HealthCache) -> Option<LiquidationPenalty> {
         borrow_shares,
         borrow_share_value,
         max_repay: u64::MAX,
-        asset_confidence_bps: asset.price.map_or(0, |price| confidence_ratio_bps(&price)),
+        asset_confidence_bps: moved.confidence_bps(&asset.pool_key),
     })
     .ok()?;
     let usd = |units: u64, unit_price: u128| units as f64 * unit_price as f64 / fixed::ONE as f64;

@@ -7,7 +7,7 @@ use margin_interface::{
     error::MarginError,
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Unpriced},
-    liquidation::{confidence_ratio_bps, plan, seized_asset_weight_bps, LiquidationInput},
+    liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
     state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, CROSS_POSITIONS},
 };
 use solana_rpc_client::rpc_client::RpcClient;
@@ -804,6 +804,27 @@ fn create_associated_token_account_idempotent(
     }
 }
 
+/// Adds the pools and oracle accounts of `account`'s positions to `fetched`
+/// (each address fetched once per pass): what a health cache loads from.
+pub(crate) fn fetch_positions(
+    chain: &mut impl Chain,
+    account: &MarginAccountData,
+    oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    fetched: &mut HashMap<Pubkey, Account>,
+) -> Result<(), BotError> {
+    for position in account.active() {
+        let pool = Pubkey::new_from_array(position.pool);
+        for address in [pool, oracle_of(&pool)] {
+            if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
+                if let Some(found) = chain.account(&address)? {
+                    slot.insert(found);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Balance of a token account (0 when it does not exist).
 pub(crate) fn token_amount(chain: &mut impl Chain, account: &Pubkey) -> Result<u64, BotError> {
     let data = chain.account(account)?.map(|a| a.data).unwrap_or_default();
@@ -863,16 +884,7 @@ pub fn find_liquidations(
         if key == &bot.margin_account || account.active().iter().all(|p| p.borrow_shares == 0) {
             continue;
         }
-        for position in account.active() {
-            let pool = Pubkey::new_from_array(position.pool);
-            for address in [pool, oracle_of(&pool)] {
-                if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
-                    if let Some(found) = chain.account(&address)? {
-                        slot.insert(found);
-                    }
-                }
-            }
-        }
+        fetch_positions(chain, account, oracle_of, &mut fetched)?;
         // Eligibility as `liquidate` judges it: outages count zero on both sides.
         let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else { continue };
         let Ok(health) = cache.health() else { continue };
@@ -961,12 +973,7 @@ pub fn find_liquidations(
                     borrow_shares,
                     borrow_share_value,
                     max_repay: balance,
-                    asset_confidence_bps: cache
-                        .positions
-                        .iter()
-                        .find(|p| p.pool_key == asset)
-                        .and_then(|p| p.price)
-                        .map_or(0, |price| confidence_ratio_bps(&price)),
+                    asset_confidence_bps: cache.confidence_bps(&asset),
                 }) else {
                     continue;
                 };

@@ -17,7 +17,7 @@ use margin_interface::{
 };
 use solana_sdk::{account::Account, pubkey::Pubkey, signature::Signer};
 
-use crate::bots::{pool_keys, send_fitting, snapshot, token_amount, BotError, Chain, Liquidator};
+use crate::bots::{fetch_positions, pool_keys, send_fitting, snapshot, token_amount, BotError, Chain, Liquidator};
 
 /// One pass: deleverages every protected account inside its band that the
 /// keeper can fund (one step each; the next pass takes the next step while the
@@ -41,16 +41,7 @@ pub fn deleverage_once(
         if !protection.is_on() || owned || key == &keeper.margin_account || !has_debt {
             continue;
         }
-        for position in account.active() {
-            let pool = Pubkey::new_from_array(position.pool);
-            for address in [pool, oracle_of(&pool)] {
-                if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
-                    if let Some(found) = chain.account(&address)? {
-                        slot.insert(found);
-                    }
-                }
-            }
-        }
+        fetch_positions(chain, account, oracle_of, &mut fetched)?;
         let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::Refuse) else { continue };
         let Ok(health) = cache.health() else { continue };
         if !in_band(&health, &protection) {

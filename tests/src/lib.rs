@@ -364,6 +364,45 @@ impl Env {
         self.health_cache(margin).max_borrow(&keys.pool, &pool, &price).expect("max borrow")
     }
 
+    /// Runs `size` on the inputs a liquidation or deleverage of `victim` (collateral
+    /// `asset`, debt `liability`) would be sized from now: the pools accrued to
+    /// now, settlement prices, the client's health and the collateral's EMA
+    /// confidence. With `liquidation::plan` or `deleverage_plan` it predicts the
+    /// program's amounts.
+    pub fn seizure_input<R>(
+        &mut self,
+        victim: &Pubkey,
+        asset: &PoolKeys,
+        liability: &PoolKeys,
+        max_repay: u64,
+        size: impl FnOnce(&margin_interface::liquidation::LiquidationInput) -> R,
+    ) -> R {
+        use margin_interface::{health::settlement_unit_prices, liquidation};
+        let now = self.svm.now();
+        let health = self.health_cache(victim).health().expect("health");
+        let (asset_price, liability_price) = (self.validated_price(asset), self.validated_price(liability));
+        let (mut asset_pool, mut liability_pool) = (self.pool(asset), self.pool(liability));
+        asset_pool.accrue(now).expect("accrual");
+        liability_pool.accrue(now).expect("accrual");
+        let account = self.margin(victim);
+        let position = |pool: &Pubkey| *account.active().iter().find(|p| p.pool == pool.to_bytes()).expect("position");
+        size(&liquidation::LiquidationInput {
+            maintenance_health: health.maintenance,
+            maintenance_liabilities: health.maintenance_liabilities,
+            asset_config: &asset_pool.config,
+            liability_config: &liability_pool.config,
+            asset_weight_bps: liquidation::seized_asset_weight_bps(&asset_pool.config, account.header.kind()),
+            asset_price: settlement_unit_prices(&asset_pool, &asset_price).expect("priced").0,
+            liability_price: settlement_unit_prices(&liability_pool, &liability_price).expect("priced").1,
+            deposit_shares: position(&asset.pool).deposit_shares,
+            deposit_share_value: asset_pool.deposit_share_value(),
+            borrow_shares: position(&liability.pool).borrow_shares,
+            borrow_share_value: liability_pool.borrow_share_value(),
+            max_repay,
+            asset_confidence_bps: liquidation::confidence_ratio_bps(&asset_price),
+        })
+    }
+
     /// Borrow instruction with its health accounts.
     pub fn borrow_ix(
         &mut self,

@@ -1,11 +1,10 @@
 //! Confidence-scaled liquidation bonus: the dynamic bonus plus
-//! `liquidation_confidence_bonus_pct` x conf / price of the seized collateral,
+//! `liquidation_confidence_bonus_pct` x EMA conf / EMA price of the seized collateral,
 //! capped by the pool's maximum penalty.
 
 use margin_client::pda::PoolKeys;
 use margin_interface::{
-    health::settlement_unit_prices,
-    liquidation::{bonus_bps, plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
+    liquidation::{bonus_bps, plan, LiquidationPlan},
     oracle::OraclePrice,
 };
 use margin_tests::{Env, Feed, Liquidator};
@@ -22,31 +21,10 @@ fn sol_price(env: &Env, conf_bps: u64) -> OraclePrice {
 /// with the seized collateral's confidence as the oracle reports it; and the
 /// deficit bonus alone, for comparison.
 fn expected(env: &mut Env, victim: &Pubkey, sol: &PoolKeys, usdc: &PoolKeys, max_repay: u64) -> (LiquidationPlan, u64) {
-    let now = env.svm.now();
-    let health = env.health_cache(victim).health().unwrap();
-    let (sol_price, usdc_price) = (env.validated_price(sol), env.validated_price(usdc));
-    let (mut sol_pool, mut usdc_pool) = (env.pool(sol), env.pool(usdc));
-    sol_pool.accrue(now).unwrap();
-    usdc_pool.accrue(now).unwrap();
-    let account = env.margin(victim);
-    let position = |pool: &Pubkey| *account.active().iter().find(|p| p.pool == pool.to_bytes()).unwrap();
-    let input = LiquidationInput {
-        maintenance_health: health.maintenance,
-        maintenance_liabilities: health.maintenance_liabilities,
-        asset_config: &sol_pool.config,
-        liability_config: &usdc_pool.config,
-        asset_weight_bps: seized_asset_weight_bps(&sol_pool.config, account.header.kind()),
-        asset_price: settlement_unit_prices(&sol_pool, &sol_price).unwrap().0,
-        liability_price: settlement_unit_prices(&usdc_pool, &usdc_price).unwrap().1,
-        deposit_shares: position(&sol.pool).deposit_shares,
-        deposit_share_value: sol_pool.deposit_share_value(),
-        borrow_shares: position(&usdc.pool).borrow_shares,
-        borrow_share_value: usdc_pool.borrow_share_value(),
-        max_repay,
-        asset_confidence_bps: (sol_price.conf * 10_000 / sol_price.price as u64),
-    };
-    let deficit_bonus = bonus_bps(&sol_pool.config, health.maintenance, health.maintenance_liabilities, 0);
-    (plan(&input).unwrap(), deficit_bonus)
+    env.seizure_input(victim, sol, usdc, max_repay, |input| {
+        let deficit_bonus = bonus_bps(input.asset_config, input.maintenance_health, input.maintenance_liabilities, 0);
+        (plan(input).unwrap(), deficit_bonus)
+    })
 }
 
 #[test]

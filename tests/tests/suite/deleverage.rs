@@ -8,8 +8,8 @@ use margin_client::{
 };
 use margin_interface::{
     error::MarginError,
-    health::{settlement_unit_prices, Health},
-    liquidation::{deleverage_plan, seized_asset_weight_bps, LiquidationInput, LiquidationPlan},
+    health::Health,
+    liquidation::{deleverage_plan, LiquidationPlan},
     state::{PoolConfig, Protection},
 };
 use margin_tests::{Env, Feed, Liquidator};
@@ -94,31 +94,10 @@ impl Market {
     /// The program's sizing of a deleverage now (the shared formula), as a check
     /// that the program fed it the account's own settings and prices.
     fn planned(&mut self, max_repay: u64) -> LiquidationPlan {
-        let now = self.env.svm.now();
-        let (mut sol_pool, mut usdc_pool) = (self.env.pool(&self.sol), self.env.pool(&self.usdc));
-        sol_pool.accrue(now).unwrap();
-        usdc_pool.accrue(now).unwrap();
-        let (sol_price, usdc_price) = (self.env.validated_price(&self.sol), self.env.validated_price(&self.usdc));
-        let account = self.env.margin(&self.account);
-        let position = |pool: &PoolKeys| *account.active().iter().find(|p| p.pool == pool.pool.to_bytes()).unwrap();
-        let health = self.health();
-        let input = LiquidationInput {
-            maintenance_health: health.maintenance,
-            maintenance_liabilities: health.maintenance_liabilities,
-            asset_config: &sol_pool.config,
-            liability_config: &usdc_pool.config,
-            asset_weight_bps: seized_asset_weight_bps(&sol_pool.config, account.header.kind()),
-            asset_price: settlement_unit_prices(&sol_pool, &sol_price).unwrap().0,
-            liability_price: settlement_unit_prices(&usdc_pool, &usdc_price).unwrap().1,
-            deposit_shares: position(&self.sol).deposit_shares,
-            deposit_share_value: sol_pool.deposit_share_value(),
-            borrow_shares: position(&self.usdc).borrow_shares,
-            borrow_share_value: usdc_pool.borrow_share_value(),
-            max_repay,
-            asset_confidence_bps: 0,
-        };
-        let protection = account.header.protection;
-        deleverage_plan(&input, protection.max_fraction_bps, protection.bonus_bps).unwrap()
+        let protection = self.env.margin(&self.account).header.protection;
+        self.env.seizure_input(&self.account, &self.sol, &self.usdc, max_repay, |input| {
+            deleverage_plan(input, protection.max_fraction_bps, protection.bonus_bps).unwrap()
+        })
     }
 }
 
