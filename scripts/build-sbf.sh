@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the on-chain program as SBPF v3 and puts it at target/deploy/margin.so.
+# Builds the on-chain program as SBPF v3 and puts it at target/deploy/margin.so,
+# and the swap test fixture (tests/fixtures/swap) at target/deploy/swap.so.
 # v3, not v0: upstream LLVM passes a sixth argument above the caller's stack frame,
 # which v0 only tolerates with SIMD-0460 (off on mainnet-beta); v3 frames are
 # contiguous and v3 is live on mainnet-beta (docs/architecture.md, "SBPF version").
@@ -23,6 +24,7 @@ cargo +"$NIGHTLY" build \
     --target bpfel-unknown-none \
     -Zbuild-std=core,alloc \
     -p margin-program \
+    -p swap-fixture \
     --lib --locked
 SO="${CARGO_TARGET_DIR:-target}/bpfel-unknown-none/release/libmargin.so"
 if [ ! -f "$SO" ]; then
@@ -31,4 +33,5 @@ if [ ! -f "$SO" ]; then
 fi
 mkdir -p target/deploy
 cp "$SO" target/deploy/margin.so
-echo ">> target/deploy/margin.so ($(stat -c %s target/deploy/margin.so) bytes)"
+cp "${CARGO_TARGET_DIR:-target}/bpfel-unknown-none/release/libswap.so" target/deploy/swap.so
+echo ">> target/deploy/margin.so ($(stat -c %s target/deploy/margin.so) bytes); target/deploy/swap.so (test fixture)"

@@ -416,3 +416,40 @@ pub fn resolve_bad_debt(
     accounts.extend_from_slice(health_accounts);
     build(accounts, MarginInstruction::ResolveBadDebt)
 }
+
+/// The instructions sysvar, which `flash_begin` reads to find its `flash_end`.
+pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = Pubkey::from_str_const("Sysvar1nstructions1111111111111111111111111");
+
+/// Opens a flash loan on `margin_account`: its borrows and withdrawals skip the
+/// health check until the `flash_end` at top-level index `end_index` of the same
+/// transaction. See [`flash_wrap`] to build the whole sequence.
+pub fn flash_begin(owner: &Pubkey, margin_account: &Pubkey, end_index: u16) -> Instruction {
+    build(vec![rs(*owner), w(*margin_account), r(INSTRUCTIONS_SYSVAR_ID)], MarginInstruction::FlashBegin { end_index })
+}
+
+/// Closes the flash loan on `margin_account` and checks its health;
+/// `health_accounts` as for `health`, after every step of the flash.
+pub fn flash_end(owner: &Pubkey, margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
+    let mut accounts = vec![rs(*owner), w(*margin_account)];
+    accounts.extend_from_slice(health_accounts);
+    build(accounts, MarginInstruction::FlashEnd)
+}
+
+/// `inner` inside a flash loan: `[flash_begin, inner.., flash_end]`, where
+/// `flash_begin` will sit at top-level index `begin_index` of the transaction
+/// (0 unless e.g. compute-budget instructions come first).
+pub fn flash_wrap(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    begin_index: u16,
+    inner: Vec<Instruction>,
+    end_health_accounts: &[AccountMeta],
+) -> Vec<Instruction> {
+    let end_index = usize::from(begin_index) + inner.len() + 1;
+    let end_index = u16::try_from(end_index).expect("a transaction holds far fewer than 65,536 instructions");
+    let mut instructions = Vec::with_capacity(inner.len() + 2);
+    instructions.push(flash_begin(owner, margin_account, end_index));
+    instructions.extend(inner);
+    instructions.push(flash_end(owner, margin_account, end_health_accounts));
+    instructions
+}

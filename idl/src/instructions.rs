@@ -277,6 +277,20 @@ pub fn specs() -> Vec<Spec> {
                 ("liquidator_health_accounts", true, "Only if the keeper's account has debt: its health accounts after receiving the collateral."),
             ],
         ),
+        spec(
+            args!(FlashBegin { end_index: u16 => u16() }),
+            vec![
+                s("owner", "Owner of the margin account."),
+                w("margin_account", "The account opening the flash loan."),
+                r("instructions_sysvar", "The instructions sysvar (finds the matching flash_end)."),
+            ],
+            vec![],
+        ),
+        spec(
+            args!(FlashEnd {}),
+            vec![s("owner", "Owner of the margin account."), w("margin_account", "The account closing its flash loan.")],
+            vec![("health_accounts", false, HEALTH)],
+        ),
     ]
 }
 
@@ -331,6 +345,9 @@ pub fn node(spec: &Spec) -> Value {
             if *name == "system_program" {
                 node["defaultValue"] =
                     json!({"kind": "publicKeyValueNode", "publicKey": base58(&SYSTEM_PROGRAM_ID), "identifier": "systemProgram"});
+            }
+            if *name == "instructions_sysvar" {
+                node["defaultValue"] = json!({"kind": "publicKeyValueNode", "publicKey": "Sysvar1nstructions1111111111111111111111111", "identifier": "sysvarInstructions"});
             }
             node
         })

@@ -123,7 +123,9 @@ pub fn margin_account_header() -> Vec<Field> {
         group: [u8; 32] => pubkey(),
         owner: [u8; 32] => pubkey(),
         protection: Protection => defined("protection"),
-        reserved: [u8; 40] => bytes(40),
+        flash: u8 => u8(),
+        _padding1: [u8; 7] => bytes(7),
+        reserved: [u8; 32] => bytes(32),
     })
 }
 

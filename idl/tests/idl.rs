@@ -106,7 +106,7 @@ fn instruction_tags_and_data_are_the_interfaces() {
 #[test]
 fn errors_are_every_margin_error() {
     let errors = root()["program"]["errors"].as_array().unwrap().clone();
-    assert_eq!(errors.len(), 74);
+    assert_eq!(errors.len(), 78);
     for (i, error) in errors.iter().enumerate() {
         let code = 6000 + i as u32;
         let rust = MarginError::from_code(code).unwrap();
@@ -167,6 +167,8 @@ fn account_flags_match_the_rust_builders() {
             },
             1,
         )],
+        vec![ix::flash_begin(&a, &b, 2)],
+        vec![ix::flash_end(&a, &b, &[])],
     ];
     let specs = instructions::specs();
     assert_eq!(built.len(), specs.len());

@@ -35,6 +35,8 @@ use margin_client::{
 };
 use margin_sim::svm::Svm;
 
+use crate::router::{Router, Sale};
+
 /// Why a bot step failed.
 #[derive(Debug)]
 pub enum BotError {
@@ -350,6 +352,14 @@ pub struct Liquidator<'a> {
     /// transactions that do not fit a legacy packet; new ones are created when
     /// these are full.
     pub tables: RefCell<Vec<AddressLookupTableAccount>>,
+    /// Capital-less mode: each liquidation is one transaction that flash-borrows
+    /// the debt token into the bot's account, liquidates, withdraws the seized
+    /// collateral, sells it through this router and repays (`flash_begin` ..
+    /// `flash_end`). Repays are sized by the debt pool's idle liquidity, not by
+    /// wallet balances; `wallets` must still name a token account (empty is fine)
+    /// for the debt and the collateral mint; the profit is what the sale pays
+    /// beyond the repayment. `None`: the bot repays from its wallets.
+    pub router: Option<&'a dyn Router>,
 }
 
 impl<'a> Liquidator<'a> {
@@ -364,6 +374,7 @@ impl<'a> Liquidator<'a> {
             min_profit_usd: 1.0,
             keep_positions: DEFAULT_KEEP_POSITIONS,
             tables: RefCell::new(Vec::new()),
+            router: None,
         }
     }
 
@@ -440,13 +451,15 @@ pub struct Choice {
     pub asset_pool: Pubkey,
     /// Debt pool to repay.
     pub liability_pool: Pubkey,
-    /// The `liquidate` instruction.
-    pub instruction: Instruction,
-    /// Debt to repay, native units (at most the wallet's balance).
+    /// The transaction's instructions: `liquidate`, or in capital-less mode the
+    /// whole flash sequence.
+    pub instructions: Vec<Instruction>,
+    /// Debt to repay, native units (at most the wallet's balance, or in
+    /// capital-less mode the debt pool's idle liquidity).
     pub repay: u64,
     /// Same in USD.
     pub repaid_usd: f64,
-    /// Expected bonus, USD.
+    /// Expected bonus, USD (capital-less: the sale's proceeds beyond the repayment).
     pub bonus_usd: f64,
 }
 
@@ -524,7 +537,7 @@ fn liquidate_account(
         if let Err(error) = make_room(chain, bot, &choice.asset_pool, log) {
             log(&format!("liquidator {me}: could not make room in {}: {error}", bot.margin_account));
         }
-        match send_fitting(chain, bot, std::slice::from_ref(&choice.instruction), log) {
+        match send_fitting(chain, bot, &choice.instructions, log) {
             Ok(sent) => {
                 log(&format!(
                     "liquidator {me}: liquidated {account}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2} ({}, {} bytes)",
@@ -943,12 +956,17 @@ pub fn find_liquidations(
                 log(&format!("liquidator: no wallet for mint {mint} (pool {liability}) to repay {key}'s debt"));
                 continue;
             };
-            let balance = match balances.get(&source) {
-                Some(balance) => *balance,
-                None => {
-                    let balance = token_amount(chain, &source)?;
-                    balances.insert(source, balance);
-                    balance
+            // Capital-less: as much as the pool can lend; else the wallet's balance.
+            let balance = if bot.router.is_some() {
+                idle_liquidity(&liability_pool, now)
+            } else {
+                match balances.get(&source) {
+                    Some(balance) => *balance,
+                    None => {
+                        let balance = token_amount(chain, &source)?;
+                        balances.insert(source, balance);
+                        balance
+                    }
                 }
             };
             if balance == 0 {
@@ -978,28 +996,46 @@ pub fn find_liquidations(
                     continue;
                 };
                 let repaid_usd = sized.repay as f64 * liability_price as f64 / fixed::ONE as f64;
-                let bonus_usd = repaid_usd * sized.bonus_bps as f64 / 1e4;
+                let (asset_keys, liability_keys) =
+                    (pool_keys(asset, &asset_pool), pool_keys(liability, &liability_pool));
+                let seize = instructions::SeizeAccounts {
+                    keeper: bot.signer.pubkey(),
+                    keeper_margin: bot.margin_account,
+                    account: key,
+                    asset: &asset_keys,
+                    liability: &liability_keys,
+                    source,
+                    account_health: &metas,
+                    keeper_health: &[],
+                };
+                let liquidate = instructions::liquidate_with(&seize, sized.repay);
+                let (instructions, bonus_usd) = match bot.router {
+                    None => (vec![liquidate], repaid_usd * sized.bonus_bps as f64 / 1e4),
+                    Some(router) => {
+                        let sold = fixed::mul_q64_floor(sized.liquidator_shares, deposit_share_value)
+                            .and_then(|units| u64::try_from(units).ok())
+                            .unwrap_or(0);
+                        let flash =
+                            FlashSale { liquidate, seize: &seize, repay: sized.repay, borrow_share_value, sold };
+                        match flash_liquidation(chain, bot, router, &flash, liability_price)? {
+                            Ok(found) => found,
+                            Err(why) => {
+                                log(&format!("liquidator: {key} via pool {asset} / {liability}: {why}"));
+                                continue;
+                            }
+                        }
+                    }
+                };
                 if bonus_usd < bot.min_profit_usd {
                     log(&format!(
                         "liquidator: {key} via pool {asset} / {liability}: bonus ${bonus_usd:.2} below the minimum"
                     ));
                     continue;
                 }
-                let instruction = instructions::liquidate(
-                    &bot.signer.pubkey(),
-                    &bot.margin_account,
-                    &key,
-                    &pool_keys(asset, &asset_pool),
-                    &pool_keys(liability, &liability_pool),
-                    &source,
-                    sized.repay,
-                    &metas,
-                    &[],
-                );
                 choices.push(Choice {
                     asset_pool: asset,
                     liability_pool: liability,
-                    instruction,
+                    instructions,
                     repay: sized.repay,
                     repaid_usd,
                     bonus_usd,
@@ -1019,4 +1055,69 @@ pub fn find_liquidations(
     }
     planned.extend(bankrupt);
     Ok(planned)
+}
+
+/// Native units `pool` can lend now (deposits minus debt, interest projected).
+fn idle_liquidity(pool: &Pool, now: i64) -> u64 {
+    let mut projected = *pool;
+    if projected.accrue(now).is_err() {
+        return 0;
+    }
+    let idle = projected.total_deposits().unwrap_or(0).saturating_sub(projected.total_debt().unwrap_or(u128::MAX));
+    u64::try_from(idle).unwrap_or(u64::MAX)
+}
+
+/// One capital-less liquidation before it is wrapped in a flash loan.
+struct FlashSale<'a> {
+    /// The `liquidate` instruction (repaying `repay`).
+    liquidate: Instruction,
+    /// Its accounts: the bot's account and token account, the pools.
+    seize: &'a instructions::SeizeAccounts<'a>,
+    /// Debt repaid, native units: what the flash loan borrows.
+    repay: u64,
+    /// The debt pool's borrow share value now (Q64.64).
+    borrow_share_value: u128,
+    /// Collateral the bot's share of the seizure withdraws to (native units).
+    sold: u64,
+}
+
+/// The capital-less transaction: `flash_begin`, borrow the repay amount,
+/// `liquidate`, withdraw the seized collateral, sell it through `router` for at
+/// least the debt, repay all of it, `flash_end`; and its profit in USD. `Err`
+/// with the reason when the pair can't be done that way (no wallet for the
+/// collateral, no route, a sale that doesn't cover the debt).
+fn flash_liquidation(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    router: &dyn Router,
+    flash: &FlashSale,
+    liability_price: u128,
+) -> Result<Result<(Vec<Instruction>, f64), String>, BotError> {
+    let me = bot.signer.pubkey();
+    let (asset, liability) = (flash.seize.asset, flash.seize.liability);
+    let Some(&collateral_wallet) = bot.wallets.get(&asset.mint) else {
+        return Ok(Err(format!("no wallet for the collateral mint {}", asset.mint)));
+    };
+    let sale = Sale { from_mint: asset.mint, to_mint: liability.mint, amount_in: flash.sold };
+    let Some(proceeds) = router.quote(chain, &sale)? else {
+        return Ok(Err(format!("no route from {} to {}", asset.mint, liability.mint)));
+    };
+    // What `repay` all will cost: the borrow's shares round up, and so does their value.
+    let owed = fixed::div_q64_ceil(flash.repay, flash.borrow_share_value)
+        .and_then(|shares| fixed::mul_q64_ceil(shares, flash.borrow_share_value))
+        .and_then(|owed| u64::try_from(owed).ok())
+        .unwrap_or(u64::MAX);
+    if proceeds <= owed {
+        return Ok(Err(format!("the sale pays {proceeds} units, not more than the {owed} owed")));
+    }
+    let debt_wallet = flash.seize.source;
+    let margin = bot.margin_account;
+    let mut steps = vec![instructions::borrow(&me, &margin, liability, &debt_wallet, flash.repay, &[])];
+    steps.push(flash.liquidate.clone());
+    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::All));
+    steps.extend(router.swap(&me, &sale, &collateral_wallet, &debt_wallet, owed));
+    steps.push(instructions::repay(&me, &margin, liability, &debt_wallet, instructions::RepayAmount::All));
+    let profit_usd = (proceeds - owed) as f64 * liability_price as f64 / fixed::ONE as f64;
+    // The bot's account ends free of debt: flash_end checks nothing, needs no health accounts.
+    Ok(Ok((instructions::flash_wrap(&me, &margin, 0, steps, &[]), profit_usd)))
 }

@@ -5,3 +5,4 @@
 pub mod bots;
 pub mod deleverage;
 pub mod demo;
+pub mod router;

@@ -4,5 +4,6 @@
 
 pub mod features;
 pub mod svm;
+pub mod swap;
 
 pub use svm::{Failed, Landed, Svm};

@@ -163,6 +163,10 @@ impl Svm {
             program_test.deactivate_feature(feature);
         }
         program_test.add_program("margin", program_id(), None);
+        // The swap fixture, when built (scripts/build-sbf.sh builds both).
+        if dir.join("swap.so").exists() {
+            program_test.add_program("swap", crate::swap::SWAP_PROGRAM_ID, None);
+        }
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
         let context = runtime.block_on(program_test.start_with_context());
         let clock: Clock = runtime.block_on(context.banks_client.get_sysvar()).expect("clock sysvar");

@@ -245,6 +245,36 @@ fn deleverage_isolated() -> Case {
     Case { positions: Some(2), ..case("deleverage_isolated_tx", landed.compute_units) }
 }
 
+/// The capital-less liquidation of an isolated account (`crate::flash`): flash
+/// begin, borrow, liquidate, withdraw, swap on the fixture, repay, flash end.
+fn flash_liquidation() -> Case {
+    let mut market = crate::flash::FlashMarket::new();
+    let planned = market.plan(u64::MAX);
+    let transaction = market.transaction(&planned, true);
+    let liquidator = market.liquidator.insecure_clone();
+    let landed = market.env.svm.process(&transaction, &[&liquidator]).expect("flash liquidation");
+    Case { positions: Some(2), tx_bytes: Some(landed.size), ..case("flash_liquidation_tx", landed.compute_units) }
+}
+
+/// Flash begin, a borrow of 1,000 USDC, its repayment and flash end (with the
+/// health check of a cross account holding SOL and a small USDC debt).
+fn flash_round_trip() -> Case {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let (user, margin) = env.borrower(&sol, &usdc, 100_000_000_000, 1_000_000);
+    let wallet = *env.token_accounts_of(&usdc.mint).last().expect("borrower's USDC wallet");
+    let owner = user.pubkey();
+    let end_health = env.health_metas_after(&margin, None);
+    let steps = vec![
+        instructions::borrow(&owner, &margin, &usdc, &wallet, 1_000_000_000, &[]),
+        instructions::repay(&owner, &margin, &usdc, &wallet, RepayAmount::Exact(1_000_000_000)),
+    ];
+    let transaction = instructions::flash_wrap(&owner, &margin, 0, steps, &end_health);
+    let landed = env.svm.process(&transaction, &[&user]).expect("flash round trip");
+    Case { positions: Some(2), tx_bytes: Some(landed.size), ..case("flash_round_trip_tx", landed.compute_units) }
+}
+
 /// Every case, in a stable order, plus the health slope.
 pub fn run_all() -> Vec<Case> {
     let mut out = Vec::new();
@@ -262,6 +292,8 @@ pub fn run_all() -> Vec<Case> {
     out.push(liquidation("liquidate_isolated_tx", true, 2));
     out.push(liquidation("liquidate_cross_8_tx", false, 8));
     out.push(deleverage_isolated());
+    out.push(flash_liquidation());
+    out.push(flash_round_trip());
     out
 }
 

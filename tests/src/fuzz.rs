@@ -496,12 +496,25 @@ impl World {
         ix: Instruction,
         signers: &[&Keypair],
     ) -> Result<Result<(), Failed>, String> {
+        self.send_all(report, name, &[ix], signers)
+    }
+
+    /// [`World::send`] of several instructions in one transaction.
+    fn send_all(
+        &mut self,
+        report: &mut Report,
+        name: &'static str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Result<(), Failed>, String> {
         let writes: Vec<usize> = (0..self.pools.len())
-            .filter(|&p| ix.accounts.iter().any(|m| m.pubkey == self.pools[p].pool && m.is_writable))
+            .filter(|&p| {
+                ixs.iter().flat_map(|ix| &ix.accounts).any(|m| m.pubkey == self.pools[p].pool && m.is_writable)
+            })
             .collect();
         let watched = self.watched.clone();
         let before: Vec<_> = watched.iter().map(|k| self.env.svm.account(k)).collect();
-        let outcome = self.env.svm.process(&[ix], signers);
+        let outcome = self.env.svm.process(ixs, signers);
         let entry = report.by_action.entry(name).or_default();
         match outcome {
             Ok(_) => {
@@ -560,11 +573,11 @@ enum Expect {
     RefusedWith(&'static [MarginError]),
 }
 
-/// One random transaction: a name, the instruction, its signer, the account it
+/// One random transaction: a name, the instructions, its signer, the account it
 /// targets (for per-action invariants) and what it must do.
 struct Action {
     name: &'static str,
-    ix: Instruction,
+    ixs: Vec<Instruction>,
     signer: Keypair,
     subject: Pubkey,
     expect: Expect,
@@ -613,8 +626,9 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             amount = ((units * (0.3 + rng.below(90) as f64 / 100.0)) as u64).saturating_add(1);
         }
     }
-    let user_ix =
-        |name, ix| Some(Action { name, ix, signer: owner.insecure_clone(), subject: margin, expect: Expect::Any });
+    let user_ix = |name, ix| {
+        Some(Action { name, ixs: vec![ix], signer: owner.insecure_clone(), subject: margin, expect: Expect::Any })
+    };
     match kind {
         0..=179 => user_ix("deposit", instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount)),
         180..=229 => {
@@ -623,7 +637,13 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let ix = instructions::deposit(&owner.pubkey(), &margin, &keys, &wallet, amount);
             let expect =
                 if !isolated && p == UNPRICED { Expect::RefusedWith(UNPRICED_CROSS_DEPOSIT) } else { Expect::Any };
-            Some(Action { name: "dust_deposit", ix, signer: owner.insecure_clone(), subject: margin, expect })
+            Some(Action {
+                name: "dust_deposit",
+                ixs: vec![ix],
+                signer: owner.insecure_clone(),
+                subject: margin,
+                expect,
+            })
         }
         230..=339 => {
             let how = if rng.below(3) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
@@ -675,7 +695,24 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
                 Expect::RefusedWith(&[MarginError::InvalidProtection])
             };
             let ix = instructions::set_protection(&owner.pubkey(), &margin, protection);
-            Some(Action { name: "set_protection", ix, signer: owner, subject: margin, expect })
+            Some(Action { name: "set_protection", ixs: vec![ix], signer: owner, subject: margin, expect })
+        }
+        640..=659 => {
+            // A flash loan: a borrow of 30%..150% of the Initial room with no
+            // check, sometimes part of it repaid, then flash_end's check.
+            let p = preferred_pool(world, rng, &margin, true, false).unwrap_or(p);
+            let (keys, wallet) = (world.pools[p], world.users[u].wallets[p]);
+            let room = world.health(&margin, Unpriced::ZeroDeposits).map_or(0.0, |h| to_usd(h.initial).max(0.0));
+            let units = room / (world.usd[p].max(1e-9) * 1.1) * 10f64.powi(POOLS[p].0 as i32);
+            let amount = ((units * (0.3 + rng.below(120) as f64 / 100.0)) as u64).saturating_add(1);
+            let mut steps = vec![instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount, &[])];
+            if rng.below(2) == 0 {
+                let part = RepayAmount::Exact(amount / 2 + 1);
+                steps.push(instructions::repay(&owner.pubkey(), &margin, &keys, &wallet, part));
+            }
+            let metas = world.health_metas(&margin, Some(&keys.pool));
+            let ixs = instructions::flash_wrap(&owner.pubkey(), &margin, 0, steps, &metas);
+            Some(Action { name: "flash", ixs, signer: owner, subject: margin, expect: Expect::Any })
         }
         _ => {
             // Another user liquidates (or deleverages) from its cross account,
@@ -736,7 +773,7 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             } else {
                 ("liquidate", instructions::liquidate_with(&accounts, max))
             };
-            Some(Action { name, ix, signer: owner, subject: victim, expect: Expect::Any })
+            Some(Action { name, ixs: vec![ix], signer: owner, subject: victim, expect: Expect::Any })
         }
     }
 }
@@ -769,14 +806,14 @@ fn preferred_pool(world: &mut World, rng: &mut Rng, margin: &Pubkey, borrowing: 
 /// Sends a user action and checks what it must and must not do.
 fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], action: Action) -> Result<(), String> {
     let paused = world.paused_until.is_some();
-    let liquidator_margin = action.ix.accounts.get(1).map(|m| m.pubkey);
+    let liquidator_margin = action.ixs[0].accounts.get(1).map(|m| m.pubkey);
     let before = match action.name {
         "liquidate" => Some(world.health(&action.subject, Unpriced::ZeroAll)),
         "deleverage" => Some(world.health(&action.subject, Unpriced::ZeroDeposits)),
         _ => None,
     };
     let protection = world.env.margin(&action.subject).header.protection;
-    let outcome = world.send(report, action.name, action.ix, &[&action.signer])?;
+    let outcome = world.send_all(report, action.name, &action.ixs, &[&action.signer])?;
     if let Err(failure) = &outcome {
         log.last_mut().expect("logged").push_str(&format!(" -> refused: {failure}"));
     }
@@ -801,7 +838,7 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
         {
             return Err(format!("{} refused by the group pause", action.name));
         }
-        ("borrow" | "withdraw", true, Ok(())) => {
+        ("borrow" | "withdraw" | "flash", true, Ok(())) => {
             return Err(format!("{} landed while the group is paused", action.name))
         }
         _ => {}
@@ -813,7 +850,11 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
     // No user action that can lower health lands with Initial < 0 or the stress
     // scenario < 0 at that clock (interest projected): the off-chain engine must
     // agree both are >= 0.
-    if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral") && has_debt(world, &margin) {
+    // A flash never outlives its transaction.
+    if world.env.margin(&margin).header.flash != 0 {
+        return Err(format!("{} left {who} inside a flash", action.name));
+    }
+    if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral" | "flash") && has_debt(world, &margin) {
         match world.health(&margin, Unpriced::ZeroDeposits) {
             Ok(health) if health.initial >= 0 && health.stress >= 0 => {}
             other => {

@@ -3,6 +3,7 @@
 //! "a failed instruction changes nothing" check.
 
 pub mod bench;
+pub mod flash;
 pub mod fuzz;
 pub mod sbpf;
 

@@ -83,7 +83,7 @@ fn a_13_position_victim_is_liquidated_through_v0_and_a_lookup_table() {
     let planned = bots::find_liquidations(&mut Embedded(&mut env.svm), &bot, &mut |_| {}).unwrap();
     assert_eq!(planned.len(), 2);
     let bots::Action::Liquidate(choices) = &planned[0].action else { panic!("a liquidation") };
-    assert_eq!(legacy_size(&key.pubkey(), &[choices[0].instruction.clone()]), 1270, "over the 1,232-byte packet");
+    assert_eq!(legacy_size(&key.pubkey(), &choices[0].instructions), 1270, "over the 1,232-byte packet");
 
     let sol_before = deposit_shares(&mut env, &first, &sol.pool);
     let attempts = bots::execute(&mut Embedded(&mut env.svm), &bot, planned, &mut |_| {}).unwrap();

@@ -12,6 +12,7 @@ mod deleverage;
 mod demo;
 mod deposit;
 mod fees;
+mod flash;
 mod fuzz;
 mod greeks;
 mod health;

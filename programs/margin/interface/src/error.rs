@@ -102,6 +102,10 @@ errors! {
     NotProtected = 6071 => "the account's owner has not opted in to deleverage (set_protection)",
     OutsideProtectionBand = 6072 => "the account's health ratio is not inside its protection band (maintenance >= 0 and ratio below the threshold)",
     DeleverageDidNotImprove = 6073 => "the deleverage would not have raised the account's health ratio",
+    FlashEndMissing = 6074 => "flash_begin needs a flash_end of the same margin account later in the transaction, at the index it names",
+    FlashNotTopLevel = 6075 => "flash_begin and flash_end must be top-level instructions of the transaction, not CPIs",
+    FlashActive = 6076 => "the margin account is inside a flash loan: nested flash_begin, liquidation, write-off, closing and moving collateral wait for flash_end",
+    NotInFlash = 6077 => "flash_end without a flash_begin on this margin account",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

@@ -229,4 +229,41 @@ pub enum MarginInstruction {
         /// Most debt (native units) the keeper will repay.
         max_repay: u64,
     },
+    /// Instruction 22: Opens a flash loan on the owner's margin account: until the
+    /// `FlashEnd` at top-level index `end_index` of this transaction, the account's
+    /// borrows and withdrawals (and liquidations it performs) skip their health
+    /// checks; `FlashEnd` runs them once. Refused when invoked by CPI, when the
+    /// instruction at `end_index` is not a later `FlashEnd` of this program on this
+    /// account (`FlashEndMissing`), or when a flash is already open (`FlashActive`).
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 instructions sysvar.
+    FlashBegin {
+        /// Top-level index of the matching `FlashEnd` in this transaction.
+        end_index: u16,
+    },
+    /// Instruction 23: Closes the flash loan: Initial health >= 0 and the stress
+    /// rule, as for any risk-adding action (only when the account has debt).
+    /// Refused when invoked by CPI or when no flash is open (`NotInFlash`).
+    ///
+    /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, then its health accounts.
+    FlashEnd,
+}
+
+/// Position of the margin account among `FlashBegin`'s and `FlashEnd`'s
+/// accounts (what `flash_begin` checks in the introspected end).
+pub const FLASH_MARGIN_ACCOUNT_INDEX: usize = 1;
+
+/// Borsh tag of `FlashEnd` (its whole instruction data).
+pub const FLASH_END_TAG: u8 = 23;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flash_end_is_its_tag_alone() {
+        // flash_begin compares the introspected data with exactly this.
+        assert_eq!(borsh::to_vec(&MarginInstruction::FlashEnd).unwrap(), [FLASH_END_TAG]);
+        assert_eq!(borsh::to_vec(&MarginInstruction::FlashBegin { end_index: 0x0102 }).unwrap(), [22, 2, 1]);
+    }
 }

@@ -79,5 +79,9 @@ pub fn process_instruction(program_id: &Address, accounts: &mut [AccountView], d
         }
         // 21
         MarginInstruction::Deleverage { max_repay } => processor::deleverage::process(program_id, accounts, max_repay),
+        // 22
+        MarginInstruction::FlashBegin { end_index } => processor::flash_begin::process(program_id, accounts, end_index),
+        // 23
+        MarginInstruction::FlashEnd => processor::flash_end::process(program_id, accounts),
     }
 }

@@ -34,6 +34,26 @@ pub fn minimum_balance(space: usize) -> Result<u64, ProgramError> {
     Ok(lamports)
 }
 
+/// Instruction stack height: 1 for a top-level instruction of the transaction,
+/// more under CPI.
+pub fn stack_height() -> u64 {
+    get_stack_height()
+}
+
+/// What [`stack_height`] returns for a top-level instruction.
+pub const TOP_LEVEL: u64 = 1;
+
+#[cfg(any(target_os = "solana", target_arch = "bpf"))]
+fn get_stack_height() -> u64 {
+    // SAFETY: the syscall takes no arguments.
+    unsafe { pinocchio::syscalls::sol_get_stack_height() }
+}
+
+#[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
+fn get_stack_height() -> u64 {
+    0
+}
+
 // The per-sysvar syscalls are deprecated in favour of `sol_get_sysvar`, but they are
 // what every runtime version supports and they return the whole struct in one call.
 #[cfg(any(target_os = "solana", target_arch = "bpf"))]

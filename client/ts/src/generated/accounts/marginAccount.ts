@@ -93,6 +93,14 @@ export type MarginAccount = {
   owner: Address;
   /** Opt-in pre-liquidation settings (`set_protection`); all zero = off. */
   protection: Protection;
+  /**
+   * 1 between `flash_begin` and `flash_end` (within one transaction): the
+   * owner's borrows and withdrawals skip the health check, which `flash_end`
+   * runs; the account can't be liquidated, written off, closed or move
+   * collateral meanwhile. Always 0 once a transaction has landed.
+   */
+  flash: number;
+  padding1: ReadonlyUint8Array;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
   /**
@@ -120,6 +128,13 @@ export type MarginAccountArgs = {
   /** Opt-in pre-liquidation settings (`set_protection`); all zero = off. */
   protection: ProtectionArgs;
   /**
+   * 1 between `flash_begin` and `flash_end` (within one transaction): the
+   * owner's borrows and withdrawals skip the health check, which `flash_end`
+   * runs; the account can't be liquidated, written off, closed or move
+   * collateral meanwhile. Always 0 once a transaction has landed.
+   */
+  flash: number;
+  /**
    * `kind.slots()` positions: 2 for isolated accounts (collateral, debt), 16 for cross accounts
    * (used ones packed in slots `0..position_count`).
    */
@@ -140,7 +155,9 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       ["group", getAddressEncoder()],
       ["owner", getAddressEncoder()],
       ["protection", getProtectionEncoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 40)],
+      ["flash", getU8Encoder()],
+      ["padding1", fixEncoderSize(getBytesEncoder(), 7)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 32)],
       [
         "positions",
         getArrayEncoder(getPositionEncoder(), { size: "remainder" }),
@@ -150,9 +167,10 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       ...value,
       discriminator: new Uint8Array([109, 114, 103, 77, 65, 82, 71, 78]),
       padding0: new Uint8Array([0, 0]),
+      padding1: new Uint8Array([0, 0, 0, 0, 0, 0, 0]),
       reserved: new Uint8Array([
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0,
       ]),
     }),
   );
@@ -171,7 +189,9 @@ export function getMarginAccountDecoder(): Decoder<MarginAccount> {
     ["group", getAddressDecoder()],
     ["owner", getAddressDecoder()],
     ["protection", getProtectionDecoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 40)],
+    ["flash", getU8Decoder()],
+    ["padding1", fixDecoderSize(getBytesDecoder(), 7)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 32)],
     ["positions", getArrayDecoder(getPositionDecoder(), { size: "remainder" })],
   ]);
 }

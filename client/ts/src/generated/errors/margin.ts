@@ -88,6 +88,10 @@ export const MARGIN_ERROR__INVALID_PROTECTION = 0x17b6; // 6070
 export const MARGIN_ERROR__NOT_PROTECTED = 0x17b7; // 6071
 export const MARGIN_ERROR__OUTSIDE_PROTECTION_BAND = 0x17b8; // 6072
 export const MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE = 0x17b9; // 6073
+export const MARGIN_ERROR__FLASH_END_MISSING = 0x17ba; // 6074
+export const MARGIN_ERROR__FLASH_NOT_TOP_LEVEL = 0x17bb; // 6075
+export const MARGIN_ERROR__FLASH_ACTIVE = 0x17bc; // 6076
+export const MARGIN_ERROR__NOT_IN_FLASH = 0x17bd; // 6077
 
 export type MarginError =
   | typeof MARGIN_ERROR__ACCOUNT_NOT_EMPTY
@@ -101,6 +105,9 @@ export type MarginError =
   | typeof MARGIN_ERROR__DEPOSIT_CAP_EXCEEDED
   | typeof MARGIN_ERROR__DEPOSIT_OUTSTANDING
   | typeof MARGIN_ERROR__DUPLICATE_ACCOUNT
+  | typeof MARGIN_ERROR__FLASH_ACTIVE
+  | typeof MARGIN_ERROR__FLASH_END_MISSING
+  | typeof MARGIN_ERROR__FLASH_NOT_TOP_LEVEL
   | typeof MARGIN_ERROR__GROUP_PAUSED
   | typeof MARGIN_ERROR__HEALTH_ACCOUNT_COUNT
   | typeof MARGIN_ERROR__HEALTH_ACCOUNT_MISMATCH
@@ -136,6 +143,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__NOT_BANKRUPT
   | typeof MARGIN_ERROR__NOT_ENOUGH_ACCOUNTS
   | typeof MARGIN_ERROR__NOTHING_TO_LIQUIDATE
+  | typeof MARGIN_ERROR__NOT_IN_FLASH
   | typeof MARGIN_ERROR__NOT_LIQUIDATABLE
   | typeof MARGIN_ERROR__NOT_PROTECTED
   | typeof MARGIN_ERROR__NOT_SAME_OWNER
@@ -179,6 +187,9 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__DEPOSIT_CAP_EXCEEDED]: `the deposit would take the pool over its deposit cap`,
     [MARGIN_ERROR__DEPOSIT_OUTSTANDING]: `the account has a deposit in this pool; withdraw it instead of borrowing`,
     [MARGIN_ERROR__DUPLICATE_ACCOUNT]: `the same account was passed twice where distinct accounts are required`,
+    [MARGIN_ERROR__FLASH_ACTIVE]: `the margin account is inside a flash loan: nested flash_begin, liquidation, write-off, closing and moving collateral wait for flash_end`,
+    [MARGIN_ERROR__FLASH_END_MISSING]: `flash_begin needs a flash_end of the same margin account later in the transaction, at the index it names`,
+    [MARGIN_ERROR__FLASH_NOT_TOP_LEVEL]: `flash_begin and flash_end must be top-level instructions of the transaction, not CPIs`,
     [MARGIN_ERROR__GROUP_PAUSED]: `the group is paused by its admin`,
     [MARGIN_ERROR__HEALTH_ACCOUNT_COUNT]: `the number of health accounts does not match the account's positions`,
     [MARGIN_ERROR__HEALTH_ACCOUNT_MISMATCH]: `health accounts must be (pool, oracle) for each position, in slot order`,
@@ -214,6 +225,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__NOT_BANKRUPT]: `bad debt can only be resolved for an account with debt in the pool and no collateral worth more than its pool's dust threshold`,
     [MARGIN_ERROR__NOT_ENOUGH_ACCOUNTS]: `fewer accounts were passed than the instruction requires`,
     [MARGIN_ERROR__NOTHING_TO_LIQUIDATE]: `the liquidation amount rounds to zero (position empty, at target, or max repay too small)`,
+    [MARGIN_ERROR__NOT_IN_FLASH]: `flash_end without a flash_begin on this margin account`,
     [MARGIN_ERROR__NOT_LIQUIDATABLE]: `the account's maintenance health is not below zero`,
     [MARGIN_ERROR__NOT_PROTECTED]: `the account's owner has not opted in to deleverage (set_protection)`,
     [MARGIN_ERROR__NOT_SAME_OWNER]: `both margin accounts must belong to the signer`,

@@ -15,6 +15,8 @@ export * from "./collectFees";
 export * from "./createPool";
 export * from "./deleverage";
 export * from "./deposit";
+export * from "./flashBegin";
+export * from "./flashEnd";
 export * from "./health";
 export * from "./initGroup";
 export * from "./liquidate";

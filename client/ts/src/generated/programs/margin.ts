@@ -57,6 +57,8 @@ import {
   getCreatePoolInstruction,
   getDeleverageInstruction,
   getDepositInstruction,
+  getFlashBeginInstruction,
+  getFlashEndInstruction,
   getHealthInstruction,
   getInitGroupInstruction,
   getLiquidateInstruction,
@@ -79,6 +81,8 @@ import {
   parseCreatePoolInstruction,
   parseDeleverageInstruction,
   parseDepositInstruction,
+  parseFlashBeginInstruction,
+  parseFlashEndInstruction,
   parseHealthInstruction,
   parseInitGroupInstruction,
   parseLiquidateInstruction,
@@ -101,6 +105,8 @@ import {
   type CreatePoolInput,
   type DeleverageInput,
   type DepositInput,
+  type FlashBeginInput,
+  type FlashEndInput,
   type HealthInput,
   type InitGroupInput,
   type LiquidateInput,
@@ -114,6 +120,8 @@ import {
   type ParsedCreatePoolInstruction,
   type ParsedDeleverageInstruction,
   type ParsedDepositInstruction,
+  type ParsedFlashBeginInstruction,
+  type ParsedFlashEndInstruction,
   type ParsedHealthInstruction,
   type ParsedInitGroupInstruction,
   type ParsedLiquidateInstruction,
@@ -233,6 +241,8 @@ export enum MarginInstruction {
   ApplyPoolConfig,
   SetProtection,
   Deleverage,
+  FlashBegin,
+  FlashEnd,
 }
 
 export function identifyMarginInstruction(
@@ -304,6 +314,12 @@ export function identifyMarginInstruction(
   }
   if (containsBytes(data, getU8Encoder().encode(21), 0)) {
     return MarginInstruction.Deleverage;
+  }
+  if (containsBytes(data, getU8Encoder().encode(22), 0)) {
+    return MarginInstruction.FlashBegin;
+  }
+  if (containsBytes(data, getU8Encoder().encode(23), 0)) {
+    return MarginInstruction.FlashEnd;
   }
   throw new SolanaError(
     SOLANA_ERROR__PROGRAM_CLIENTS__FAILED_TO_IDENTIFY_INSTRUCTION,
@@ -379,7 +395,13 @@ export type ParsedMarginInstruction<
     } & ParsedSetProtectionInstruction<TProgram>)
   | ({
       instructionType: MarginInstruction.Deleverage;
-    } & ParsedDeleverageInstruction<TProgram>);
+    } & ParsedDeleverageInstruction<TProgram>)
+  | ({
+      instructionType: MarginInstruction.FlashBegin;
+    } & ParsedFlashBeginInstruction<TProgram>)
+  | ({
+      instructionType: MarginInstruction.FlashEnd;
+    } & ParsedFlashEndInstruction<TProgram>);
 
 export function parseMarginInstruction<TProgram extends string>(
   instruction: Instruction<TProgram> & InstructionWithData<ReadonlyUint8Array>,
@@ -540,6 +562,20 @@ export function parseMarginInstruction<TProgram extends string>(
         ...parseDeleverageInstruction(instruction),
       };
     }
+    case MarginInstruction.FlashBegin: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: MarginInstruction.FlashBegin,
+        ...parseFlashBeginInstruction(instruction),
+      };
+    }
+    case MarginInstruction.FlashEnd: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: MarginInstruction.FlashEnd,
+        ...parseFlashEndInstruction(instruction),
+      };
+    }
     default:
       throw new SolanaError(
         SOLANA_ERROR__PROGRAM_CLIENTS__UNRECOGNIZED_INSTRUCTION_TYPE,
@@ -641,6 +677,12 @@ export type MarginPluginInstructions = {
   deleverage: (
     input: DeleverageInput,
   ) => ReturnType<typeof getDeleverageInstruction> & SelfPlanAndSendFunctions;
+  flashBegin: (
+    input: FlashBeginInput,
+  ) => ReturnType<typeof getFlashBeginInstruction> & SelfPlanAndSendFunctions;
+  flashEnd: (
+    input: FlashEndInput,
+  ) => ReturnType<typeof getFlashEndInstruction> & SelfPlanAndSendFunctions;
 };
 
 export type MarginPluginPdas = {
@@ -763,6 +805,13 @@ export function marginProgram() {
               client,
               getDeleverageInstruction(input),
             ),
+          flashBegin: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getFlashBeginInstruction(input),
+            ),
+          flashEnd: (input) =>
+            addSelfPlanAndSendFunctions(client, getFlashEndInstruction(input)),
         },
         pdas: {
           group: findGroupPda,

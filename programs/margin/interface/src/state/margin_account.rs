@@ -103,8 +103,14 @@ pub struct MarginAccountHeader {
     pub owner: [u8; 32],
     /// Opt-in pre-liquidation settings (`set_protection`); all zero = off.
     pub protection: Protection,
+    /// 1 between `flash_begin` and `flash_end` (within one transaction): the
+    /// owner's borrows and withdrawals skip the health check, which `flash_end`
+    /// runs; the account can't be liquidated, written off, closed or move
+    /// collateral meanwhile. Always 0 once a transaction has landed.
+    pub flash: u8,
+    pub _padding1: [u8; 7],
     /// Room for growth; zero.
-    pub reserved: [u8; 40],
+    pub reserved: [u8; 32],
 }
 
 /// Opt-in pre-liquidation, set by the owner (`set_protection`): while the
@@ -166,6 +172,7 @@ const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, kind) == 9);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, group) == 16);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, owner) == 48);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, protection) == 80);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, flash) == 88);
 const _: () = assert!(AccountKind::Cross.account_len() == 896);
 const _: () = assert!(AccountKind::Isolated.account_len() == 224);
 
@@ -176,6 +183,11 @@ impl MarginAccountHeader {
     /// Decoded kind (validated when the account is viewed).
     pub fn kind(&self) -> AccountKind {
         AccountKind::from_u8(self.kind).unwrap_or(AccountKind::Isolated)
+    }
+
+    /// True between `flash_begin` and `flash_end`.
+    pub fn in_flash(&self) -> bool {
+        self.flash != 0
     }
 }
 

@@ -19,6 +19,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     {
         let mut guard = margin_owned_by_mut(program_id, margin, owner)?;
         let account = guard.view()?;
+        if account.header.in_flash() {
+            return Err(MarginError::FlashActive.into());
+        }
         if account.positions.iter().any(|position| !position.is_empty()) {
             return Err(MarginError::AccountNotEmpty.into());
         }

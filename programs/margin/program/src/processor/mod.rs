@@ -8,6 +8,8 @@ pub mod collect_fees;
 pub mod create_pool;
 pub mod deleverage;
 pub mod deposit;
+pub mod flash_begin;
+pub mod flash_end;
 pub mod health;
 pub mod init_group;
 pub mod liquidate;

@@ -39,6 +39,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
 
     // Which deposits remain, and are they all dust?
     let dust_slots = read_margin_in_group(program_id, margin, group, |account| {
+        // Mid-flash an account may look bankrupt for an instruction or two.
+        if account.header.in_flash() {
+            return Err(MarginError::FlashActive.into());
+        }
         let mut dust_slots = 0u16;
         for (slot, position) in account.active().iter().enumerate() {
             if position.deposit_shares == 0 {

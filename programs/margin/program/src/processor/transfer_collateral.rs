@@ -42,6 +42,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
         if !key_eq(&from.header.owner, key(owner)) || !key_eq(&to.header.owner, key(owner)) {
             return Err(MarginError::NotSameOwner.into());
         }
+        // Collateral leaving a flash would skip its health check; collateral
+        // arriving could be moved back out unchecked.
+        if from.header.in_flash() || to.header.in_flash() {
+            return Err(MarginError::FlashActive.into());
+        }
 
         let from_slot = from.find(&pool_key).ok_or(MarginError::PoolNotInAccount)?;
         let held = from.positions[from_slot].deposit_shares;

@@ -104,17 +104,31 @@ pub fn has_debt(margin: &AccountView) -> Result<bool, ProgramError> {
     Ok(account.active().iter().any(|p| p.borrow_shares != 0))
 }
 
+/// True between the account's `flash_begin` and `flash_end`.
+pub fn in_flash(margin: &AccountView) -> Result<bool, ProgramError> {
+    let data = margin.try_borrow()?;
+    let account = MarginAccount::view(&data).map_err(layout_error)?;
+    Ok(account.header.in_flash())
+}
+
 /// The gate of every action that adds risk (borrow, withdraw with debt, moving
 /// collateral out of an indebted account): Initial health >= 0
 /// (`InsufficientHealth`) and Maintenance health >= 0 under every pool's stress
 /// move (`StressTestFailed`). Neither can make an existing account liquidatable.
+/// Inside a flash loan the check waits for `flash_end`, which runs it.
 pub fn require_health_for_new_risk(
     program_id: &Address,
     margin: &AccountView,
     health_accounts: &[AccountView],
     now: i64,
 ) -> Result<(), ProgramError> {
-    let health = account_health(program_id, margin, health_accounts, now, INITIAL | STRESS, Unpriced::ZeroDeposits)?;
+    let data = margin.try_borrow()?;
+    let account = MarginAccount::view(&data).map_err(layout_error)?;
+    if account.header.in_flash() {
+        return Ok(());
+    }
+    let health =
+        viewed_account_health(program_id, &account, health_accounts, now, INITIAL | STRESS, Unpriced::ZeroDeposits)?;
     if health.initial < 0 {
         return Err(MarginError::InsufficientHealth.into());
     }

@@ -16,7 +16,7 @@ use margin_interface::{
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::{
-    health::{account_health, has_debt, read_pool_oracle, viewed_account_health_visiting},
+    health::{account_health, has_debt, in_flash, read_pool_oracle, viewed_account_health_visiting},
     now,
     token::{check_token_accounts, transfer_in},
     user::credit_deposit,
@@ -103,6 +103,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         read_margin_in_group(program_id, liquidatee, group, |account| {
             if key_eq(&account.header.owner, key(liquidator)) {
                 return Err(MarginError::SelfLiquidation.into());
+            }
+            // Mid-flash an account may sit below Maintenance until its flash_end.
+            if account.header.in_flash() {
+                return Err(MarginError::FlashActive.into());
             }
             let asset_slot = account.find(&asset_key).ok_or(MarginError::PoolNotInAccount)?;
             let liability_slot = account.find(&liability_key).ok_or(MarginError::PoolNotInAccount)?;
@@ -237,7 +241,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
         victim.release_if_empty(first);
         victim.release_if_empty(second);
     }
-    if has_debt(liquidator_margin)? {
+    // Inside the liquidator's own flash loan, its flash_end checks it.
+    if has_debt(liquidator_margin)? && !in_flash(liquidator_margin)? {
         let health = account_health(
             program_id,
             liquidator_margin,
