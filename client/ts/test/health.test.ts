@@ -97,11 +97,11 @@ function healthCache(svm: LiteSVM, marginAccount: Address, pools: Pool[]): Healt
   for (const p of pools) {
     for (const at of [p.pool, p.oracle]) {
       const account = read(svm, at);
-      accounts.add(at, account.programAddress, Uint8Array.from(account.data));
+      accounts.add(at, account.programAddress, account.data);
     }
     accounts.setOracle(p.pool, p.oracle);
   }
-  return HealthCache.load(Uint8Array.from(read(svm, marginAccount).data), accounts, svm.getClock().unixTimestamp);
+  return HealthCache.load(read(svm, marginAccount).data, accounts, svm.getClock().unixTimestamp);
 }
 
 /** Program and wasm agree to the bit on every level the `health` instruction returns; returns the program's. */
@@ -266,4 +266,18 @@ test("wasm health cache: health equals the health instruction's, max borrow / ma
     assert.ok(sign > 0n ? moved.maintenance > 0n : moved.maintenance < 0n, `${mantissa}: ${moved.maintenance}`);
     assert.ok(moved.initial < 0n);
   }
+
+  // Failures are the program's errors: an oracle account left out of the set, and an hour
+  // later (maxAgeSecs 60) a stale price for the debt.
+  const partial = new AccountSet();
+  for (const at of [sol.pool, sol.oracle, usdc.pool]) partial.add(at, read(svm, at).programAddress, read(svm, at).data);
+  partial.setOracle(sol.pool, sol.oracle);
+  partial.setOracle(usdc.pool, usdc.oracle);
+  assert.throws(() => HealthCache.load(read(svm, account).data, partial, NOW), /^Error: HealthAccountCount \(6053\)/);
+  partial.add(usdc.oracle, PYTH_RECEIVER, read(svm, usdc.oracle).data);
+  assert.equal(HealthCache.load(read(svm, account).data, partial, NOW).health().equity, healthCache(svm, account, pools).health().equity);
+  assert.throws(() => HealthCache.load(read(svm, account).data, partial, NOW + 3_600n), (error: Error) => {
+    console.log(`an hour later: ${error.message}`);
+    return /^OracleStale \(6043\)/.test(error.message);
+  });
 });

@@ -1,6 +1,7 @@
 //! `margin-client`'s health cache for JavaScript, built to wasm with
 //! wasm-bindgen (`client/ts/scripts/build-wasm.sh` writes the bindings to
-//! `client/ts/wasm/`). Marshaling only: accounts come in as raw bytes keyed by
+//! `client/ts/wasm/`). Marshaling only: accounts come in as raw bytes (any
+//! `ArrayLike<number>`: `Uint8Array`, kit's `ReadonlyUint8Array`) keyed by
 //! base58 addresses, values go out as `bigint` (Q64.64 USD health as `i128`,
 //! native amounts as `u64`) or `number` (display USD, prices); every formula is
 //! the one the program runs (`margin_client::health::HealthCache` over
@@ -58,7 +59,12 @@ impl AccountSet {
     /// Adds (or replaces) the account at `address` (base58) owned by `owner`
     /// (base58; the engine checks pool and oracle owners like the program does)
     /// with contents `data`.
-    pub fn add(&mut self, address: &str, owner: &str, data: &[u8]) -> Result<(), JsError> {
+    pub fn add(
+        &mut self,
+        address: &str,
+        owner: &str,
+        #[wasm_bindgen(unchecked_param_type = "ArrayLike<number>")] data: &[u8],
+    ) -> Result<(), JsError> {
         let account =
             Account { lamports: 0, data: data.to_vec(), owner: key(owner)?, executable: false, rent_epoch: 0 };
         self.accounts.insert(key(address)?, account);
@@ -110,7 +116,9 @@ pub struct HealthValues {
 impl HealthValues {
     /// Decodes the `health` instruction's return data (three `i128` LE).
     #[wasm_bindgen(js_name = fromReturnData)]
-    pub fn from_return_data(data: &[u8]) -> Result<HealthValues, JsError> {
+    pub fn from_return_data(
+        #[wasm_bindgen(unchecked_param_type = "ArrayLike<number>")] data: &[u8],
+    ) -> Result<HealthValues, JsError> {
         Health::from_bytes(data)
             .map(Self::from)
             .ok_or_else(|| JsError::new(&format!("health return data is 48 bytes, not {}", data.len())))
@@ -158,7 +166,11 @@ impl HealthCache {
     /// against it). Unpriced deposits count zero, an unpriced debt throws, as in
     /// the `health` instruction. Throws the program's error
     /// (`"OracleStale (6043): ..."`) where the program would fail.
-    pub fn load(margin_account: &[u8], accounts: &AccountSet, now: i64) -> Result<HealthCache, JsError> {
+    pub fn load(
+        #[wasm_bindgen(unchecked_param_type = "ArrayLike<number>")] margin_account: &[u8],
+        accounts: &AccountSet,
+        now: i64,
+    ) -> Result<HealthCache, JsError> {
         let data = accounts::margin_account(margin_account)
             .map_err(|error| JsError::new(&format!("not a margin account: {error:?}")))?;
         let cache = health::HealthCache::load(
