@@ -242,6 +242,8 @@ test("wasm health cache: health equals the health instruction's, max borrow / ma
   assert.ok(atLimit.initial >= 0n && atLimit.initial < 1n << 64n, `${atLimit.initial}`); // under $1 of room left
   cache = healthCache(svm, account, pools);
   assert.equal(cache.maxBorrow(usdc.pool), 0n);
+  // No pool has a stress move (stressBps 0): the stress scenario counts Initial values.
+  assert.equal(cache.stressHealth(), atLimit.initial);
   assert.deepEqual(decodeMarginAccount(read(svm, account)).data.positions[1].borrowShares, 7_272_727_272n);
 
   // Liquidation price of SOL, by hand: 100 SOL x P x 0.85 = 7,272.727272 USDC x $1 x 1.05,
@@ -256,6 +258,12 @@ test("wasm health cache: health equals the health instruction's, max borrow / ma
   const usdcByHand = (100 * 100 * 0.85) / (7_272.727272 * 1.05);
   console.log(`USDC liquidation price: wasm ${usdcLiquidationPrice}, by hand ${usdcByHand}`);
   assert.ok(usdcLiquidationPrice !== undefined && Math.abs(usdcLiquidationPrice - usdcByHand) < 1e-9 * usdcByHand);
+  // What-if: the cache with SOL 10% lower is, to the bit, the program with SOL's oracle at $90.
+  const whatIf = cache.withPriceFactor(sol.pool, 0.9).health();
+  setAccount(svm, sol.oracle, PYTH_RECEIVER, priceUpdateV2(sol.feedId, 90n, NOW));
+  const at90 = await assertSameHealth(svm, payer, account, pools);
+  assert.deepEqual({ initial: whatIf.initial, maintenance: whatIf.maintenance, equity: whatIf.equity }, at90);
+  assert.ok(at90.maintenance > 0n); // $90 is above the liquidation price
   // The program agrees: SOL one part in 10^6 above it leaves Maintenance health positive, one
   // part below makes it negative (the account liquidatable); the wasm cache still matches exactly.
   for (const [factor, sign] of [[1 + 1e-6, 1n], [1 - 1e-6, -1n]] as const) {
