@@ -12,7 +12,7 @@ set -euo pipefail
 NIGHTLY="nightly-2026-08-21"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-scripts/install-tools.sh
+scripts/install-tools.sh --without-wasm-bindgen
 
 export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
 # `-A linker_messages`: sbpf-linker says on stderr that it cannot dlopen the

@@ -16,7 +16,9 @@ cargo clippy --locked -p margin-interface -p margin-program --all-targets -- -D 
 scripts/check-client-core.sh
 scripts/build-sbf.sh
 # The TypeScript client generated from idl/margin.json: fresh, compiles, and
-# drives the .so in LiteSVM (client/ts/test).
+# drives the .so in LiteSVM (client/ts/test); npm test first builds the wasm
+# health cache (client/wasm, client/ts/scripts/build-wasm.sh) and checks it
+# against the program's `health` instruction.
 (cd client/ts && npm ci --no-audit --no-fund && npm test)
 cargo test --workspace --locked
 cargo test --locked --manifest-path conformance/pyth-legacy/Cargo.toml --target-dir target/conformance
