@@ -36,6 +36,16 @@ impl MarginAccountData {
     pub fn active(&self) -> &[Position] {
         &self.positions[..self.header.position_count as usize]
     }
+
+    /// The collateral pool an isolated account's debt is tallied against (its
+    /// isolation debt ceiling), when it has a tally: `repay` and
+    /// `resolve_bad_debt` must pass it writable (`repay_tallied`, and
+    /// `health::with_collateral_writable`).
+    pub fn tallied_collateral(&self) -> Option<[u8; 32]> {
+        let isolated = self.header.kind == margin_interface::state::AccountKind::Isolated as u8;
+        (isolated && self.header.isolated_debt_micro_usd != 0)
+            .then(|| self.positions[margin_interface::state::ISOLATED_COLLATERAL_SLOT].pool)
+    }
 }
 
 /// Decodes a margin account (either kind).

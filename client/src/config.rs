@@ -47,6 +47,8 @@ pub fn default_pool_config() -> PoolConfig {
         age_haircut_start_secs: 0,
         age_haircut_max_bps: 0,
         _padding3: [0; 2],
-        reserved: [0; 16],
+        // No isolation debt ceiling: a per-market choice for isolated-only pools.
+        isolated_debt_ceiling_micro_usd: 0,
+        reserved: [0; 8],
     }
 }

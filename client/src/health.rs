@@ -65,14 +65,30 @@ pub fn health_account_metas(positions: &[Position], oracle_of: impl Fn(&Pubkey) 
         .collect()
 }
 
+/// `metas` (an account's health accounts) with an isolated account's collateral
+/// pool writable: a borrow against isolated-only collateral adds to that pool's
+/// isolation debt tally, a write-off releases it. For other accounts, unchanged.
+/// (A needless write lock when the collateral is not isolated-only.)
+pub fn with_collateral_writable(mut metas: Vec<AccountMeta>, account: &MarginAccountData) -> Vec<AccountMeta> {
+    if account.header.kind == margin_interface::state::AccountKind::Isolated as u8 {
+        if let Some(collateral) = metas.first_mut() {
+            collateral.is_writable = true;
+        }
+    }
+    metas
+}
+
 /// Health accounts for `resolve_bad_debt`: as [`health_account_metas`], with the
 /// pools still holding (dust) deposits writable, since their dust is swept.
-pub fn sweep_account_metas(positions: &[Position], oracle_of: impl Fn(&Pubkey) -> Pubkey) -> Vec<AccountMeta> {
+/// An isolated account's collateral pool is writable too (the write-off releases
+/// its isolation debt tally).
+pub fn sweep_account_metas(account: &MarginAccountData, oracle_of: impl Fn(&Pubkey) -> Pubkey) -> Vec<AccountMeta> {
+    let positions = account.active();
     let mut metas = health_account_metas(positions, oracle_of);
     for (position, pair) in positions.iter().zip(metas.chunks_exact_mut(2)) {
         pair[0].is_writable = position.deposit_shares != 0;
     }
-    metas
+    with_collateral_writable(metas, account)
 }
 
 /// Health computed off chain from fetched accounts (`accounts` keyed by address),

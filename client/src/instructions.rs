@@ -273,6 +273,22 @@ pub fn repay(
     build(inflow_accounts(owner, margin_account, keys, source), MarginInstruction::Repay { amount, all })
 }
 
+/// [`repay`] of an isolated account whose debt is tallied against its
+/// isolated-only collateral (`MarginAccountData::tallied_collateral`): the
+/// collateral pool follows, writable, and releases its share of the tally.
+pub fn repay_tallied(
+    owner: &Pubkey,
+    margin_account: &Pubkey,
+    keys: &PoolKeys,
+    source: &Pubkey,
+    amount: RepayAmount,
+    collateral_pool: Option<&Pubkey>,
+) -> Instruction {
+    let mut ix = repay(owner, margin_account, keys, source, amount);
+    ix.accounts.extend(collateral_pool.map(|pool| w(*pool)));
+    ix
+}
+
 /// Withdraw with the health accounts an account with debt must add.
 pub fn withdraw_with_health(
     owner: &Pubkey,

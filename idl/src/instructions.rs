@@ -220,7 +220,15 @@ pub fn specs() -> Vec<Spec> {
             outflow(),
             vec![("health_accounts", false, "Health accounts of the account after the borrow ((pool, oracle) per used position in slot order), which include the borrowed pool.")],
         ),
-        spec(args!(Repay { amount: u64 => u64(), all: bool => boolean() }), inflow(), vec![]),
+        spec(
+            args!(Repay { amount: u64 => u64(), all: bool => boolean() }),
+            {
+                let mut accounts = inflow();
+                accounts.push(optional(w("collateral_pool", "Only for an isolated account with an isolation debt tally (`isolated_debt_micro_usd` != 0): its collateral pool, which releases the repaid share of the tally.")));
+                accounts
+            },
+            vec![],
+        ),
         spec(
             args!(TransferCollateral { amount: u64 => u64(), all: bool => boolean() }),
             vec![

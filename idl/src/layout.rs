@@ -93,7 +93,8 @@ pub fn pool() -> Vec<Field> {
         last_accrual_ts: i64 => i64(),
         config: PoolConfig => defined("pool_config"),
         newest_publish_time: i64 => i64(),
-        reserved: [u8; 80] => bytes(80),
+        isolated_debt_micro_usd: u64 => u64(),
+        reserved: [u8; 72] => bytes(72),
     })
 }
 
@@ -125,7 +126,8 @@ pub fn margin_account_header() -> Vec<Field> {
         protection: Protection => defined("protection"),
         flash: u8 => u8(),
         _padding1: [u8; 7] => bytes(7),
-        reserved: [u8; 32] => bytes(32),
+        isolated_debt_micro_usd: u64 => u64(),
+        reserved: [u8; 24] => bytes(24),
     })
 }
 
@@ -194,6 +196,7 @@ pub fn pool_config() -> Vec<Field> {
         age_haircut_start_secs: u32 => u32(),
         age_haircut_max_bps: u16 => u16(),
         _padding3: [u8; 2] => bytes(2),
-        reserved: [u8; 16] => bytes(16),
+        isolated_debt_ceiling_micro_usd: u64 => u64(),
+        reserved: [u8; 8] => bytes(8),
     })
 }

@@ -605,7 +605,7 @@ fn resolve_bad_debt(
             return attempts;
         };
         let pool = Pubkey::new_from_array(debt.pool);
-        let metas = sweep_account_metas(data.active(), |p| oracles.get(p).copied().unwrap_or_default());
+        let metas = sweep_account_metas(&data, |p| oracles.get(p).copied().unwrap_or_default());
         let ix = instructions::resolve_bad_debt(&account, &plan.group, &pool, &metas);
         match send_fitting(chain, bot, &[ix], log) {
             Ok(sent) => {

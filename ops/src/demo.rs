@@ -401,7 +401,7 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
                 let account = market.account(&borrower.margin);
                 let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { break };
                 let oracles = market.oracle_of();
-                let metas = sweep_account_metas(account.active(), |p| oracles[p]);
+                let metas = sweep_account_metas(&account, |p| oracles[p]);
                 let ix = instructions::resolve_bad_debt(
                     &borrower.margin,
                     &group,

@@ -245,6 +245,36 @@ fn deleverage_isolated() -> Case {
     Case { positions: Some(2), ..case("deleverage_isolated_tx", landed.compute_units) }
 }
 
+/// A borrow of an isolated account whose collateral is isolated-only with a debt
+/// ceiling (the borrow's value is tallied), and the repay that releases it.
+fn tallied_isolated_cases(out: &mut Vec<Case>) {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Pull);
+    let mut config = env.pool(&sol).config;
+    config.flags = margin_interface::state::POOL_FLAG_ISOLATED_ONLY;
+    config.isolated_debt_ceiling_micro_usd = 1_000_000_000_000;
+    env.update_config(&sol, config);
+    env.lend(&usdc, 1_000_000_000_000);
+    let user = env.user();
+    let margin = env.open_isolated(&user, 0, &sol, &usdc);
+    let sol_wallet = env.token_account(&sol, &user.pubkey(), 100_000_000_000);
+    env.deposit(&user, &margin, &sol, &sol_wallet, 100_000_000_000).unwrap();
+    let usdc_wallet = env.token_account(&usdc, &user.pubkey(), 0);
+    let landed = env.borrow(&user, &margin, &usdc, &usdc_wallet, 1_000_000_000).expect("tallied borrow");
+    out.push(Case { positions: Some(2), ..case("borrow_isolated_tallied_tx", landed.compute_units) });
+    let ix = instructions::repay_tallied(
+        &user.pubkey(),
+        &margin,
+        &usdc,
+        &usdc_wallet,
+        RepayAmount::Exact(100_000_000),
+        Some(&sol.pool),
+    );
+    let landed = env.svm.process(&[ix], &[&user]).expect("tallied repay");
+    out.push(case("repay_tallied_tx", landed.compute_units));
+}
+
 /// The capital-less liquidation of an isolated account (`crate::flash`): flash
 /// begin, borrow, liquidate, withdraw, swap on the fixture, repay, flash end.
 fn flash_liquidation() -> Case {
@@ -281,6 +311,7 @@ pub fn run_all() -> Vec<Case> {
     creation_cases(&mut out);
     lending_cases(&mut out);
     isolated_cases(&mut out);
+    tallied_isolated_cases(&mut out);
     let cross: Vec<Case> = [1, 2, 4, 8, 16].into_iter().map(|n| cross_borrow(n, false)).collect();
     let slope = slope_of(&cross);
     out.extend(cross);

@@ -33,7 +33,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use margin_client::{
-    health::{health_account_metas, offchain_health_with, positions_after, to_usd},
+    health::{health_account_metas, offchain_health_with, positions_after, to_usd, with_collateral_writable},
     instructions::{self, RepayAmount, WithdrawAmount},
     oracle as pyth,
     pda::PoolKeys,
@@ -655,11 +655,14 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
         }
         340..=499 => {
             let metas = world.health_metas(&margin, Some(&keys.pool));
+            let metas = with_collateral_writable(metas, &world.env.margin(&margin));
             user_ix("borrow", instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount, &metas))
         }
         500..=589 => {
             let how = if rng.below(2) == 0 { RepayAmount::All } else { RepayAmount::Exact(amount / 8 + 1) };
-            user_ix("repay", instructions::repay(&owner.pubkey(), &margin, &keys, &wallet, how))
+            let tallied = world.env.margin(&margin).tallied_collateral().map(Pubkey::new_from_array);
+            let ix = instructions::repay_tallied(&owner.pubkey(), &margin, &keys, &wallet, how, tallied.as_ref());
+            user_ix("repay", ix)
         }
         590..=639 => {
             let others: Vec<Pubkey> = accounts.iter().copied().filter(|m| *m != margin).collect();
@@ -705,12 +708,26 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let room = world.health(&margin, Unpriced::ZeroDeposits).map_or(0.0, |h| to_usd(h.initial).max(0.0));
             let units = room / (world.usd[p].max(1e-9) * 1.1) * 10f64.powi(POOLS[p].0 as i32);
             let amount = ((units * (0.3 + rng.below(120) as f64 / 100.0)) as u64).saturating_add(1);
-            let mut steps = vec![instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount, &[])];
+            let metas = world.health_metas(&margin, Some(&keys.pool));
+            let account = world.env.margin(&margin);
+            // Isolated accounts pass their health accounts to the borrow too (its
+            // isolation debt tally reads them); cross accounts need none in a flash.
+            let borrow_metas = if account.header.kind == AccountKind::Isolated as u8 {
+                with_collateral_writable(metas.clone(), &account)
+            } else {
+                Vec::new()
+            };
+            let mut steps = vec![instructions::borrow(&owner.pubkey(), &margin, &keys, &wallet, amount, &borrow_metas)];
             if rng.below(2) == 0 {
                 let part = RepayAmount::Exact(amount / 2 + 1);
-                steps.push(instructions::repay(&owner.pubkey(), &margin, &keys, &wallet, part));
+                // The borrow above may have started a tally: pass the collateral
+                // pool of an isolated account whenever its collateral is isolated-only.
+                let collateral = (account.header.kind == AccountKind::Isolated as u8)
+                    .then(|| Pubkey::new_from_array(account.positions[0].pool));
+                let ix =
+                    instructions::repay_tallied(&owner.pubkey(), &margin, &keys, &wallet, part, collateral.as_ref());
+                steps.push(ix);
             }
-            let metas = world.health_metas(&margin, Some(&keys.pool));
             let ixs = instructions::flash_wrap(&owner.pubkey(), &margin, 0, steps, &metas);
             Some(Action { name: "flash", ixs, signer: owner, subject: margin, expect: Expect::Any })
         }
@@ -851,8 +868,21 @@ fn run_user_action(world: &mut World, report: &mut Report, log: &mut [String], a
     // scenario < 0 at that clock (interest projected): the off-chain engine must
     // agree both are >= 0.
     // A flash never outlives its transaction.
-    if world.env.margin(&margin).header.flash != 0 {
+    let account = world.env.margin(&margin);
+    if account.header.flash != 0 {
         return Err(format!("{} left {who} inside a flash", action.name));
+    }
+    // A borrow against isolated-only collateral stays within its ceiling.
+    if matches!(action.name, "borrow" | "flash") && account.header.kind == AccountKind::Isolated as u8 {
+        let collateral = world.env.pool(&world.pools[world.pool_index(&account.positions[0].pool)]);
+        let ceiling = collateral.config.isolated_debt_ceiling_micro_usd;
+        let tallied = collateral.config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
+        if tallied && ceiling != 0 && collateral.isolated_debt_micro_usd > ceiling {
+            return Err(format!(
+                "{} on {who} took the isolation tally to {} past the ceiling {ceiling}",
+                action.name, collateral.isolated_debt_micro_usd
+            ));
+        }
     }
     if matches!(action.name, "withdraw" | "borrow" | "transfer_collateral" | "flash") && has_debt(world, &margin) {
         match world.health(&margin, Unpriced::ZeroDeposits) {
@@ -1133,10 +1163,15 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
                 c.oracle.confidence_multiplier_pct = step(rng, c.oracle.confidence_multiplier_pct, 100, 310);
                 c.liquidation_insurance_share_bps = step(rng, c.liquidation_insurance_share_bps, 2_000, 10_000);
             }
-            _ => match rng.below(4) {
+            _ => match rng.below(5) {
                 // Caps around the current totals (tightening blocks new risk only).
                 0 => c.deposit_cap = ((total_deposits as f64) * (0.8 + rng.unit() * 3.0)) as u64,
                 1 => c.borrow_cap = ((total_debt as f64) * (0.8 + rng.unit() * 3.0)) as u64,
+                // Isolation debt ceilings: none, $1k, $100k, $10M.
+                2 => {
+                    c.isolated_debt_ceiling_micro_usd =
+                        [0, 1_000_000_000, 100_000_000_000, 10_000_000_000_000][rng.below(4) as usize]
+                }
                 _ => {
                     (c.deposit_cap, c.borrow_cap) = (u64::MAX, u64::MAX);
                     if rng.below(4) == 0 {
@@ -1598,15 +1633,31 @@ fn check_books(world: &mut World, supply: &[u128], previous: &mut [(u128, u128)]
         if now_supply != supply[p] {
             return Err(format!("pool {p}: tokens not conserved ({now_supply} vs {})", supply[p]));
         }
-        // Sum of account shares equals the pool totals.
-        let (mut deposits, mut borrows) = (0u128, 0u128);
+        // Sum of account shares equals the pool totals; the isolation debt tally is
+        // the sum of its isolated accounts' (every debt path releases both), and an
+        // account without debt has none.
+        let (mut deposits, mut borrows, mut tallies) = (0u128, 0u128, 0u128);
         for margin in world.margins.clone() {
-            for position in world.env.margin(&margin).active() {
+            let account = world.env.margin(&margin);
+            let tally = account.header.isolated_debt_micro_usd;
+            if tally != 0 && account.active().iter().all(|p| p.borrow_shares == 0) {
+                return Err(format!("{} has no debt but an isolation tally of {tally}", world.name(&margin)));
+            }
+            if account.header.kind == AccountKind::Isolated as u8 && account.positions[0].pool == keys.pool.to_bytes() {
+                tallies += tally as u128;
+            }
+            for position in account.active() {
                 if position.pool == keys.pool.to_bytes() {
                     deposits += position.deposit_shares as u128;
                     borrows += position.borrow_shares as u128;
                 }
             }
+        }
+        if tallies != pool.isolated_debt_micro_usd as u128 {
+            return Err(format!(
+                "pool {p}: isolation tallies {tallies} vs the pool's {}",
+                pool.isolated_debt_micro_usd
+            ));
         }
         if deposits != pool.total_deposit_shares as u128 || borrows != pool.total_borrow_shares as u128 {
             return Err(format!(

@@ -260,7 +260,7 @@ impl Env {
     /// (dust-holding pools writable).
     pub fn resolve_bad_debt_ix(&mut self, margin: &Pubkey, keys: &PoolKeys) -> Instruction {
         let account = self.margin(margin);
-        let metas = margin_client::health::sweep_account_metas(account.active(), |pool| {
+        let metas = margin_client::health::sweep_account_metas(&account, |pool| {
             self.oracles.get(pool).map(|o| o.account).unwrap_or_default()
         });
         instructions::resolve_bad_debt(margin, &self.group, &keys.pool, &metas)
@@ -414,6 +414,7 @@ impl Env {
         amount: u64,
     ) -> Instruction {
         let metas = self.health_metas_after(margin, Some(&keys.pool));
+        let metas = margin_client::health::with_collateral_writable(metas, &self.margin(margin));
         instructions::borrow(&owner.pubkey(), margin, keys, destination, amount, &metas)
     }
 

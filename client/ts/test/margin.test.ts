@@ -121,7 +121,8 @@ test("group, pull-priced pools, deposit, borrow (over the limit: InsufficientHea
     assert.equal(data.config.depositCap, 2n ** 64n - 1n);
     assert.equal(data.config.initAssetWeightBps, 8_000);
     assert.equal(data.config.initLiabWeightBps, 11_000);
-    assert.deepEqual(Uint8Array.from(data.config.reserved), new Uint8Array(16));
+    assert.equal(data.config.isolatedDebtCeilingMicroUsd, 0n);
+    assert.deepEqual(Uint8Array.from(data.config.reserved), new Uint8Array(8));
     return { pool, vault, vaultAuthority, mint, oracle };
   }
   const sol = await createPool(9, 100n, 0x51);

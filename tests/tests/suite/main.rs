@@ -17,6 +17,7 @@ mod fuzz;
 mod greeks;
 mod health;
 mod interest;
+mod isolation_ceiling;
 mod liquidate;
 mod liquidator_bot;
 mod margin_accounts;

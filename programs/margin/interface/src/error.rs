@@ -106,6 +106,8 @@ errors! {
     FlashNotTopLevel = 6075 => "flash_begin and flash_end must be top-level instructions of the transaction, not CPIs",
     FlashActive = 6076 => "the margin account is inside a flash loan: nested flash_begin, liquidation, write-off, closing and moving collateral wait for flash_end",
     NotInFlash = 6077 => "flash_end without a flash_begin on this margin account",
+    IsolationDebtCeilingExceeded = 6078 => "the borrow would take the debt owed against this isolated-only collateral past its pool's debt ceiling",
+    CollateralPoolRequired = 6079 => "this isolated account's debt is tallied against its collateral pool: pass that pool (writable) where the instruction's docs say",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

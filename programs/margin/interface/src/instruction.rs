@@ -135,7 +135,10 @@ pub enum MarginInstruction {
     /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
     /// 4 `[w]` vault, 5 vault authority, 6 `[w]` destination token account, 7 mint,
     /// 8 token program, then the health accounts of the margin account *after* the
-    /// borrow (see `health`), which include this pool.
+    /// borrow (see `health`), which include this pool. An isolated account always
+    /// passes them (even inside a flash loan), its collateral pool writable when
+    /// that pool is isolated-only: the borrow is added to the pool's isolation debt
+    /// tally and refused past its ceiling (`crate::isolation`).
     Borrow {
         /// Native units to borrow.
         amount: u64,
@@ -145,7 +148,9 @@ pub enum MarginInstruction {
     /// raises health). Shares burned round down for an exact amount.
     ///
     /// Accounts: 0 `[s]` owner, 1 `[w]` margin account, 2 group, 3 `[w]` pool,
-    /// 4 `[w]` vault, 5 `[w]` source token account, 6 mint, 7 token program.
+    /// 4 `[w]` vault, 5 `[w]` source token account, 6 mint, 7 token program; an
+    /// isolated account with an isolation debt tally adds 8 `[w]` its collateral
+    /// pool (`CollateralPoolRequired` otherwise), which releases the repaid share.
     Repay {
         /// Native units to repay, at most the debt; ignored when `all` is set.
         amount: u64,
@@ -196,7 +201,8 @@ pub enum MarginInstruction {
     ///
     /// Accounts: 0 `[w]` bankrupt margin account, 1 group, 2 `[w]` debt pool, then the
     /// account's health accounts (`[pool, oracle]` per used position; pools holding
-    /// dust writable).
+    /// dust writable, and an isolated account's collateral pool when it has an
+    /// isolation debt tally, which the write-off releases).
     ResolveBadDebt,
     /// Instruction 19: Permissionless: applies a queued pool config change once its delay has
     /// passed (accruing interest under the old curve first), and closes the pending

@@ -13,6 +13,7 @@ pub mod fixed;
 pub mod health;
 pub mod instruction;
 pub mod interest;
+pub mod isolation;
 pub mod liquidation;
 pub mod oracle;
 pub mod pda;

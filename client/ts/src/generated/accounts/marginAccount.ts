@@ -25,6 +25,8 @@ import {
   getStructEncoder,
   getU16Decoder,
   getU16Encoder,
+  getU64Decoder,
+  getU64Encoder,
   getU8Decoder,
   getU8Encoder,
   transformEncoder,
@@ -101,6 +103,13 @@ export type MarginAccount = {
    */
   flash: number;
   padding1: ReadonlyUint8Array;
+  /**
+   * Isolated accounts whose collateral pool is isolated-only: this account's
+   * part of the pool's `isolated_debt_micro_usd` (its borrows at their prices,
+   * released in proportion to the debt shares repaid, liquidated or written
+   * off). See `crate::isolation`.
+   */
+  isolatedDebtMicroUsd: bigint;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
   /**
@@ -135,6 +144,13 @@ export type MarginAccountArgs = {
    */
   flash: number;
   /**
+   * Isolated accounts whose collateral pool is isolated-only: this account's
+   * part of the pool's `isolated_debt_micro_usd` (its borrows at their prices,
+   * released in proportion to the debt shares repaid, liquidated or written
+   * off). See `crate::isolation`.
+   */
+  isolatedDebtMicroUsd: number | bigint;
+  /**
    * `kind.slots()` positions: 2 for isolated accounts (collateral, debt), 16 for cross accounts
    * (used ones packed in slots `0..position_count`).
    */
@@ -157,7 +173,8 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       ["protection", getProtectionEncoder()],
       ["flash", getU8Encoder()],
       ["padding1", fixEncoderSize(getBytesEncoder(), 7)],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 32)],
+      ["isolatedDebtMicroUsd", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 24)],
       [
         "positions",
         getArrayEncoder(getPositionEncoder(), { size: "remainder" }),
@@ -170,7 +187,6 @@ export function getMarginAccountEncoder(): Encoder<MarginAccountArgs> {
       padding1: new Uint8Array([0, 0, 0, 0, 0, 0, 0]),
       reserved: new Uint8Array([
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0,
       ]),
     }),
   );
@@ -191,7 +207,8 @@ export function getMarginAccountDecoder(): Decoder<MarginAccount> {
     ["protection", getProtectionDecoder()],
     ["flash", getU8Decoder()],
     ["padding1", fixDecoderSize(getBytesDecoder(), 7)],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 32)],
+    ["isolatedDebtMicroUsd", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 24)],
     ["positions", getArrayDecoder(getPositionDecoder(), { size: "remainder" })],
   ]);
 }

@@ -127,6 +127,13 @@ export type Pool = {
    * older price that is still within `max_age_secs` (pull updates are many).
    */
   newestPublishTime: bigint;
+  /**
+   * Isolated-only pools: debt isolated accounts owe against this collateral
+   * (micro-USD at each borrow's price), the sum of those accounts'
+   * `MarginAccountHeader::isolated_debt_micro_usd`; capped by
+   * `config.isolated_debt_ceiling_micro_usd`. See `crate::isolation`.
+   */
+  isolatedDebtMicroUsd: bigint;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -188,6 +195,13 @@ export type PoolArgs = {
    * older price that is still within `max_age_secs` (pull updates are many).
    */
   newestPublishTime: number | bigint;
+  /**
+   * Isolated-only pools: debt isolated accounts owe against this collateral
+   * (micro-USD at each borrow's price), the sum of those accounts'
+   * `MarginAccountHeader::isolated_debt_micro_usd`; capped by
+   * `config.isolated_debt_ceiling_micro_usd`. See `crate::isolation`.
+   */
+  isolatedDebtMicroUsd: number | bigint;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -216,7 +230,8 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["lastAccrualTs", getI64Encoder()],
       ["config", getPoolConfigEncoder()],
       ["newestPublishTime", getI64Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 80)],
+      ["isolatedDebtMicroUsd", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 72)],
     ]),
     (value) => ({
       ...value,
@@ -226,7 +241,6 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0,
       ]),
     }),
   );
@@ -257,7 +271,8 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["lastAccrualTs", getI64Decoder()],
     ["config", getPoolConfigDecoder()],
     ["newestPublishTime", getI64Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 80)],
+    ["isolatedDebtMicroUsd", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 72)],
   ]);
 }
 

@@ -92,6 +92,8 @@ export const MARGIN_ERROR__FLASH_END_MISSING = 0x17ba; // 6074
 export const MARGIN_ERROR__FLASH_NOT_TOP_LEVEL = 0x17bb; // 6075
 export const MARGIN_ERROR__FLASH_ACTIVE = 0x17bc; // 6076
 export const MARGIN_ERROR__NOT_IN_FLASH = 0x17bd; // 6077
+export const MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED = 0x17be; // 6078
+export const MARGIN_ERROR__COLLATERAL_POOL_REQUIRED = 0x17bf; // 6079
 
 export type MarginError =
   | typeof MARGIN_ERROR__ACCOUNT_NOT_EMPTY
@@ -99,6 +101,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__ALREADY_INITIALIZED
   | typeof MARGIN_ERROR__BORROW_CAP_EXCEEDED
   | typeof MARGIN_ERROR__CLOCK_UNAVAILABLE
+  | typeof MARGIN_ERROR__COLLATERAL_POOL_REQUIRED
   | typeof MARGIN_ERROR__CONFIG_CHANGE_NOT_READY
   | typeof MARGIN_ERROR__DEBT_OUTSTANDING
   | typeof MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE
@@ -134,6 +137,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__INVALID_VAULT
   | typeof MARGIN_ERROR__INVALID_WEIGHTS
   | typeof MARGIN_ERROR__ISOLATED_POOL_MISMATCH
+  | typeof MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED
   | typeof MARGIN_ERROR__LIQUIDATION_CANNOT_IMPROVE
   | typeof MARGIN_ERROR__LIQUIDATION_DID_NOT_IMPROVE
   | typeof MARGIN_ERROR__MATH_OVERFLOW
@@ -181,6 +185,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__ALREADY_INITIALIZED]: `the account to create already exists`,
     [MARGIN_ERROR__BORROW_CAP_EXCEEDED]: `the borrow would take the pool over its borrow cap`,
     [MARGIN_ERROR__CLOCK_UNAVAILABLE]: `the clock sysvar could not be read`,
+    [MARGIN_ERROR__COLLATERAL_POOL_REQUIRED]: `this isolated account's debt is tallied against its collateral pool: pass that pool (writable) where the instruction's docs say`,
     [MARGIN_ERROR__CONFIG_CHANGE_NOT_READY]: `the queued config change cannot be applied before its delay has passed`,
     [MARGIN_ERROR__DEBT_OUTSTANDING]: `the position has debt in this pool; repay it first`,
     [MARGIN_ERROR__DELEVERAGE_DID_NOT_IMPROVE]: `the deleverage would not have raised the account's health ratio`,
@@ -216,6 +221,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__INVALID_VAULT]: `the vault account is not this pool's vault`,
     [MARGIN_ERROR__INVALID_WEIGHTS]: `weights must satisfy 0 <= init asset <= maint asset <= 1 <= maint liab <= init liab`,
     [MARGIN_ERROR__ISOLATED_POOL_MISMATCH]: `an isolated account only uses its own collateral and debt pools`,
+    [MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED]: `the borrow would take the debt owed against this isolated-only collateral past its pool's debt ceiling`,
     [MARGIN_ERROR__LIQUIDATION_CANNOT_IMPROVE]: `with these weights and bonus, repaying this debt would not raise maintenance health`,
     [MARGIN_ERROR__LIQUIDATION_DID_NOT_IMPROVE]: `the liquidation would not have raised the account's maintenance health`,
     [MARGIN_ERROR__MATH_OVERFLOW]: `a calculation overflowed its bounds`,

@@ -56,6 +56,8 @@ export type RepayInstruction<
   TAccountSource extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> = string,
+  TAccountCollateralPool extends string | AccountMeta<string> | undefined =
+    undefined,
   TRemainingAccounts extends readonly AccountMeta<string>[] = [],
 > = Instruction<TProgram> &
   InstructionWithData<ReadonlyUint8Array> &
@@ -86,6 +88,13 @@ export type RepayInstruction<
       TAccountTokenProgram extends string
         ? ReadonlyAccount<TAccountTokenProgram>
         : TAccountTokenProgram,
+      ...(TAccountCollateralPool extends undefined
+        ? []
+        : [
+            TAccountCollateralPool extends string
+              ? WritableAccount<TAccountCollateralPool>
+              : TAccountCollateralPool,
+          ]),
       ...TRemainingAccounts,
     ]
   >;
@@ -143,6 +152,7 @@ export type RepayInput<
   TAccountSource extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
+  TAccountCollateralPool extends string = string,
 > = {
   /** Owner of the margin account; authority of the source token account. */
   owner: TransactionSigner<TAccountOwner>;
@@ -160,6 +170,8 @@ export type RepayInput<
   mint: Address<TAccountMint>;
   /** The mint's token program (SPL Token or Token-2022). */
   tokenProgram: Address<TAccountTokenProgram>;
+  /** Only for an isolated account with an isolation debt tally (`isolated_debt_micro_usd` != 0): its collateral pool, which releases the repaid share of the tally. */
+  collateralPool?: Address<TAccountCollateralPool>;
   amount: RepayInstructionDataArgs["amount"];
   all: RepayInstructionDataArgs["all"];
 };
@@ -173,6 +185,7 @@ export function getRepayInstruction<
   TAccountSource extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
+  TAccountCollateralPool extends string,
   TProgramAddress extends Address = typeof MARGIN_PROGRAM_ADDRESS,
 >(
   input: RepayInput<
@@ -183,7 +196,8 @@ export function getRepayInstruction<
     TAccountVault,
     TAccountSource,
     TAccountMint,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralPool
   >,
   config?: { programAddress?: TProgramAddress },
 ): RepayInstruction<
@@ -195,7 +209,8 @@ export function getRepayInstruction<
   TAccountVault,
   TAccountSource,
   TAccountMint,
-  TAccountTokenProgram
+  TAccountTokenProgram,
+  TAccountCollateralPool
 > {
   // Program address.
   const programAddress = config?.programAddress ?? MARGIN_PROGRAM_ADDRESS;
@@ -210,6 +225,7 @@ export function getRepayInstruction<
     source: { value: input.source ?? null, isWritable: true },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
+    collateralPool: { value: input.collateralPool ?? null, isWritable: true },
   };
   const accounts = originalAccounts as Record<
     keyof typeof originalAccounts,
@@ -230,7 +246,8 @@ export function getRepayInstruction<
       getAccountMeta("source", accounts.source),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
-    ],
+      getAccountMeta("collateralPool", accounts.collateralPool),
+    ].filter(<T>(x: T | undefined): x is T => x !== undefined),
     data: getRepayInstructionDataEncoder().encode(
       args as RepayInstructionDataArgs,
     ),
@@ -244,7 +261,8 @@ export function getRepayInstruction<
     TAccountVault,
     TAccountSource,
     TAccountMint,
-    TAccountTokenProgram
+    TAccountTokenProgram,
+    TAccountCollateralPool
   >);
 }
 
@@ -270,6 +288,8 @@ export type ParsedRepayInstruction<
     mint: TAccountMetas[6];
     /** The mint's token program (SPL Token or Token-2022). */
     tokenProgram: TAccountMetas[7];
+    /** Only for an isolated account with an isolation debt tally (`isolated_debt_micro_usd` != 0): its collateral pool, which releases the repaid share of the tally. */
+    collateralPool?: TAccountMetas[8] | undefined;
   };
   data: RepayInstructionData;
 };
@@ -297,6 +317,12 @@ export function parseRepayInstruction<
     accountIndex += 1;
     return accountMeta;
   };
+  let optionalAccountsRemaining = instruction.accounts.length - 8;
+  const getNextOptionalAccount = () => {
+    if (optionalAccountsRemaining === 0) return undefined;
+    optionalAccountsRemaining -= 1;
+    return getNextAccount();
+  };
   return {
     programAddress: instruction.programAddress,
     accounts: {
@@ -308,6 +334,7 @@ export function parseRepayInstruction<
       source: getNextAccount(),
       mint: getNextAccount(),
       tokenProgram: getNextAccount(),
+      collateralPool: getNextOptionalAccount(),
     },
     data: getRepayInstructionDataDecoder().decode(instruction.data),
   };

@@ -118,6 +118,15 @@ export type PoolConfig = {
    */
   ageHaircutMaxBps: number;
   padding3: ReadonlyUint8Array;
+  /**
+   * Isolation debt ceiling of an isolated-only collateral pool: the most debt
+   * (micro-USD, each borrow valued at its oracle price when it was made)
+   * isolated accounts may owe against this collateral at once; borrows past it
+   * are refused (`IsolationDebtCeilingExceeded`). 0 = no ceiling. The tally
+   * (`Pool::isolated_debt_micro_usd`) is kept whatever the ceiling. Applies at
+   * once: it only gates new borrows.
+   */
+  isolatedDebtCeilingMicroUsd: bigint;
   /** Room for growth; zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -197,6 +206,15 @@ export type PoolConfigArgs = {
    * weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
    */
   ageHaircutMaxBps: number;
+  /**
+   * Isolation debt ceiling of an isolated-only collateral pool: the most debt
+   * (micro-USD, each borrow valued at its oracle price when it was made)
+   * isolated accounts may owe against this collateral at once; borrows past it
+   * are refused (`IsolationDebtCeilingExceeded`). 0 = no ceiling. The tally
+   * (`Pool::isolated_debt_micro_usd`) is kept whatever the ceiling. Applies at
+   * once: it only gates new borrows.
+   */
+  isolatedDebtCeilingMicroUsd: number | bigint;
 };
 
 export function getPoolConfigEncoder(): FixedSizeEncoder<PoolConfigArgs> {
@@ -226,15 +244,14 @@ export function getPoolConfigEncoder(): FixedSizeEncoder<PoolConfigArgs> {
       ["ageHaircutStartSecs", getU32Encoder()],
       ["ageHaircutMaxBps", getU16Encoder()],
       ["padding3", fixEncoderSize(getBytesEncoder(), 2)],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 16)],
+      ["isolatedDebtCeilingMicroUsd", getU64Encoder()],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 8)],
     ]),
     (value) => ({
       ...value,
       padding: new Uint8Array([0, 0]),
       padding3: new Uint8Array([0, 0]),
-      reserved: new Uint8Array([
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-      ]),
+      reserved: new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]),
     }),
   );
 }
@@ -265,7 +282,8 @@ export function getPoolConfigDecoder(): FixedSizeDecoder<PoolConfig> {
     ["ageHaircutStartSecs", getU32Decoder()],
     ["ageHaircutMaxBps", getU16Decoder()],
     ["padding3", fixDecoderSize(getBytesDecoder(), 2)],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 16)],
+    ["isolatedDebtCeilingMicroUsd", getU64Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 8)],
   ]);
 }
 

@@ -109,8 +109,13 @@ pub struct MarginAccountHeader {
     /// collateral meanwhile. Always 0 once a transaction has landed.
     pub flash: u8,
     pub _padding1: [u8; 7],
+    /// Isolated accounts whose collateral pool is isolated-only: this account's
+    /// part of the pool's `isolated_debt_micro_usd` (its borrows at their prices,
+    /// released in proportion to the debt shares repaid, liquidated or written
+    /// off). See `crate::isolation`.
+    pub isolated_debt_micro_usd: u64,
     /// Room for growth; zero.
-    pub reserved: [u8; 32],
+    pub reserved: [u8; 24],
 }
 
 /// Opt-in pre-liquidation, set by the owner (`set_protection`): while the
@@ -173,6 +178,7 @@ const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, group) == 16);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, owner) == 48);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, protection) == 80);
 const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, flash) == 88);
+const _: () = assert!(core::mem::offset_of!(MarginAccountHeader, isolated_debt_micro_usd) == 96);
 const _: () = assert!(AccountKind::Cross.account_len() == 896);
 const _: () = assert!(AccountKind::Isolated.account_len() == 224);
 

@@ -154,8 +154,15 @@ pub struct PoolConfig {
     /// weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
     pub age_haircut_max_bps: u16,
     pub _padding3: [u8; 2],
+    /// Isolation debt ceiling of an isolated-only collateral pool: the most debt
+    /// (micro-USD, each borrow valued at its oracle price when it was made)
+    /// isolated accounts may owe against this collateral at once; borrows past it
+    /// are refused (`IsolationDebtCeilingExceeded`). 0 = no ceiling. The tally
+    /// (`Pool::isolated_debt_micro_usd`) is kept whatever the ceiling. Applies at
+    /// once: it only gates new borrows.
+    pub isolated_debt_ceiling_micro_usd: u64,
     /// Room for growth; zero.
-    pub reserved: [u8; 16],
+    pub reserved: [u8; 8],
 }
 
 const _: () = assert!(core::mem::size_of::<PoolConfig>() == 160);
@@ -341,8 +348,13 @@ pub struct Pool {
     /// seconds). Prices published before it are refused, so nobody can pick an
     /// older price that is still within `max_age_secs` (pull updates are many).
     pub newest_publish_time: i64,
+    /// Isolated-only pools: debt isolated accounts owe against this collateral
+    /// (micro-USD at each borrow's price), the sum of those accounts'
+    /// `MarginAccountHeader::isolated_debt_micro_usd`; capped by
+    /// `config.isolated_debt_ceiling_micro_usd`. See `crate::isolation`.
+    pub isolated_debt_micro_usd: u64,
     /// Room for growth; zero.
-    pub reserved: [u8; 80],
+    pub reserved: [u8; 72],
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 512);

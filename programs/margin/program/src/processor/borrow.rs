@@ -1,12 +1,14 @@
 //! `borrow`: tokens out of the vault against the account's collateral. Debt shares
-//! round up; pool status, borrow cap and liquidity are checked before, Initial
-//! health after.
+//! round up; pool status, borrow cap, liquidity and (isolated accounts on
+//! isolated-only collateral) the isolation debt ceiling are checked before,
+//! Initial health after.
 
 use margin_interface::{error::MarginError, fixed, state::OracleKind};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
     health::require_health_for_new_risk,
+    isolation::tally_borrow,
     now,
     token::{check_token_accounts, transfer_out},
     user::{add_debt, load_user_context, PauseRule},
@@ -48,7 +50,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64) 
     pool_state.total_borrow_shares = pool_state.total_borrow_shares.checked_add(shares).ok_or(overflow)?;
     let pool_snapshot = *pool_state;
 
-    add_debt(&mut context.account()?, &pool_key, shares)?;
+    {
+        let mut account = context.account()?;
+        add_debt(&mut account, &pool_key, shares)?;
+        tally_borrow(program_id, &mut account, &pool_snapshot, amount, health_accounts, timestamp)?;
+    }
     drop(context);
 
     require_health_for_new_risk(program_id, margin, health_accounts, timestamp)?;

@@ -1,10 +1,13 @@
 //! `repay`: tokens from the owner into the vault, burning debt shares. Allowed while
-//! paused and never health-checked, so a stale oracle cannot trap a borrower.
+//! paused and never health-checked, so a stale oracle cannot trap a borrower. An
+//! isolated account's debt tallied against its isolated-only collateral releases
+//! its share of the tally (the collateral pool comes after the fixed accounts).
 
-use margin_interface::{error::MarginError, fixed};
+use margin_interface::{error::MarginError, fixed, state::ISOLATED_COLLATERAL_SLOT};
 use pinocchio::{AccountView, Address, ProgramResult};
 
 use super::shared::{
+    isolation::{release_from, take_released},
     now,
     token::{check_token_accounts, transfer_in},
     user::{load_user_context, PauseRule},
@@ -12,7 +15,7 @@ use super::shared::{
 use crate::validate::key;
 
 pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, all: bool) -> ProgramResult {
-    let [owner, margin, group, pool, vault, source, mint, token_program, ..] = accounts else {
+    let [owner, margin, group, pool, vault, source, mint, token_program, rest @ ..] = accounts else {
         return Err(MarginError::NotEnoughAccounts.into());
     };
     let pool_key = *key(pool);
@@ -46,7 +49,10 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], amount: u64, 
     let mut account = context.account()?;
     account.positions[slot].borrow_shares = owed_shares.checked_sub(shares).ok_or(overflow)?;
     account.release_if_empty(slot);
+    let released = take_released(&mut account, shares, owed_shares);
+    let collateral_key = account.positions[ISOLATED_COLLATERAL_SLOT].pool;
     drop(context);
+    release_from(program_id, &collateral_key, rest.first_mut(), released)?;
 
     transfer_in(&pool_snapshot, source, mint, vault, owner, token_program, amount)
 }

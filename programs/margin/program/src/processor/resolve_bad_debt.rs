@@ -17,12 +17,13 @@ use margin_interface::{
     error::MarginError,
     fixed::{self, key_eq},
     health::{deposit_is_dust, Unpriced, EQUITY},
-    state::{Group, MarginAccountMut, OracleKind, Pool},
+    state::{Group, MarginAccountMut, OracleKind, Pool, ISOLATED_COLLATERAL_SLOT},
 };
 use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::shared::{
     health::{read_pool_oracle, viewed_account_health},
+    isolation::{release_from, take_released},
     now,
 };
 use crate::loaders::{pool_in_group_mut, read_margin_in_group};
@@ -126,6 +127,11 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     }
     pool.total_borrow_shares = pool.total_borrow_shares.checked_sub(shares).ok_or(overflow)?;
     account.positions[slot].borrow_shares = 0;
+    // An isolated account's tally goes with its debt (its collateral pool is the
+    // first health account, writable).
+    let released = take_released(&mut account, shares, shares);
+    let collateral_key = account.positions[ISOLATED_COLLATERAL_SLOT].pool;
+    release_from(program_id, &collateral_key, health_accounts.first_mut(), released)?;
     // Release emptied slots from the back so earlier indices stay valid.
     for slot in (0..account.header.position_count as usize).rev() {
         account.release_if_empty(slot);

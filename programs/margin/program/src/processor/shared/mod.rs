@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod health;
+pub mod isolation;
 pub mod seizure;
 pub mod token;
 pub mod user;

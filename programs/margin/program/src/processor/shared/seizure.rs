@@ -17,6 +17,7 @@ use pinocchio::{error::ProgramError, AccountView, Address, ProgramResult};
 
 use super::{
     health::{account_health, has_debt, in_flash, read_pool_oracle, viewed_account_health_visiting},
+    isolation::{release, take_released},
     now,
     token::{check_token_accounts, transfer_in},
     user::credit_deposit,
@@ -170,7 +171,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
 
     let overflow = MarginError::MathOverflow;
     let mut liquidatee_data = load_margin_bytes_mut(program_id, liquidatee)?;
-    let victim = MarginAccountMut::view(&mut liquidatee_data).map_err(layout_error)?;
+    let mut victim = MarginAccountMut::view(&mut liquidatee_data).map_err(layout_error)?;
     let held_shares = victim.positions[asset_slot].deposit_shares;
     let owed_shares = victim.positions[liability_slot].borrow_shares;
     let deposit_value = asset_snapshot.deposit_share_value();
@@ -202,6 +203,9 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     // health accounts still line up with the positions.
     victim.positions[liability_slot].borrow_shares = owed_shares.checked_sub(burned_debt_shares).ok_or(overflow)?;
     victim.positions[asset_slot].deposit_shares = held_shares.checked_sub(seized_shares).ok_or(overflow)?;
+    // Isolation tally: only an isolated victim has one, and its collateral pool is
+    // the asset pool seized from.
+    let released = take_released(&mut victim, burned_debt_shares, owed_shares);
     drop(liquidatee_data);
 
     {
@@ -210,6 +214,7 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView], max_repay: u6
     }
     {
         let mut pool = load_mut::<Pool>(program_id, asset_pool)?;
+        release(&mut pool, released);
         pool.total_deposit_shares = pool.total_deposit_shares.checked_sub(insurance_shares).ok_or(overflow)?;
         let insurance = fixed::load(&pool.insurance_fund)
             .checked_add((insurance_shares as u128).checked_mul(deposit_value).ok_or(overflow)?)
