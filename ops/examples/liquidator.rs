@@ -10,7 +10,9 @@
 use margin_ops::demo::{self, DemoConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let summary = demo::run(DemoConfig { users: 9, days: 3, plot: None, bot_logs: true }, |line| println!("{line}"))?;
+    let summary = demo::run(DemoConfig { users: 9, days: 3, plot: None, bot_logs: true, progress: false }, |line| {
+        println!("{line}")
+    })?;
     println!(
         "{} liquidations, {} races lost, ${:.2} of bonuses",
         summary.liquidations, summary.races_lost, summary.bonus_usd

@@ -1,17 +1,22 @@
 //! The demo (the README's main job): a market on the embedded SVM with the real
 //! program. A group with SOL, BTC and USDC pools priced by Pyth pull accounts;
-//! lenders, isolated and cross borrowers; days pass with the keeper cranking
-//! interest; SOL crashes; two liquidators race for the unhealthy accounts; bad
-//! debt is written off. It ends with a summary and an SVG plot.
+//! lenders, isolated and cross borrowers; twin borrowers, one opted in to
+//! pre-liquidation (`set_protection`), one not; a borrower at its Initial limit;
+//! days pass with the keeper cranking interest and deleveraging protected
+//! accounts; SOL crashes; two liquidators race for the unhealthy accounts; the
+//! borrower at its limit goes bankrupt and its bad debt is written off. It ends
+//! with a summary (what each twin paid) and a plot (SVG and PNG, `plot`).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, io::IsTerminal};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use margin_interface::{
     error::MarginError,
     health::{Health, MAINTENANCE},
     interest::{utilization, RATE_ONE, UTILIZATION_ONE},
     oracle::{OraclePrice, Verification, PYTH_RECEIVER_PROGRAM_ID},
-    state::{OracleKind, Pool},
+    state::{OracleKind, Pool, Protection},
 };
 use solana_sdk::{
     account::Account,
@@ -31,6 +36,26 @@ use margin_client::{
 use margin_sim::svm::Svm;
 
 use crate::bots::{self, Embedded};
+use crate::deleverage::deleverage_once;
+
+mod plot;
+pub use plot::{plot_png, plot_svg};
+
+/// The protected twin's settings: deleverage allowed below a health ratio of
+/// 1.2, at most 25% of the debt per step, a 1% bonus to the keeper.
+pub const TWIN_PROTECTION: Protection =
+    Protection { threshold_bps: 12_000, max_fraction_bps: 2_500, bonus_bps: 100, _padding: [0; 2] };
+
+/// Each twin's SOL collateral (native units: 100 SOL).
+pub const TWIN_COLLATERAL: u64 = 100_000_000_000;
+
+/// Each twin's USDC debt (native units: 7,000 USDC): a Maintenance health ratio of
+/// about 1.7 at $150, 1.04 right after the crash to $90.
+pub const TWIN_DEBT: u64 = 7_000_000_000;
+
+/// The over-leveraged borrower: 100 SOL, borrowing 10,600 USDC (98% of the
+/// Initial limit at $150); the crash to $90 leaves it insolvent.
+pub const OVERLEVERAGED_DEBT: u64 = 10_600_000_000;
 
 /// Demo size.
 #[derive(Clone, Copy, Debug)]
@@ -39,16 +64,71 @@ pub struct DemoConfig {
     pub users: usize,
     /// Simulated days before and after the crash.
     pub days: u32,
-    /// Where to write the plot (None: no plot).
+    /// Directory for the plot, `market.svg` and `market.png` (None: no plot).
     pub plot: Option<&'static str>,
     /// Print every keeper and liquidator action.
     pub bot_logs: bool,
+    /// Show a progress bar over the days (only drawn when stdout is a terminal).
+    pub progress: bool,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { users: 24, days: 30, plot: Some("target/demo/market.svg"), bot_logs: false }
+        Self { users: 24, days: 30, plot: Some("target/demo"), bot_logs: false, progress: true }
     }
+}
+
+/// One twin borrower at the end of the run.
+#[derive(Clone, Debug, Default)]
+pub struct TwinSummary {
+    /// The twin's margin account.
+    pub account: Pubkey,
+    /// Opted in to pre-liquidation ([`TWIN_PROTECTION`]).
+    pub protected: bool,
+    /// `deleverage` steps the keeper took on it.
+    pub deleverage_steps: usize,
+    /// Liquidations it suffered.
+    pub liquidations: usize,
+    /// Bonuses paid to the keeper by deleverage: equity lost in the steps, USD at
+    /// the oracle prices of the moment (collateral taken minus debt repaid).
+    pub deleverage_paid_usd: f64,
+    /// Penalties paid in liquidations (liquidator bonus and insurance share),
+    /// measured the same way.
+    pub liquidation_paid_usd: f64,
+    /// SOL collateral left, native units.
+    pub collateral_left: u128,
+    /// USDC debt left, native units.
+    pub debt_left: u128,
+    /// Maintenance health ratio at the end (weighted collateral / weighted debt;
+    /// `None`: no debt left).
+    pub health_ratio: Option<f64>,
+    /// Lowest Maintenance health ratio seen at the end of a day.
+    pub lowest_ratio: f64,
+}
+
+impl TwinSummary {
+    /// Deleverage bonuses plus liquidation penalties, USD.
+    pub fn paid_usd(&self) -> f64 {
+        self.deleverage_paid_usd + self.liquidation_paid_usd
+    }
+}
+
+/// One day of the run, for the plot.
+#[derive(Clone, Debug, Default)]
+pub struct Day {
+    /// Day number (1-based).
+    pub day: f64,
+    /// SOL price, USD.
+    pub sol_usd: f64,
+    /// Sum of the borrowers' Maintenance health, USD.
+    pub aggregate_health_usd: f64,
+    /// Liquidations that landed that day.
+    pub liquidations: usize,
+    /// Deleverage steps the keeper took that day.
+    pub deleverage_steps: usize,
+    /// Maintenance health ratio of the protected twin, then the unprotected one
+    /// (`None`: no debt).
+    pub twin_ratios: [Option<f64>; 2],
 }
 
 /// One pool's line in the summary.
@@ -95,14 +175,21 @@ pub struct DemoSummary {
     pub bonus_usd: f64,
     /// `resolve_bad_debt` calls that landed.
     pub bad_debt_resolutions: usize,
+    /// Debt written off by them, USD at the prices of the moment.
+    pub bad_debt_usd: f64,
+    /// Deleverage steps the keeper took (all accounts).
+    pub deleverage_steps: usize,
+    /// The protected twin, then the unprotected one.
+    pub twins: Vec<TwinSummary>,
     /// Transactions sent.
     pub transactions: usize,
-    /// (day, SOL price, aggregate maintenance health USD, liquidations that day).
-    pub timeline: Vec<(f64, f64, f64, usize)>,
+    /// One entry per day.
+    pub timeline: Vec<Day>,
 }
 
 struct Asset {
     symbol: &'static str,
+    decimals: u8,
     keys: PoolKeys,
     oracle: Pubkey,
     feed: [u8; 32],
@@ -182,6 +269,50 @@ impl Market {
         accounts::pool(&self.svm.data(&key)).expect("pool")
     }
 
+    /// Deposits and debts per asset, native units, interest projected to now.
+    fn holdings(&mut self, margin: &Pubkey) -> Result<Vec<(usize, u128, u128)>, MarginError> {
+        let now = self.svm.now();
+        let account = self.account(margin);
+        let mut out = Vec::new();
+        for position in account.active() {
+            let a = self.asset_of(&position.pool);
+            let (deposit_value, borrow_value) = self.pool(a).share_values_at(now)?;
+            let deposit = margin_interface::fixed::mul_q64_floor(position.deposit_shares, deposit_value);
+            let debt = margin_interface::fixed::mul_q64_ceil(position.borrow_shares, borrow_value);
+            out.push((a, deposit.ok_or(MarginError::MathOverflow)?, debt.ok_or(MarginError::MathOverflow)?));
+        }
+        Ok(out)
+    }
+
+    /// Native units of `asset` in USD at its current oracle price.
+    fn usd(&self, asset: usize, native: u128) -> f64 {
+        let a = &self.assets[asset];
+        native as f64 / 10f64.powi(a.decimals as i32) * a.usd
+    }
+
+    /// Deposits minus debts, USD at the current oracle prices (no weights).
+    fn equity_usd(&mut self, margin: &Pubkey) -> Result<f64, MarginError> {
+        let holdings = self.holdings(margin)?;
+        Ok(holdings.iter().map(|&(a, deposit, debt)| self.usd(a, deposit) - self.usd(a, debt)).sum())
+    }
+
+    /// Debt of `margin` in USD (what a write-off of all its debts removes).
+    fn debt_usd(&mut self, margin: &Pubkey) -> Result<f64, MarginError> {
+        let holdings = self.holdings(margin)?;
+        Ok(holdings.iter().map(|&(a, _, debt)| self.usd(a, debt)).sum())
+    }
+
+    /// Maintenance health ratio (weighted collateral / weighted debt); `None`
+    /// without debt or when health cannot be computed.
+    fn health_ratio(&mut self, margin: &Pubkey) -> Option<f64> {
+        let health = self.health(margin).ok()?;
+        if health.maintenance_liabilities == 0 {
+            return None;
+        }
+        let liabilities = to_usd(health.maintenance_liabilities as i128);
+        Some((to_usd(health.maintenance) + liabilities) / liabilities)
+    }
+
     /// Off-chain health with the shared engine (what a frontend or bot computes).
     fn health(&mut self, margin: &Pubkey) -> Result<Health, MarginError> {
         let account = self.account(margin);
@@ -204,8 +335,48 @@ impl Market {
     }
 }
 
+/// A borrower outside the lender/borrower rotation: an isolated SOL/USDC
+/// account with [`TWIN_COLLATERAL`] deposited and `debt` borrowed.
+fn sol_borrower(
+    market: &mut Market,
+    payer: &Pubkey,
+    group: &Pubkey,
+    debt: u64,
+) -> Result<Participant, Box<dyn std::error::Error>> {
+    let key = market.svm.create_user(10_000_000_000);
+    let wallets =
+        vec![market.wallet(0, &key.pubkey(), TWIN_COLLATERAL), Pubkey::default(), market.wallet(2, &key.pubkey(), 0)];
+    let kind =
+        OpenKind::Isolated { collateral_pool: market.assets[0].keys.pool, debt_pool: market.assets[2].keys.pool };
+    market.send(instructions::open_margin_account(payer, &key.pubkey(), group, 0, kind), &[&key])?;
+    let margin = pda::margin_account(group, &key.pubkey(), 0);
+    let keys = market.assets[0].keys;
+    market.send(instructions::deposit(&key.pubkey(), &margin, &keys, &wallets[0], TWIN_COLLATERAL), &[&key])?;
+    let usdc = market.assets[2].keys;
+    let metas = market.health_metas(&margin, Some(&usdc.pool));
+    market.send(instructions::borrow(&key.pubkey(), &margin, &usdc, &wallets[2], debt, &metas), &[&key])?;
+    Ok(Participant { key, margin, wallets })
+}
+
+/// The progress bar over the days: drawn on stdout only when asked for and
+/// stdout is a terminal (hidden in tests and pipes).
+fn progress_bar(config: &DemoConfig, days: u32) -> ProgressBar {
+    if !config.progress || !std::io::stdout().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(days as u64), ProgressDrawTarget::stdout());
+    if let Ok(style) = ProgressStyle::with_template("day {pos:>3}/{len} [{bar:40}] {msg}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
 /// Runs the demo, reporting progress through `log`.
-pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary, Box<dyn std::error::Error>> {
+pub fn run(config: DemoConfig, mut sink: impl FnMut(&str)) -> Result<DemoSummary, Box<dyn std::error::Error>> {
+    let total_days = config.days * 2;
+    let bar = progress_bar(&config, total_days);
+    // Lines printed while the bar is drawn go above it.
+    let mut log = |line: &str| bar.suspend(|| sink(line));
     let mut svm = Svm::new();
     let admin = svm.create_user(1_000_000_000_000);
     let payer = svm.payer().pubkey();
@@ -225,6 +396,7 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         market.send(instructions::create_pool(&payer, &admin.pubkey(), &keys, pool_config), &[&admin])?;
         market.assets.push(Asset {
             symbol,
+            decimals,
             keys,
             oracle: Pubkey::new_unique(),
             feed,
@@ -319,6 +491,47 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         borrowers.iter().filter(|(b, _)| market.account(&b.margin).header.kind == 0).count()
     ));
 
+    // Twin borrowers, identical but for the protected twin's opt-in to
+    // pre-liquidation; and one borrower at 98% of its Initial limit. A lender
+    // brings the USDC the three borrow (so any `--users` has the liquidity).
+    let key = market.svm.create_user(10_000_000_000);
+    let wallets: Vec<Pubkey> =
+        [0, 0, 30_000_000_000].iter().enumerate().map(|(a, amount)| market.wallet(a, &key.pubkey(), *amount)).collect();
+    market.send(instructions::open_margin_account(&payer, &key.pubkey(), &group, 0, OpenKind::Cross), &[&key])?;
+    let margin = pda::margin_account(&group, &key.pubkey(), 0);
+    let usdc = market.assets[2].keys;
+    market.send(instructions::deposit(&key.pubkey(), &margin, &usdc, &wallets[2], 30_000_000_000), &[&key])?;
+    lenders.push(Participant { key, margin, wallets });
+    let protected = sol_borrower(&mut market, &payer, &group, TWIN_DEBT)?;
+    market.send(
+        instructions::set_protection(&protected.key.pubkey(), &protected.margin, TWIN_PROTECTION),
+        &[&protected.key],
+    )?;
+    let unprotected = sol_borrower(&mut market, &payer, &group, TWIN_DEBT)?;
+    let overleveraged = sol_borrower(&mut market, &payer, &group, OVERLEVERAGED_DEBT)?;
+    log(&format!(
+        "twins: 100 SOL each, 7,000 USDC borrowed; {} protected (deleverage below ratio {:.2}, {}% of the debt per step, {} bps bonus), {} not",
+        protected.margin,
+        TWIN_PROTECTION.threshold_bps as f64 / 10_000.0,
+        TWIN_PROTECTION.max_fraction_bps / 100,
+        TWIN_PROTECTION.bonus_bps,
+        unprotected.margin
+    ));
+    log(&format!("over-leveraged: {} borrowed 10,600 USDC on 100 SOL (98% of its limit)", overleveraged.margin));
+    let twins = [protected.margin, unprotected.margin];
+    let mut twin_summaries: Vec<TwinSummary> = twins
+        .iter()
+        .enumerate()
+        .map(|(i, account)| TwinSummary {
+            account: *account,
+            protected: i == 0,
+            lowest_ratio: f64::MAX,
+            ..Default::default()
+        })
+        .collect();
+    let mut indebted: Vec<Pubkey> = borrowers.iter().map(|(b, _)| b.margin).collect();
+    indebted.extend([protected.margin, unprotected.margin, overleveraged.margin]);
+
     let liquidators: Vec<Participant> = (0..2)
         .map(|_| {
             let key = market.svm.create_user(10_000_000_000);
@@ -330,6 +543,15 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             Participant { key, margin, wallets: vec![Pubkey::default(), Pubkey::default(), usdc] }
         })
         .collect();
+    // The keeper cranks interest and deleverages protected accounts (repaying USDC
+    // from its wallet, receiving the collateral in its own cross account).
+    let keeper_key = market.svm.create_user(10_000_000_000);
+    let keeper_usdc = market.wallet(2, &keeper_key.pubkey(), 1_000_000_000_000);
+    market.send(
+        instructions::open_margin_account(&payer, &keeper_key.pubkey(), &group, 0, OpenKind::Cross),
+        &[&keeper_key],
+    )?;
+    let keeper_margin = pda::margin_account(&group, &keeper_key.pubkey(), 0);
 
     let book = bots::OracleBook { feeds: market.assets.iter().map(|a| (a.feed, a.oracle)).collect() };
     let bots_config: Vec<bots::Liquidator> = liquidators
@@ -341,9 +563,13 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             ..bots::Liquidator::new(&l.key, l.margin)
         })
         .collect();
+    let keeper = bots::Liquidator {
+        wallets: HashMap::from([(market.assets[2].keys.mint, keeper_usdc)]),
+        oracles: book.clone(),
+        ..bots::Liquidator::new(&keeper_key, keeper_margin)
+    };
     let mut summary = DemoSummary::default();
     let mut liquidated = std::collections::HashSet::new();
-    let total_days = config.days * 2;
     for day in 1..=total_days {
         // SOL drifts, then crashes on the first day of the second half and keeps sliding.
         let sol = &mut market.assets[0].usd;
@@ -357,17 +583,27 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
         market.assets[1].usd = 60_000.0 * if day > config.days { 0.85 } else { 1.0 };
         market.svm.advance_time(86_400);
         market.publish_all();
-        // Keeper: crank every pool's interest (the keeper bot's code path).
-        let keeper = liquidators[0].key.insecure_clone();
         let mut bot_log = |line: &str| {
             if config.bot_logs {
                 log(line)
             }
         };
-        let cranked = bots::keeper_once(&mut Embedded(&mut market.svm), &keeper, 3_600, &mut bot_log)?;
+        // Keeper: crank every pool's interest, then deleverage the protected
+        // accounts inside their band (the keeper bot's code paths).
+        let cranked = bots::keeper_once(&mut Embedded(&mut market.svm), &keeper_key, 3_600, &mut bot_log)?;
         market.transactions += cranked.len();
+        let before: Vec<f64> = twins.iter().map(|t| market.equity_usd(t)).collect::<Result<_, _>>()?;
+        let stepped = deleverage_once(&mut Embedded(&mut market.svm), &keeper, &mut bot_log)?;
+        market.transactions += stepped.len();
+        summary.deleverage_steps += stepped.len();
+        for (i, twin) in twins.iter().enumerate() {
+            let after = market.equity_usd(twin)?;
+            twin_summaries[i].deleverage_paid_usd += before[i] - after;
+            twin_summaries[i].deleverage_steps += stepped.iter().filter(|s| *s == twin).count();
+        }
         // Liquidators: both scan the same state, then both send; the slower one
         // loses the race on accounts the faster one already fixed.
+        let before: Vec<f64> = twins.iter().map(|t| market.equity_usd(t)).collect::<Result<_, _>>()?;
         let mut today = 0;
         for _round in 0..4 {
             let mut planned = Vec::new();
@@ -379,6 +615,16 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             }
             for (bot, plans) in bots_config.iter().zip(planned) {
                 market.transactions += plans.len();
+                // What each planned write-off would remove, measured just before.
+                let mut debts = HashMap::new();
+                for plan in &plans {
+                    if matches!(plan.action, bots::Action::ResolveBadDebt { .. }) {
+                        let holdings = market.holdings(&plan.account)?;
+                        for (a, _, debt) in holdings {
+                            debts.insert((plan.account, market.assets[a].keys.pool), market.usd(a, debt));
+                        }
+                    }
+                }
                 for attempt in bots::execute(&mut Embedded(&mut market.svm), bot, plans, &mut bot_log)? {
                     match attempt {
                         bots::Attempt::Liquidated { account, bonus_usd, .. } => {
@@ -386,44 +632,68 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
                             summary.liquidations += 1;
                             today += 1;
                             liquidated.insert(account);
+                            if let Some(i) = twins.iter().position(|t| *t == account) {
+                                twin_summaries[i].liquidations += 1;
+                            }
                         }
                         bots::Attempt::LostRace { .. } => summary.races_lost += 1,
                         bots::Attempt::Failed { .. } => summary.failed_sends += 1,
-                        bots::Attempt::BadDebtResolved { .. } => summary.bad_debt_resolutions += 1,
+                        bots::Attempt::BadDebtResolved { account, pool, .. } => {
+                            summary.bad_debt_resolutions += 1;
+                            summary.bad_debt_usd += debts.get(&(account, pool)).copied().unwrap_or_default();
+                        }
                     }
                 }
             }
         }
-        // Bankrupt accounts get their debt written off.
+        for (i, twin) in twins.iter().enumerate() {
+            let after = market.equity_usd(twin)?;
+            twin_summaries[i].liquidation_paid_usd += before[i] - after;
+        }
+        // Bankrupt accounts the bots left get their debt written off.
         // (Dust collateral left behind is swept to insurance by the write-off.)
-        for (borrower, _) in &borrowers {
+        for margin in &indebted {
             loop {
-                let account = market.account(&borrower.margin);
+                let account = market.account(margin);
                 let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { break };
                 let oracles = market.oracle_of();
                 let metas = sweep_account_metas(&account, |p| oracles[p]);
-                let ix = instructions::resolve_bad_debt(
-                    &borrower.margin,
-                    &group,
-                    &Pubkey::new_from_array(debt.pool),
-                    &metas,
-                );
+                let debt_pool = Pubkey::new_from_array(debt.pool);
+                let ix = instructions::resolve_bad_debt(margin, &group, &debt_pool, &metas);
+                let before = market.debt_usd(margin)?;
                 if market.send(ix, &[]).is_err() {
                     break;
                 }
                 summary.bad_debt_resolutions += 1;
+                summary.bad_debt_usd += before - market.debt_usd(margin)?;
             }
         }
-        let aggregate: f64 =
-            borrowers.iter().filter_map(|(b, _)| market.health(&b.margin).ok()).map(|h| to_usd(h.maintenance)).sum();
-        summary.timeline.push((day as f64, market.assets[0].usd, aggregate, today));
-        if day % 10 == 0 || today > 0 {
+        let aggregate: f64 = indebted.iter().filter_map(|b| market.health(b).ok()).map(|h| to_usd(h.maintenance)).sum();
+        let ratios = [market.health_ratio(&twins[0]), market.health_ratio(&twins[1])];
+        for (twin, ratio) in twin_summaries.iter_mut().zip(ratios) {
+            if let Some(ratio) = ratio {
+                twin.lowest_ratio = twin.lowest_ratio.min(ratio);
+            }
+        }
+        summary.timeline.push(Day {
+            day: day as f64,
+            sol_usd: market.assets[0].usd,
+            aggregate_health_usd: aggregate,
+            liquidations: today,
+            deleverage_steps: stepped.len(),
+            twin_ratios: ratios,
+        });
+        bar.set_position(day as u64);
+        bar.set_message(format!("SOL ${:.2}, liquidations {}", market.assets[0].usd, summary.liquidations));
+        if day % 10 == 0 || today > 0 || !stepped.is_empty() {
             log(&format!(
-                "day {day:>3}: SOL ${:>7.2}  aggregate maintenance health ${aggregate:>12.2}  liquidations {today}",
-                market.assets[0].usd
+                "day {day:>3}: SOL ${:>7.2}  aggregate maintenance health ${aggregate:>12.2}  liquidations {today}  deleverage steps {}",
+                market.assets[0].usd,
+                stepped.len()
             ));
         }
     }
+    bar.finish_and_clear();
 
     // Lenders take out what the pools can pay.
     for lender in &lenders {
@@ -445,6 +715,13 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
     }
     log("lenders withdrew what was idle");
 
+    for twin in &mut twin_summaries {
+        let holdings = market.holdings(&twin.account)?;
+        twin.collateral_left = holdings.iter().filter(|h| h.0 == 0).map(|h| h.1).sum();
+        twin.debt_left = holdings.iter().filter(|h| h.0 == 2).map(|h| h.2).sum();
+        twin.health_ratio = market.health_ratio(&twin.account);
+    }
+    summary.twins = twin_summaries;
     for a in 0..market.assets.len() {
         let pool = market.pool(a);
         let debt = pool.total_debt()?;
@@ -463,13 +740,18 @@ pub fn run(config: DemoConfig, mut log: impl FnMut(&str)) -> Result<DemoSummary,
             held_by_wallets: held,
         });
     }
-    summary.accounts_opened = lenders.len() + borrowers.len() + liquidators.len();
+    // Users and the twins' lender, twins and the over-leveraged borrower,
+    // liquidators, keeper.
+    summary.accounts_opened = lenders.len() + borrowers.len() + 3 + liquidators.len() + 1;
     summary.accounts_liquidated = liquidated.len();
     summary.transactions = market.transactions;
-    if let Some(path) = config.plot {
-        std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap_or(std::path::Path::new(".")))?;
-        std::fs::write(path, plot(&summary.timeline))?;
-        log(&format!("plot written to {path}"));
+    if let Some(dir) = config.plot {
+        std::fs::create_dir_all(dir)?;
+        let svg = std::path::Path::new(dir).join("market.svg");
+        std::fs::write(&svg, plot_svg(&summary.timeline)?)?;
+        let png = std::path::Path::new(dir).join("market.png");
+        plot_png(&summary.timeline, &png)?;
+        log(&format!("plot written to {} and {}", svg.display(), png.display()));
     }
     Ok(summary)
 }
@@ -495,62 +777,46 @@ pub fn render(summary: &DemoSummary) -> String {
         ));
     }
     out.push_str(&format!(
-        "accounts {}, liquidated {}, liquidations {}, races lost {}, bonuses ${:.2}, bad-debt write-offs {}, transactions {}\n",
-        summary.accounts_opened, summary.accounts_liquidated, summary.liquidations, summary.races_lost,
-        summary.bonus_usd, summary.bad_debt_resolutions, summary.transactions
+        "accounts {}, liquidated {}, liquidations {}, races lost {}, bonuses ${:.2}, deleverage steps {}, transactions {}\n",
+        summary.accounts_opened,
+        summary.accounts_liquidated,
+        summary.liquidations,
+        summary.races_lost,
+        summary.bonus_usd,
+        summary.deleverage_steps,
+        summary.transactions
     ));
-    out
-}
-
-/// An SVG with three stacked panels: SOL price, aggregate maintenance health of
-/// the borrowers, liquidations per day.
-pub fn plot(timeline: &[(f64, f64, f64, usize)]) -> String {
-    let (width, panel, margin) = (800.0, 160.0, 40.0);
-    let days = timeline.last().map(|t| t.0).unwrap_or(1.0).max(1.0);
-    let x = |day: f64| margin + (width - 2.0 * margin) * day / days;
-    let mut svg = format!(
-        "<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{}' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n",
-        3.0 * panel + 2.0 * margin
-    );
-    /// (title, value of a timeline point, colour).
-    type Series = (&'static str, fn(&(f64, f64, f64, usize)) -> f64, &'static str);
-    let series: [Series; 3] = [
-        ("SOL price (USD)", |t| t.1, "#1f77b4"),
-        ("aggregate maintenance health (USD)", |t| t.2, "#2ca02c"),
-        ("liquidations per day", |t| t.3 as f64, "#d62728"),
-    ];
-    for (i, (title, value, color)) in series.iter().enumerate() {
-        let top = margin + i as f64 * panel;
-        let values: Vec<f64> = timeline.iter().map(value).collect();
-        let (low, high) = values.iter().fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
-        let (low, high) = if high > low { (low.min(0.0), high) } else { (low - 1.0, high + 1.0) };
-        let y = |v: f64| top + panel - 20.0 - (panel - 40.0) * (v - low) / (high - low);
-        svg.push_str(&format!("<text x='{margin}' y='{}'>{title}: {low:.0} .. {high:.0}</text>\n", top + 12.0));
-        svg.push_str(&format!(
-            "<line x1='{margin}' y1='{0}' x2='{1}' y2='{0}' stroke='#999'/>\n",
-            y(0.0_f64.max(low)),
-            width - margin
+    out.push_str(&format!(
+        "bad debt: {} write-off(s), ${:.2} written off\n",
+        summary.bad_debt_resolutions, summary.bad_debt_usd
+    ));
+    if !summary.twins.is_empty() {
+        out.push_str(&format!(
+            "\ntwins (100 SOL, 7,000 USDC borrowed, same crash)\n{:<12} {:>10} {:>12} {:>14} {:>12} {:>14} {:>12} {:>14} {:>9}\n",
+            "twin",
+            "deleverage",
+            "bonuses paid",
+            "liquidations",
+            "penalties",
+            "total paid",
+            "SOL left",
+            "USDC debt left",
+            "ratio"
         ));
-        if i == 2 {
-            for (t, v) in timeline.iter().zip(&values) {
-                if *v > 0.0 {
-                    svg.push_str(&format!(
-                        "<rect x='{}' y='{}' width='6' height='{}' fill='{color}'/>\n",
-                        x(t.0) - 3.0,
-                        y(*v),
-                        y(low) - y(*v)
-                    ));
-                }
-            }
-        } else {
-            let points: Vec<String> =
-                timeline.iter().zip(&values).map(|(t, v)| format!("{:.1},{:.1}", x(t.0), y(*v))).collect();
-            svg.push_str(&format!(
-                "<polyline fill='none' stroke='{color}' stroke-width='2' points='{}'/>\n",
-                points.join(" ")
+        for twin in &summary.twins {
+            out.push_str(&format!(
+                "{:<12} {:>10} {:>12} {:>14} {:>12} {:>14} {:>12.4} {:>14.2} {:>9}\n",
+                if twin.protected { "protected" } else { "unprotected" },
+                twin.deleverage_steps,
+                format!("${:.2}", twin.deleverage_paid_usd),
+                twin.liquidations,
+                format!("${:.2}", twin.liquidation_paid_usd),
+                format!("${:.2}", twin.paid_usd()),
+                twin.collateral_left as f64 / 1e9,
+                twin.debt_left as f64 / 1e6,
+                twin.health_ratio.map_or("no debt".to_string(), |r| format!("{r:.3}"))
             ));
         }
     }
-    svg.push_str(&format!("<text x='{margin}' y='{}'>day 0 .. {days}</text>\n</svg>\n", 3.0 * panel + margin + 20.0));
-    svg
+    out
 }

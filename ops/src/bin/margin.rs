@@ -155,7 +155,7 @@ fn run_keeper(args: &Args) -> Result<(), String> {
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running the keeper inside the embedded demo market");
-        let config = DemoConfig { users: 9, days: 3, plot: None, bot_logs: true };
+        let config = DemoConfig { users: 9, days: 3, plot: None, bot_logs: true, progress: false };
         demo::run(config, |line| println!("{line}")).map_err(|e| format!("embedded run failed: {e}"))?;
         return Ok(());
     };
@@ -195,7 +195,7 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running two liquidators inside the embedded demo market");
-        let config = DemoConfig { users: 9, days: 3, plot: None, bot_logs: true };
+        let config = DemoConfig { users: 9, days: 3, plot: None, bot_logs: true, progress: false };
         demo::run(config, |line| println!("{line}")).map_err(|e| format!("embedded run failed: {e}"))?;
         return Ok(());
     };
