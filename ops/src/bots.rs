@@ -286,8 +286,15 @@ pub fn snapshot(chain: &mut impl Chain) -> Result<Snapshot, BotError> {
     Ok(Snapshot { pools, margin_accounts })
 }
 
+/// Pools one keeper transaction accrues: 20 `accrue_interest` instructions are
+/// about 780 bytes and 40,000 CU, well inside a legacy packet and the default
+/// compute budget.
+pub const ACCRUALS_PER_TRANSACTION: usize = 20;
+
 /// The keeper: cranks `accrue_interest` on every pool last accrued at least
-/// `max_age_secs` ago. Returns the pools it cranked.
+/// `max_age_secs` ago, [`ACCRUALS_PER_TRANSACTION`] pools per transaction (a
+/// batch that fails is retried pool by pool, so one bad pool holds up no other).
+/// Returns the pools it cranked, in address order.
 pub fn keeper_once(
     chain: &mut impl Chain,
     signer: &Keypair,
@@ -295,13 +302,41 @@ pub fn keeper_once(
     log: &mut impl FnMut(&str),
 ) -> Result<Vec<Pubkey>, BotError> {
     let now = chain.now()?;
+    let mut due: Vec<(Pubkey, i64)> = snapshot(chain)?
+        .pools
+        .into_iter()
+        .map(|(key, pool)| (key, now - pool.last_accrual_ts))
+        .filter(|(_, age)| *age >= max_age_secs)
+        .collect();
+    due.sort();
     let mut cranked = Vec::new();
-    for (key, pool) in snapshot(chain)?.pools {
-        let age = now - pool.last_accrual_ts;
-        if age >= max_age_secs {
-            chain.send(&[instructions::accrue_interest(&key)], signer, &[])?;
-            log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
-            cranked.push(key);
+    for batch in due.chunks(ACCRUALS_PER_TRANSACTION) {
+        let batch_ixs: Vec<Instruction> = batch.iter().map(|(key, _)| instructions::accrue_interest(key)).collect();
+        let oldest = batch.iter().map(|(_, age)| *age).max().unwrap_or(0);
+        match chain.send(&batch_ixs, signer, &[]) {
+            Ok(_) => {
+                log(&format!(
+                    "keeper: accrued {} pool(s) in one transaction (oldest {oldest} s since last accrual)",
+                    batch.len()
+                ));
+                for (key, age) in batch {
+                    log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
+                }
+                cranked.extend(batch.iter().map(|(key, _)| *key));
+            }
+            Err(error) if batch.len() > 1 => {
+                log(&format!("keeper: a batch of {} accruals failed ({error}); retrying one by one", batch.len()));
+                for (key, age) in batch {
+                    match chain.send(&[instructions::accrue_interest(key)], signer, &[]) {
+                        Ok(_) => {
+                            log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
+                            cranked.push(*key);
+                        }
+                        Err(error) => log(&format!("keeper: FAILED to accrue pool {key}: {error}")),
+                    }
+                }
+            }
+            Err(error) => return Err(error),
         }
     }
     Ok(cranked)
@@ -1015,8 +1050,14 @@ pub fn find_liquidations(
                         let sold = fixed::mul_q64_floor(sized.liquidator_shares, deposit_share_value)
                             .and_then(|units| u64::try_from(units).ok())
                             .unwrap_or(0);
-                        let flash =
-                            FlashSale { liquidate, seize: &seize, repay: sized.repay, borrow_share_value, sold };
+                        let flash = FlashSale {
+                            liquidate,
+                            seize: &seize,
+                            repay: sized.repay,
+                            borrow_share_value,
+                            flash_fee_bps: liability_pool.config.flash_fee_bps,
+                            sold,
+                        };
                         match flash_liquidation(chain, bot, router, &flash, liability_price)? {
                             Ok(found) => found,
                             Err(why) => {
@@ -1077,6 +1118,8 @@ struct FlashSale<'a> {
     repay: u64,
     /// The debt pool's borrow share value now (Q64.64).
     borrow_share_value: u128,
+    /// The debt pool's fee on flash borrows (bps).
+    flash_fee_bps: u16,
     /// Collateral the bot's share of the seizure withdraws to (native units).
     sold: u64,
 }
@@ -1102,8 +1145,12 @@ fn flash_liquidation(
     let Some(proceeds) = router.quote(chain, &sale)? else {
         return Ok(Err(format!("no route from {} to {}", asset.mint, liability.mint)));
     };
-    // What `repay` all will cost: the borrow's shares round up, and so does their value.
-    let owed = fixed::div_q64_ceil(flash.repay, flash.borrow_share_value)
+    // What `repay` all will cost: the borrow plus the pool's flash fee, in shares
+    // rounded up, whose value rounds up again.
+    let borrowed = margin_interface::flash::fee(flash.repay, flash.flash_fee_bps)
+        .and_then(|fee| flash.repay.checked_add(fee))
+        .unwrap_or(u64::MAX);
+    let owed = fixed::div_q64_ceil(borrowed, flash.borrow_share_value)
         .and_then(|shares| fixed::mul_q64_ceil(shares, flash.borrow_share_value))
         .and_then(|owed| u64::try_from(owed).ok())
         .unwrap_or(u64::MAX);

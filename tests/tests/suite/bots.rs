@@ -20,9 +20,31 @@ fn keeper_cranks_only_stale_pools() {
         bots::keeper_once(&mut Embedded(&mut env.svm), &keeper, 3_600, &mut |l| lines.push(l.to_string())).unwrap();
     assert_eq!(cranked, vec![b.pool], "only the pool idle for two hours");
     assert_eq!(env.pool(&b).last_accrual_ts, env.svm.now());
-    assert!(lines[0].contains(&b.pool.to_string()));
+    assert!(lines[1].contains(&b.pool.to_string()));
     let again = bots::keeper_once(&mut Embedded(&mut env.svm), &keeper, 3_600, &mut |_| {}).unwrap();
     assert!(again.is_empty());
+}
+
+#[test]
+fn the_keeper_batches_accruals_twenty_pools_per_transaction() {
+    let mut env = Env::new();
+    let mut pools: Vec<_> = (0..25).map(|_| env.add_pool(6).pool).collect();
+    pools.sort();
+    let keeper = env.user();
+    env.svm.advance_time(7_200);
+    let mut lines = Vec::new();
+    let cranked =
+        bots::keeper_once(&mut Embedded(&mut env.svm), &keeper, 3_600, &mut |l| lines.push(l.to_string())).unwrap();
+    assert_eq!(cranked, pools);
+    let batches: Vec<&String> = lines.iter().filter(|l| l.contains("in one transaction")).collect();
+    assert_eq!(batches.len(), 2, "{lines:?}");
+    assert!(batches[0].starts_with("keeper: accrued 20 pool(s) in one transaction"), "{}", batches[0]);
+    assert!(batches[1].starts_with("keeper: accrued 5 pool(s) in one transaction"), "{}", batches[1]);
+    let now = env.svm.now();
+    for pool in &pools {
+        let data = env.svm.data(pool);
+        assert_eq!(margin_client::accounts::pool(&data).unwrap().last_accrual_ts, now);
+    }
 }
 
 #[test]
