@@ -2,7 +2,6 @@
 //! liquidator bot built on them. Each test asserts the SAFE behaviour, so it
 //! fails while the weakness it demonstrates is present.
 
-use margin_interface::fixed;
 use margin_ops::{
     bots::{self, Attempt, BotError, Chain, Embedded, Liquidator, OracleBook},
     router::{Router, Sale},
@@ -179,7 +178,6 @@ fn review_router_instructions_cannot_spend_the_bots_other_funds() {
     // checks balances and aborts).
     assert_eq!(stolen, 0, "the router took {stolen} units of the bot's USDC (liquidation landed: {landed})");
     assert!(m.env.svm.token_balance(&usdc_wallet) >= OWN_USDC);
-    let _ = fixed::ONE;
 }
 
 /// Capital-less repays are sized by the debt pool's idle liquidity only; the
@@ -202,6 +200,32 @@ fn review_capital_less_bot_sizes_the_flash_borrow_within_the_borrow_cap() {
     let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
         .expect("a pass");
     // Safe: the bot borrows what the cap allows (200 USDC, still profitable) and liquidates.
+    assert!(
+        matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]),
+        "{attempts:?}\n{}",
+        lines.join("\n")
+    );
+}
+
+/// A bot account that already lends in the debt pool (collateral it seized and
+/// kept in capital mode, `keep_positions`, before switching to capital-less) can
+/// never flash-borrow that token: `borrow` refuses a position holding a deposit
+/// (`DepositOutstanding`). The bot neither withdraws it first nor skips the
+/// pair, so every pass fails the same way and the victim stays unliquidated.
+#[test]
+fn review_capital_less_bot_is_not_blocked_by_its_own_deposit_in_the_debt_pool() {
+    let mut m = FlashMarket::new();
+    let liquidator = m.liquidator.insecure_clone();
+    let (usdc, margin) = (m.usdc, m.liquidator_margin);
+    let savings = m.env.token_account(&usdc, &liquidator.pubkey(), 10_000_000);
+    m.env.deposit(&liquidator, &margin, &usdc, &savings, 10_000_000).expect("the bot's USDC deposit");
+    let router = m.router();
+    let sol_wallet = m.sol_wallet;
+    let bot = bot_for!(m, sol_wallet, &router);
+    let mut lines = Vec::new();
+    let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
+        .expect("a pass");
+    // Safe: the bot clears (or works around) its deposit and liquidates.
     assert!(
         matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]),
         "{attempts:?}\n{}",
