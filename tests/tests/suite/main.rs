@@ -26,6 +26,7 @@ mod pyth_pull_conformance;
 mod repay;
 mod resolve_bad_debt;
 mod review_deleverage;
+mod review_flash;
 mod risk;
 mod risk_controls;
 mod security;
