@@ -8,7 +8,8 @@ use margin_interface::{
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Unpriced},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
-    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, CROSS_POSITIONS},
+    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, PoolStatus, CROSS_POSITIONS},
+    BPS,
 };
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::{
@@ -395,6 +396,9 @@ pub struct Liquidator<'a> {
     /// for the debt and the collateral mint; the profit is what the sale pays
     /// beyond the repayment. `None`: the bot repays from its wallets.
     pub router: Option<&'a dyn Router>,
+    /// Capital-less mode: the sale must pay at least its quote less this (bps),
+    /// and never less than the debt. Default 50.
+    pub max_slippage_bps: u64,
 }
 
 impl<'a> Liquidator<'a> {
@@ -410,6 +414,7 @@ impl<'a> Liquidator<'a> {
             keep_positions: DEFAULT_KEEP_POSITIONS,
             tables: RefCell::new(Vec::new()),
             router: None,
+            max_slippage_bps: 50,
         }
     }
 
@@ -571,6 +576,11 @@ fn liquidate_account(
         let pair = format!("collateral {} / debt {}", choice.asset_pool, choice.liability_pool);
         if let Err(error) = make_room(chain, bot, &choice.asset_pool, log) {
             log(&format!("liquidator {me}: could not make room in {}: {error}", bot.margin_account));
+        }
+        if bot.router.is_some() {
+            if let Err(error) = clear_for_flash(chain, bot, [&choice.asset_pool, &choice.liability_pool], log) {
+                log(&format!("liquidator {me}: could not clear {} for a flash: {error}", bot.margin_account));
+            }
         }
         match send_fitting(chain, bot, &choice.instructions, log) {
             Ok(sent) => {
@@ -993,7 +1003,7 @@ pub fn find_liquidations(
             };
             // Capital-less: as much as the pool can lend; else the wallet's balance.
             let balance = if bot.router.is_some() {
-                idle_liquidity(&liability_pool, now)
+                flash_borrowable(&liability_pool, now)
             } else {
                 match balances.get(&source) {
                     Some(balance) => *balance,
@@ -1099,13 +1109,22 @@ pub fn find_liquidations(
 }
 
 /// Native units `pool` can lend now (deposits minus debt, interest projected).
-fn idle_liquidity(pool: &Pool, now: i64) -> u64 {
+/// Native units a flash loan can borrow from `pool` now: its idle liquidity
+/// (deposits minus debt, interest projected) within its borrow cap, less the
+/// flash fee the borrow also adds to the debt; 0 unless the pool is active.
+fn flash_borrowable(pool: &Pool, now: i64) -> u64 {
     let mut projected = *pool;
-    if projected.accrue(now).is_err() {
+    if projected.status() != PoolStatus::Active || projected.accrue(now).is_err() {
         return 0;
     }
-    let idle = projected.total_deposits().unwrap_or(0).saturating_sub(projected.total_debt().unwrap_or(u128::MAX));
-    u64::try_from(idle).unwrap_or(u64::MAX)
+    let debt = projected.total_debt().unwrap_or(u128::MAX);
+    let idle = projected.total_deposits().unwrap_or(0).saturating_sub(debt);
+    let under_cap = (projected.config.borrow_cap as u128).saturating_sub(debt);
+    // borrowed + fee(borrowed) <= room: borrowed <= room x BPS / (BPS + fee).
+    let room = idle.min(under_cap);
+    let fee_bps = projected.config.flash_fee_bps as u128;
+    let borrowable = room.saturating_mul(BPS as u128) / (BPS as u128 + fee_bps);
+    u64::try_from(borrowable).unwrap_or(u64::MAX)
 }
 
 /// One capital-less liquidation before it is wrapped in a flash loan.
@@ -1159,12 +1178,87 @@ fn flash_liquidation(
     }
     let debt_wallet = flash.seize.source;
     let margin = bot.margin_account;
+    // The sale must pay at least the quote less the slippage allowed, and never
+    // less than the debt.
+    let slippage = (proceeds as u128 * bot.max_slippage_bps as u128).div_ceil(BPS as u128) as u64;
+    let min_out = proceeds.saturating_sub(slippage).max(owed.saturating_add(1));
+    let swap = router.swap(&me, &sale, &collateral_wallet, &debt_wallet, min_out);
+    if let Err(why) = check_route(bot, router, &swap, &collateral_wallet, &debt_wallet) {
+        return Ok(Err(why));
+    }
     let mut steps = vec![instructions::borrow(&me, &margin, liability, &debt_wallet, flash.repay, &[])];
     steps.push(flash.liquidate.clone());
-    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::All));
-    steps.extend(router.swap(&me, &sale, &collateral_wallet, &debt_wallet, owed));
+    // Exactly what this liquidation seizes (the bot's account holds no other
+    // deposit in the pool: `clear_for_flash`): if a lost race seizes less, the
+    // withdrawal fails and so does the transaction, instead of the sale taking
+    // collateral the bot already owned.
+    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::Exact(flash.sold)));
+    steps.extend(swap);
     steps.push(instructions::repay(&me, &margin, liability, &debt_wallet, instructions::RepayAmount::All));
     let profit_usd = (proceeds - owed) as f64 * liability_price as f64 / fixed::ONE as f64;
     // The bot's account ends free of debt: flash_end checks nothing, needs no health accounts.
     Ok(Ok((instructions::flash_wrap(&me, &margin, 0, steps, &[]), profit_usd)))
+}
+
+/// A router's swap instructions run under the bot's signature: each must call a
+/// program the router declares ([`Router::programs`]), never the margin, token,
+/// token-2022 or system program directly (no transfer, approval or withdrawal
+/// of the bot's own), and name none of the bot's accounts but the sale's source
+/// and destination.
+fn check_route(
+    bot: &Liquidator,
+    router: &dyn Router,
+    swap: &[Instruction],
+    source: &Pubkey,
+    destination: &Pubkey,
+) -> Result<(), String> {
+    if swap.is_empty() {
+        return Err("the router returned no swap".into());
+    }
+    let allowed = router.programs();
+    let forbidden = [
+        program_id(),
+        margin_client::spl_token_id(),
+        margin_client::token_2022_id(),
+        margin_client::system_program_id(),
+    ];
+    for ix in swap {
+        if forbidden.contains(&ix.program_id) || !allowed.contains(&ix.program_id) {
+            return Err(format!(
+                "the router's swap calls program {}, which it does not declare or may not call",
+                ix.program_id
+            ));
+        }
+        let other_wallet = ix.accounts.iter().find(|meta| {
+            meta.pubkey == bot.margin_account
+                || (meta.pubkey != *source
+                    && meta.pubkey != *destination
+                    && bot.wallets.values().any(|wallet| *wallet == meta.pubkey))
+        });
+        if let Some(meta) = other_wallet {
+            return Err(format!("the router's swap names the bot's account {}", meta.pubkey));
+        }
+    }
+    Ok(())
+}
+
+/// Before a capital-less liquidation through `asset` and `liability`: the bot's
+/// account must hold no deposit in either (a flash borrow refuses a pool the
+/// account lends to, and the sale withdraws exactly what was seized), so any
+/// deposit it holds is withdrawn first (`withdraw_seized`).
+fn clear_for_flash(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    pools: [&Pubkey; 2],
+    log: &mut impl FnMut(&str),
+) -> Result<(), BotError> {
+    let Some(found) = chain.account(&bot.margin_account)? else { return Ok(()) };
+    let account = accounts::margin_account(&found.data).map_err(|e| BotError::Decode(e.to_string()))?;
+    let holds =
+        account.active().iter().any(|p| p.deposit_shares > 0 && pools.iter().any(|pool| p.pool == pool.to_bytes()));
+    if holds {
+        log(&format!("liquidator {}: withdrawing its deposits before a flash liquidation", bot.signer.pubkey()));
+        withdraw_seized(chain, bot, log)?;
+    }
+    Ok(())
 }

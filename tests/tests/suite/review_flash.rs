@@ -67,8 +67,8 @@ fn review_capital_less_bot_never_sells_collateral_it_did_not_seize() {
 
     // 1. The bot plans: repay 3,500 USDC, sell the ~46.5 SOL it expects to seize.
     let mut lines = Vec::new();
-    let planned = bots::find_liquidations(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
-        .expect("plan");
+    let planned =
+        bots::find_liquidations(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string())).expect("plan");
     assert_eq!(planned.len(), 1, "{}", lines.join("\n"));
 
     // 2. A competitor lands first with a partial liquidation (2,000 USDC): the
@@ -145,10 +145,24 @@ fn review_router_instructions_cannot_spend_the_bots_other_funds() {
         thief: Pubkey,
     }
     impl Router for Skimming {
+        // It even declares the token program: the bot never lets a route call
+        // it directly.
+        fn programs(&self) -> Vec<Pubkey> {
+            let mut programs = self.honest.programs();
+            programs.push(self.token_program);
+            programs
+        }
         fn quote(&self, chain: &mut dyn Chain, sale: &Sale) -> Result<Option<u64>, BotError> {
             self.honest.quote(chain, sale)
         }
-        fn swap(&self, owner: &Pubkey, sale: &Sale, source: &Pubkey, destination: &Pubkey, min_out: u64) -> Vec<Instruction> {
+        fn swap(
+            &self,
+            owner: &Pubkey,
+            sale: &Sale,
+            source: &Pubkey,
+            destination: &Pubkey,
+            min_out: u64,
+        ) -> Vec<Instruction> {
             let mut steps = self.honest.swap(owner, sale, source, destination, min_out);
             // After the sale the destination holds the bot's savings plus the proceeds;
             // the bot still repays `owed` from it, so take exactly the savings.
@@ -168,11 +182,12 @@ fn review_router_instructions_cannot_spend_the_bots_other_funds() {
     let sol_wallet = m.sol_wallet;
     let bot = bot_for!(m, sol_wallet, &router);
     let mut lines = Vec::new();
-    let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
-        .expect("a pass");
+    let attempts =
+        bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string())).expect("a pass");
     let stolen = m.env.svm.token_balance(&thief);
     println!("{attempts:?}\n{}", lines.join("\n"));
     let landed = matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]);
+    assert!(lines.iter().any(|l| l.contains("may not call")), "the route is refused for calling the token program");
     // Safe: an instruction from the router that moves anything but the sale's
     // input never runs under the bot's signature (the bot refuses the route, or
     // checks balances and aborts).
@@ -197,14 +212,10 @@ fn review_capital_less_bot_sizes_the_flash_borrow_within_the_borrow_cap() {
     let sol_wallet = m.sol_wallet;
     let bot = bot_for!(m, sol_wallet, &router);
     let mut lines = Vec::new();
-    let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
-        .expect("a pass");
+    let attempts =
+        bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string())).expect("a pass");
     // Safe: the bot borrows what the cap allows (200 USDC, still profitable) and liquidates.
-    assert!(
-        matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]),
-        "{attempts:?}\n{}",
-        lines.join("\n")
-    );
+    assert!(matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]), "{attempts:?}\n{}", lines.join("\n"));
 }
 
 /// A bot account that already lends in the debt pool (collateral it seized and
@@ -223,12 +234,8 @@ fn review_capital_less_bot_is_not_blocked_by_its_own_deposit_in_the_debt_pool() 
     let sol_wallet = m.sol_wallet;
     let bot = bot_for!(m, sol_wallet, &router);
     let mut lines = Vec::new();
-    let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string()))
-        .expect("a pass");
+    let attempts =
+        bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |l| lines.push(l.to_string())).expect("a pass");
     // Safe: the bot clears (or works around) its deposit and liquidates.
-    assert!(
-        matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]),
-        "{attempts:?}\n{}",
-        lines.join("\n")
-    );
+    assert!(matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]), "{attempts:?}\n{}", lines.join("\n"));
 }
