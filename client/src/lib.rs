@@ -8,6 +8,7 @@
 //! crate the program compiles, so the client can never drift from the chain.
 
 pub mod accounts;
+pub mod budget;
 pub mod config;
 pub mod errors;
 pub mod health;

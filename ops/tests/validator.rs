@@ -121,6 +121,11 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         ema_conf: 0,
     };
     let mut genesis = TestValidatorGenesis::default();
+    // Transaction history on: the test reads back what the bots sent.
+    genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
+        enable_rpc_transaction_history: true,
+        ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
+    });
     genesis.add_program("margin", program_id());
     // Mainnet-beta's runtime, not every feature the validator knows.
     genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
@@ -247,10 +252,48 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         &oracle,
         "--min-profit",
         "0",
+        "--priority-fee",
+        "1000",
         "--once",
     ]);
     assert!(ok, "{output}");
     assert!(output.contains(&format!("liquidated {victim}")), "{output}");
+    // The liquidation went out with its compute budget first: the limit it
+    // reports (simulated units + 10%) and the fixed 1,000 micro-lamports/CU.
+    let field = |name: &str| -> String {
+        output
+            .split(name)
+            .nth(1)
+            .and_then(|rest| rest.split([',', ')', '\n', ' ']).next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let limit: u32 = field("CU limit ").parse().unwrap_or_else(|_| panic!("no CU limit in: {output}"));
+    assert!(output.contains("priority fee 1000 micro-lamports/CU"), "{output}");
+    let signature: solana_sdk::signature::Signature =
+        field("signature ").parse().unwrap_or_else(|_| panic!("no signature in: {output}"));
+    let config = solana_rpc_client_types::config::RpcTransactionConfig {
+        encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+        commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    // The history is written a moment after confirmation.
+    let landed = (0..50)
+        .find_map(|_| {
+            rpc.get_transaction_with_config(&signature, config).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                None
+            })
+        })
+        .expect("the liquidation is on chain");
+    let meta = landed.transaction.meta.expect("status");
+    assert!(meta.err.is_none(), "landed without error");
+    let tx = landed.transaction.transaction.decode().expect("a decodable transaction");
+    let (set_limit, set_price) = margin_client::budget::decode_budget(&tx.message);
+    assert_eq!((set_limit, set_price), (Some(limit), Some(1_000)));
+    let consumed: u64 = Option::from(meta.compute_units_consumed).expect("units consumed");
+    // Simulated units + 10% + 5,000 of headroom (the state moves by landing).
+    assert!(consumed <= limit as u64 && limit as u64 <= consumed * 12 / 10 + 5_000, "{consumed} used of {limit}");
     // The bot reports the units it repaid; exactly those left the liquidator's wallet.
     let repaid: u64 = output
         .split("repaid ")

@@ -272,6 +272,33 @@ impl Svm {
         self.submit(tx)
     }
 
+    /// Simulates what [`Svm::send_as`] would send (nothing is committed):
+    /// the compute units it would consume, or how it would fail.
+    pub fn simulate_as(
+        &mut self,
+        payer: &Keypair,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_sdk::message::AddressLookupTableAccount],
+    ) -> Result<u64, Failed> {
+        let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
+        let tx =
+            margin_client::transaction::assemble(payer, instructions, &signers, tables, self.context.last_blockhash)
+                .map_err(|e| Failed {
+                    error: TransactionError::SanitizeFailure,
+                    logs: vec![e.to_string()],
+                    refusal: None,
+                })?;
+        let simulated =
+            self.runtime.block_on(self.context.banks_client.simulate_transaction(tx)).expect("banks client transport");
+        let (units, logs) = simulated.simulation_details.map(|d| (d.units_consumed, d.logs)).unwrap_or_default();
+        match simulated.result {
+            Some(Ok(())) => Ok(units),
+            Some(Err(error)) => Err(Failed { error, logs, refusal: None }),
+            None => Err(Failed { error: TransactionError::SanitizeFailure, logs, refusal: None }),
+        }
+    }
+
     /// Runs a signed transaction and reports what the runtime said. Refuses, as a
     /// cluster does before running anything, a transaction over the packet size
     /// or the account-lock limit.

@@ -31,9 +31,11 @@ const USAGE: &str = "usage:
   margin demo [--users N] [--days N] [--bot-logs]
   margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
                 [--margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
+                [--priority-fee MICRO_LAMPORTS | --fee-percentile P] [--cu-margin PCT]
   margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ...
                      --oracle FEED_HEX=ACCOUNT ...] [--min-profit USD] [--keep-positions N]
                      [--lookup-table ADDR ...] [--interval SECS] [--once]
+                     [--priority-fee MICRO_LAMPORTS | --fee-percentile P] [--cu-margin PCT] [--max-fee-share BPS]
   margin risk --rpc-url URL --account ADDR [--oracle FEED_HEX=ACCOUNT ...] [--horizon 24h]
               [--vol POOL=SIGMA ...] [--correlation RHO] [--json]";
 
@@ -150,8 +152,20 @@ fn wallets(args: &Args) -> Result<HashMap<Pubkey, Pubkey>, String> {
 /// With `--margin-account`, the keeper also deleverages accounts that opted in
 /// to protection (repaying from `--wallet`s, receiving collateral there).
 fn run_keeper(args: &Args) -> Result<(), String> {
-    args.known(&["--rpc-url", "--keypair", "--max-age", "--interval", "--margin-account", "--wallet", "--oracle"])?;
+    args.known(&[
+        "--rpc-url",
+        "--keypair",
+        "--max-age",
+        "--interval",
+        "--margin-account",
+        "--wallet",
+        "--oracle",
+        "--priority-fee",
+        "--fee-percentile",
+        "--cu-margin",
+    ])?;
     let max_age = args.number("--max-age", 3_600i64)?;
+    let fees = fee_policy(args)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running the keeper inside the embedded demo market");
@@ -165,17 +179,40 @@ fn run_keeper(args: &Args) -> Result<(), String> {
         Some(text) => Some(Liquidator {
             wallets: wallets(args)?,
             oracles: oracle_book(args)?,
+            fees,
             ..Liquidator::new(&signer, pubkey(text, "--margin-account")?)
         }),
         None => None,
     };
     let mut chain = Rpc::new(url);
     repeat(args, || {
-        bots::keeper_once(&mut chain, &signer, max_age, &mut |line| println!("{line}"))?;
+        bots::keeper_once_with(&mut chain, &signer, max_age, &fees, &mut |line| println!("{line}"))?;
         if let Some(keeper) = &deleverager {
             deleverage_once(&mut chain, keeper, &mut |line| println!("{line}"))?;
         }
         Ok(())
+    })
+}
+
+/// `--priority-fee MICRO_LAMPORTS` (a fixed bid) or `--fee-percentile P` of
+/// recent fees (default 75), `--cu-margin PCT` over the simulated units
+/// (default 10), `--max-fee-share BPS` of a liquidation's bonus (default 2000).
+fn fee_policy(args: &Args) -> Result<bots::FeePolicy, String> {
+    let defaults = bots::FeePolicy::default();
+    let price = match args.one("--priority-fee") {
+        Some(_) => bots::PriorityFee::Fixed(args.number("--priority-fee", 0u64)?),
+        None => {
+            let percentile = args.number("--fee-percentile", 75u8)?;
+            if percentile > 100 {
+                return Err(format!("--fee-percentile must be 0..=100, not {percentile}"));
+            }
+            bots::PriorityFee::Percentile(percentile)
+        }
+    };
+    Ok(bots::FeePolicy {
+        margin_pct: args.number("--cu-margin", defaults.margin_pct)?,
+        price,
+        max_bonus_share_bps: args.number("--max-fee-share", defaults.max_bonus_share_bps)?,
     })
 }
 
@@ -190,8 +227,13 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
         "--interval",
         "--keep-positions",
         "--lookup-table",
+        "--priority-fee",
+        "--fee-percentile",
+        "--cu-margin",
+        "--max-fee-share",
     ])?;
     let min_profit_usd = args.number("--min-profit", 1.0f64)?;
+    let fees = fee_policy(args)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running two liquidators inside the embedded demo market");
@@ -210,6 +252,7 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
         oracles: oracle_book(args)?,
         min_profit_usd,
         keep_positions,
+        fees,
         ..Liquidator::new(&signer, margin_account)
     };
     let mut chain = Rpc::new(url);
