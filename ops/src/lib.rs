@@ -5,4 +5,5 @@
 pub mod bots;
 pub mod deleverage;
 pub mod demo;
+pub mod deploy;
 pub mod router;

@@ -90,6 +90,9 @@ fn token_account(
     account.pubkey()
 }
 
+/// One test validator at a time in this process (they share port ranges).
+static VALIDATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn margin_cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
     (
@@ -105,6 +108,7 @@ fn margin_cli(args: &[&str]) -> (bool, String) {
 
 #[test]
 fn keeper_and_liquidator_binaries_work_over_json_rpc() {
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     std::env::set_var("SBF_OUT_DIR", program_dir());
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     // Pyth accounts are created at genesis (the validator has no Pyth): USDC's legacy
@@ -319,4 +323,129 @@ fn margin_tests_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instructi
         ],
         data,
     }
+}
+
+/// `init_group` (seed `seed`, admin = payer) for the program at `program`: the
+/// client's builder, re-addressed (its PDA and bump derived from `program`).
+fn init_group_at(program: &Pubkey, admin: &Pubkey, seed: u64) -> (Instruction, Pubkey) {
+    let (group, bump) = Pubkey::find_program_address(
+        &[margin_interface::pda::GROUP_SEED, admin.as_ref(), &seed.to_le_bytes()],
+        program,
+    );
+    let mut ix = instructions::init_group(admin, admin, seed, admin);
+    ix.program_id = *program;
+    ix.accounts[2].pubkey = group;
+    // InitGroup's data: tag, seed (8), fee destination (32), then the bump.
+    ix.data[1 + 8 + 32] = bump;
+    (ix, group)
+}
+
+/// The program deployed through the upgradeable loader (not genesis) with the
+/// CLI, used, upgraded with a rebuilt `.so` (state and behaviour survive), made
+/// immutable (then upgrades are refused); a buffer resumed and closed.
+#[test]
+fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut genesis = TestValidatorGenesis::default();
+    genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
+    let (validator, payer) = genesis.start();
+    let rpc = validator.get_rpc_client();
+    let url = validator.rpc_url();
+    let so = program_dir().join("margin.so");
+    let elf = std::fs::read(&so).expect("margin.so");
+    let dir = std::env::temp_dir().join(format!("margin-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write_key = |name: &str, key: &Keypair| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{:?}", key.to_bytes().to_vec())).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let payer_path = write_key("payer.json", &payer);
+    let program = Keypair::new();
+    let program_path = write_key("program.json", &program);
+    let so_path = dir.join("margin.so");
+    std::fs::copy(&so, &so_path).unwrap();
+    let so_arg = so_path.to_str().unwrap();
+    let common = ["--rpc-url", url.as_str(), "--keypair", payer_path.as_str()];
+
+    // Deploy: chunks written, program live at the new address, payer the authority,
+    // twice the ELF's room.
+    let mut args = vec!["program", "deploy", so_arg];
+    args.extend(common);
+    args.extend(["--program-keypair", program_path.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    let chunk = margin_ops::deploy::chunk_len(&payer.pubkey());
+    let chunks = elf.len().div_ceil(chunk);
+    assert!(output.contains(&format!("wrote {chunks} of {chunks} chunks of {chunk} bytes")), "{output}");
+    let id = program.pubkey();
+    let account = rpc.get_account(&id).unwrap();
+    assert!(account.executable);
+    assert_eq!(account.owner, margin_ops::deploy::loader_id());
+    let info = margin_ops::deploy::program_info(&rpc, &id).unwrap();
+    assert_eq!((info.upgrade_authority, info.max_len), (Some(payer.pubkey()), 2 * elf.len()));
+    // The buffer keypair file the CLI kept while writing is gone with the buffer.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "payer, program and the .so only");
+
+    // Behaviour: a group at the deployed address.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (ix, group) = init_group_at(&id, &payer.pubkey(), 1);
+    send(&rpc, &payer, &[ix], &[]);
+    let group_account = rpc.get_account(&group).unwrap();
+    assert_eq!(group_account.owner, id);
+    let decoded = margin_client::accounts::group(&group_account.data).unwrap();
+    assert_eq!(decoded.admin, payer.pubkey().to_bytes());
+
+    // Upgrade with a rebuilt .so (the build is reproducible: the same bytes).
+    let mut args = vec!["program", "upgrade", so_arg];
+    args.extend(common);
+    let id_text = id.to_string();
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(output.contains(&format!("upgraded {id}")), "{output}");
+    let upgraded = margin_ops::deploy::program_info(&rpc, &id).unwrap();
+    assert!(upgraded.slot > info.slot, "redeployed in a later slot: {} -> {}", info.slot, upgraded.slot);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    // State survives; behaviour too (a second group).
+    assert_eq!(rpc.get_account(&group).unwrap().data, group_account.data);
+    let (ix, second) = init_group_at(&id, &payer.pubkey(), 2);
+    send(&rpc, &payer, &[ix], &[]);
+    assert_eq!(rpc.get_account(&second).unwrap().owner, id);
+
+    // A half-written buffer is resumed: only the chunk that differs is rewritten;
+    // then it is closed and its rent comes back. (Ten chunks of the ELF: buffers
+    // are checked only when deployed.)
+    let buffer = Keypair::new();
+    let mut log = |_: &str| {};
+    let mut altered = elf[..10 * chunk].to_vec();
+    margin_ops::deploy::write_buffer(&rpc, &payer, &buffer, &altered, &mut log).unwrap();
+    altered[chunk + 7] ^= 0xff;
+    let resumed = margin_ops::deploy::write_buffer(&rpc, &payer, &buffer, &altered, &mut log).unwrap();
+    assert_eq!(resumed, margin_ops::deploy::Written { chunks: 10, sent: 1 });
+    let rent = rpc.get_account(&buffer.pubkey()).unwrap().lamports;
+    let before = rpc.get_balance(&payer.pubkey()).unwrap();
+    let buffer_text = buffer.pubkey().to_string();
+    let mut args = vec!["program", "close-buffer"];
+    args.extend(common);
+    args.extend(["--buffer", buffer_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(rpc.get_account_with_commitment(&buffer.pubkey(), rpc.commitment()).unwrap().value.is_none());
+    // The rent back, less the one signature's fee.
+    assert_eq!(rpc.get_balance(&payer.pubkey()).unwrap(), before + rent - 5_000);
+
+    // Immutable: the authority is gone and an upgrade is a one-line error.
+    let mut args = vec!["program", "set-upgrade-authority"];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str(), "--final"]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert_eq!(margin_ops::deploy::program_info(&rpc, &id).unwrap().upgrade_authority, None);
+    let mut args = vec!["program", "upgrade", so_arg];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(!ok);
+    assert_eq!(output.trim(), format!("error: {id} is immutable (no upgrade authority)\n [exit status: 1]"));
 }

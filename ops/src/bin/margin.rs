@@ -25,7 +25,10 @@ use margin_client::{
 use margin_ops::bots::{self, Chain, Liquidator, OracleBook, Rpc};
 use margin_ops::deleverage::deleverage_once;
 use margin_ops::demo::{self, DemoConfig};
-use solana_sdk::{pubkey::Pubkey, signature::read_keypair_file};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{read_keypair_file, Signer},
+};
 
 const USAGE: &str = "usage:
   margin demo [--users N] [--days N] [--bot-logs]
@@ -37,7 +40,12 @@ const USAGE: &str = "usage:
                      [--lookup-table ADDR ...] [--interval SECS] [--once]
                      [--priority-fee MICRO_LAMPORTS | --fee-percentile P] [--cu-margin PCT] [--max-fee-share BPS]
   margin risk --rpc-url URL --account ADDR [--oracle FEED_HEX=ACCOUNT ...] [--horizon 24h]
-              [--vol POOL=SIGMA ...] [--correlation RHO] [--json]";
+              [--vol POOL=SIGMA ...] [--correlation RHO] [--json]
+  margin program deploy SO --rpc-url URL --keypair PATH --program-keypair PATH [--buffer-keypair PATH] [--max-len BYTES]
+  margin program upgrade SO --rpc-url URL --keypair PATH --program-id ADDR [--buffer-keypair PATH]
+  margin program set-upgrade-authority --rpc-url URL --keypair PATH --program-id ADDR (--new-authority ADDR | --final)
+  margin program close-buffer --rpc-url URL --keypair PATH --buffer ADDR [--recipient ADDR]
+  margin program show --rpc-url URL --keypair PATH --program-id ADDR";
 
 /// Parsed `--flag value` pairs (repeatable) and bare `--switch`es.
 struct Args {
@@ -452,12 +460,137 @@ fn risk_json(address: &Pubkey, report: &GreeksReport) -> String {
     )
 }
 
+/// `margin program deploy|upgrade SO ...`, `set-upgrade-authority`,
+/// `close-buffer`, `show`: the upgradeable loader (`margin_ops::deploy`).
+fn run_program(raw: &[String]) -> Result<(), String> {
+    let sub = raw.first().ok_or_else(|| format!("program needs a subcommand\n{USAGE}"))?.as_str();
+    let takes_so = matches!(sub, "deploy" | "upgrade");
+    let so = if takes_so {
+        Some(raw.get(1).filter(|a| !a.starts_with("--")).ok_or_else(|| format!("program {sub} needs the .so path"))?)
+    } else {
+        None
+    };
+    let args = Args::parse(&raw[if takes_so { 2 } else { 1 }..], &["--final"])?;
+    args.known(&[
+        "--rpc-url",
+        "--keypair",
+        "--program-keypair",
+        "--program-id",
+        "--buffer-keypair",
+        "--max-len",
+        "--new-authority",
+        "--buffer",
+        "--recipient",
+    ])?;
+    let url = args.one("--rpc-url").ok_or("--rpc-url is required")?;
+    let path = args.one("--keypair").ok_or("--keypair is required")?;
+    let payer = read_keypair_file(path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
+    let rpc = solana_rpc_client::rpc_client::RpcClient::new_with_commitment(
+        url.to_string(),
+        solana_commitment_config::CommitmentConfig::confirmed(),
+    );
+    let mut log = |line: &str| println!("{line}");
+    let elf = match so {
+        Some(so) => Some(std::fs::read(so).map_err(|e| format!("cannot read {so}: {e}"))?),
+        None => None,
+    };
+    // The buffer keypair: given, or new and saved next to the .so until the
+    // loader consumes the buffer (so a failed write can be resumed or closed).
+    let buffer = || -> Result<(solana_sdk::signature::Keypair, Option<String>), String> {
+        match args.one("--buffer-keypair") {
+            Some(path) => Ok((read_keypair_file(path).map_err(|e| format!("cannot read {path}: {e}"))?, None)),
+            None => {
+                let keypair = solana_sdk::signature::Keypair::new();
+                let file = format!("{}.buffer-{}.json", so.expect("deploy and upgrade take a .so"), keypair.pubkey());
+                solana_sdk::signature::write_keypair_file(&keypair, &file)
+                    .map_err(|e| format!("cannot write {file}: {e}"))?;
+                Ok((keypair, Some(file)))
+            }
+        }
+    };
+    // After a failure: how to resume, if a buffer was created; else the
+    // generated keypair file goes.
+    let resume_hint = |file: &Option<String>, buffer: &Pubkey| {
+        let exists = rpc.get_account_with_commitment(buffer, rpc.commitment()).is_ok_and(|r| r.value.is_some());
+        match file {
+            Some(file) if exists => format!(
+                " (resume with --buffer-keypair {file}, or reclaim its rent: margin program close-buffer --buffer {buffer})"
+            ),
+            Some(file) => {
+                let _ = std::fs::remove_file(file);
+                String::new()
+            }
+            None => String::new(),
+        }
+    };
+    match sub {
+        "deploy" => {
+            let elf = elf.expect("read above");
+            let program_path = args.one("--program-keypair").ok_or("--program-keypair is required")?;
+            let program =
+                read_keypair_file(program_path).map_err(|e| format!("cannot read keypair {program_path}: {e}"))?;
+            let max_len = args.number("--max-len", elf.len() * 2)?;
+            let (buffer, file) = buffer()?;
+            margin_ops::deploy::deploy(&rpc, &payer, &program, &buffer, &elf, max_len, &mut log)
+                .map_err(|e| format!("{e}{}", resume_hint(&file, &buffer.pubkey())))?;
+            file.map(std::fs::remove_file);
+            Ok(())
+        }
+        "upgrade" => {
+            let elf = elf.expect("read above");
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let (buffer, file) = buffer()?;
+            margin_ops::deploy::upgrade(&rpc, &payer, &program_id, &buffer, &elf, &mut log)
+                .map_err(|e| format!("{e}{}", resume_hint(&file, &buffer.pubkey())))?;
+            file.map(std::fs::remove_file);
+            Ok(())
+        }
+        "set-upgrade-authority" => {
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let new = match (args.one("--new-authority"), args.has("--final")) {
+                (Some(text), false) => Some(pubkey(text, "--new-authority")?),
+                (None, true) => None,
+                _ => return Err("pass exactly one of --new-authority ADDR and --final".into()),
+            };
+            margin_ops::deploy::set_upgrade_authority(&rpc, &payer, &program_id, new.as_ref(), &mut log)
+        }
+        "close-buffer" => {
+            let buffer = pubkey(args.one("--buffer").ok_or("--buffer is required")?, "--buffer")?;
+            let recipient = match args.one("--recipient") {
+                Some(text) => pubkey(text, "--recipient")?,
+                None => payer.pubkey(),
+            };
+            margin_ops::deploy::close_buffer(&rpc, &payer, &buffer, &recipient, &mut log)
+        }
+        "show" => {
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let info = margin_ops::deploy::program_info(&rpc, &program_id)?;
+            let authority = info.upgrade_authority.map_or("none (immutable)".to_string(), |a| a.to_string());
+            println!(
+                "program {program_id}: data {}, last deployed in slot {}, upgrade authority {authority}, room for {} bytes",
+                info.program_data, info.slot, info.max_len
+            );
+            Ok(())
+        }
+        other => Err(format!("unknown program subcommand '{other}'\n{USAGE}")),
+    }
+}
+
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let Some(command) = raw.first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if command == "program" {
+        return match run_program(&raw[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = match Args::parse(&raw[1..], &["--once", "--bot-logs", "--json"]) {
         Ok(args) => args,
         Err(message) => {
