@@ -154,7 +154,63 @@ impl MarginProgram {
 
     /// The health cache of `account` ([`HealthCache::load`] for this program),
     /// with the outage policy of the `health` instruction and of the gates of
-    /// borrow and withdraw (`Unpriced::ZeroDeposits`).
+    /// borrow and withdraw (`Unpriced::ZeroDeposits`). `accounts` holds every
+    /// pool and oracle of its health accounts, keyed by address.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use margin_client::{accounts, health::to_usd, sdk::{account::Account, pubkey::Pubkey}, MarginProgram};
+    /// # use margin_client::{config::default_pool_config, oracle::legacy_trading};
+    /// # use margin_client::interface::{fixed, oracle::{OraclePrice, PYTH_LEGACY_PROGRAM_ID},
+    /// #     state::{AccountKind, MarginAccountHeader, OracleKind, Pool, Position}};
+    /// # let program = MarginProgram { id: Pubkey::new_unique() };
+    /// # let now = 1_700_000_000;
+    /// # let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
+    /// # let mut oracles: HashMap<Pubkey, Pubkey> = HashMap::new();
+    /// # // A pool at `usd` per whole token holding `deposited` native units.
+    /// # let mut add_pool = |decimals: u8, usd: i64, deposited: u64| {
+    /// #     let (key, oracle) = (Pubkey::new_unique(), Pubkey::new_unique());
+    /// #     let mut pool: Pool = bytemuck::Zeroable::zeroed();
+    /// #     pool.discriminator = <Pool as margin_client::interface::state::AccountType>::DISCRIMINATOR;
+    /// #     pool.mint_decimals = decimals;
+    /// #     pool.deposit_share_value = fixed::ONE.to_le_bytes();
+    /// #     pool.borrow_share_value = fixed::ONE.to_le_bytes();
+    /// #     pool.total_deposit_shares = deposited;
+    /// #     pool.last_accrual_ts = now;
+    /// #     pool.config = default_pool_config();
+    /// #     pool.config.oracle.kind = OracleKind::PythLegacy as u8;
+    /// #     pool.config.oracle.address = oracle.to_bytes();
+    /// #     let account = |data: Vec<u8>, owner| Account { lamports: 1, data, owner, executable: false, rent_epoch: 0 };
+    /// #     fetched.insert(key, account(bytemuck::bytes_of(&pool).to_vec(), program.id));
+    /// #     let price = OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: now,
+    /// #         ema_price: usd * 100_000_000, ema_conf: 0 };
+    /// #     fetched.insert(oracle, account(legacy_trading(&price), Pubkey::new_from_array(PYTH_LEGACY_PROGRAM_ID)));
+    /// #     oracles.insert(key, oracle);
+    /// #     key
+    /// # };
+    /// # let sol_pool = add_pool(9, 100, 10_000_000_000);
+    /// # let usdc_pool = add_pool(6, 1, 1_000_000_000_000);
+    /// # let mut header: MarginAccountHeader = bytemuck::Zeroable::zeroed();
+    /// # header.discriminator = MarginAccountHeader::DISCRIMINATOR;
+    /// # header.kind = AccountKind::Cross as u8;
+    /// # header.position_count = 1;
+    /// # let mut positions = vec![Position { pool: [0; 32], deposit_shares: 0, borrow_shares: 0 }; 16];
+    /// # positions[0] = Position { pool: sol_pool.to_bytes(), deposit_shares: 10_000_000_000, borrow_shares: 0 };
+    /// # let data = accounts::MarginAccountData { header, positions }.to_bytes();
+    /// // A cross account holding 10 SOL at $100 (`data`); `fetched`: its pools and
+    /// // oracles and the USDC pool's, as fetched; `oracles`: pool -> oracle account.
+    /// let account = accounts::margin_account(&data).expect("a margin account");
+    /// let cache = program.health_cache(&account, &fetched, |pool| oracles[pool], now)?;
+    ///
+    /// // Initial health: $1,000 of SOL at the 80% Initial weight.
+    /// assert_eq!(format!("{:.2}", to_usd(cache.health()?.initial)), "800.00");
+    /// // The most USDC it can borrow: $800 at the 110% Initial liability weight.
+    /// let max = cache.max_borrow_in(&usdc_pool, &fetched, |pool| oracles[pool])?;
+    /// assert_eq!(max, 727_272_727);
+    /// // Without debt, all of the deposit can be withdrawn.
+    /// assert_eq!(cache.max_withdraw(&sol_pool)?, 10_000_000_000);
+    /// # Ok::<(), margin_client::errors::ClientError>(())
+    /// ```
     pub fn health_cache(
         &self,
         account: &MarginAccountData,

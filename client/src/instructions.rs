@@ -4,6 +4,48 @@
 //! Every builder is a method of [`MarginProgram`] (instructions for that
 //! deployment, PDAs derived from its id); the free functions of the same name
 //! build for the declared program id (`MarginProgram::default()`).
+//!
+//! A deposit, then a borrow with the health accounts of the account after it,
+//! for a deployment of one's own:
+//!
+//! ```
+//! use margin_client::{
+//!     accounts,
+//!     health::{health_account_metas, positions_after},
+//!     sdk::pubkey::Pubkey,
+//!     spl_token_id, MarginProgram,
+//! };
+//! # use margin_client::interface::state::{AccountKind, MarginAccountHeader, Position};
+//! # let (group_creator, user, user_sol, user_usdc) =
+//! #     (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+//! # let (sol_mint, usdc_mint, sol_oracle, usdc_oracle) =
+//! #     (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+//! let program = MarginProgram { id: Pubkey::new_unique() }; // or MarginProgram::default()
+//! let group = program.group(&group_creator, 0);
+//! let sol = program.pool_keys(&group, &sol_mint, &spl_token_id());
+//! let usdc = program.pool_keys(&group, &usdc_mint, &spl_token_id());
+//! let margin_account = program.margin_account(&group, &user, 0);
+//!
+//! let deposit = program.deposit(&user, &margin_account, &sol, &user_sol, 10_000_000_000);
+//! assert_eq!(deposit.program_id, program.id);
+//!
+//! // The account as fetched after the deposit: one position, SOL.
+//! # let mut header: MarginAccountHeader = bytemuck::Zeroable::zeroed();
+//! # header.discriminator = MarginAccountHeader::DISCRIMINATOR;
+//! # header.kind = AccountKind::Cross as u8;
+//! # header.position_count = 1;
+//! # let mut positions = vec![Position { pool: [0; 32], deposit_shares: 0, borrow_shares: 0 }; 16];
+//! # positions[0] = Position { pool: sol.pool.to_bytes(), deposit_shares: 10_000_000_000, borrow_shares: 0 };
+//! # let data = accounts::MarginAccountData { header, positions }.to_bytes();
+//! let account = accounts::margin_account(&data)?;
+//! // (pool, oracle) per position after the borrow: SOL, then USDC (which it opens).
+//! let oracle_of = |pool: &Pubkey| if *pool == sol.pool { sol_oracle } else { usdc_oracle };
+//! let health = health_account_metas(&positions_after(&account, Some(&usdc.pool)), oracle_of);
+//! let borrow = program.borrow(&user, &margin_account, &usdc, &user_usdc, 500_000_000, &health);
+//! let tail: Vec<Pubkey> = borrow.accounts[9..].iter().map(|meta| meta.pubkey).collect();
+//! assert_eq!(tail, [sol.pool, sol_oracle, usdc.pool, usdc_oracle]);
+//! # Ok::<(), accounts::DecodeError>(())
+//! ```
 
 mod builders;
 

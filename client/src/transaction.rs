@@ -181,3 +181,24 @@ pub fn lookup_table_data(authority: &Pubkey, addresses: &[Pubkey]) -> Vec<u8> {
     }
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{errors::ClientError, MarginProgram};
+    use solana_sdk::signature::{Keypair, Signer as _};
+
+    #[test]
+    fn assemble_names_the_signer_it_lacks_and_signs_with_the_rest() {
+        let (payer, owner) = (Keypair::new(), Keypair::new());
+        let program = MarginProgram { id: Pubkey::new_unique() };
+        let keys = program.pool_keys(&Pubkey::new_unique(), &Pubkey::new_unique(), &crate::spl_token_id());
+        let margin = program.margin_account(&keys.group, &owner.pubkey(), 0);
+        let deposit = program.deposit(&owner.pubkey(), &margin, &keys, &Pubkey::new_unique(), 1);
+        let lacking = assemble(&payer, &[deposit.clone()], &[], &[], Hash::default());
+        assert_eq!(lacking.unwrap_err(), ClientError::MissingSigner(owner.pubkey()));
+        let tx = assemble(&payer, &[deposit], &[&owner], &[], Hash::default()).expect("both signers");
+        assert_eq!(tx.signatures.len(), 2);
+        assert!(tx.verify_with_results().iter().all(|ok| *ok));
+    }
+}
