@@ -291,7 +291,8 @@ impl Chain for Rpc {
     ) -> Result<Sent, BotError> {
         use solana_rpc_client::api::{client_error::ErrorKind, request::RpcError};
         let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
-        let tx = assemble(signer, instructions, &[], tables, blockhash).map_err(BotError::Refused)?;
+        let tx =
+            assemble(signer, instructions, &[], tables, blockhash).map_err(|e| BotError::Refused(e.to_string()))?;
         // What every RPC refuses before running anything, checked here so the
         // reason is exact (mainnet-beta's lock limit: 64 accounts).
         check_limits(&tx, ACCOUNT_LOCK_LIMIT)?;

@@ -22,6 +22,7 @@ mod liquidate;
 mod liquidator_bot;
 mod margin_accounts;
 mod oracle;
+mod program_id;
 mod pyth_pull_conformance;
 mod repay;
 mod resolve_bad_debt;
