@@ -215,6 +215,20 @@ impl HealthCache {
         Ok(sums.health())
     }
 
+    /// Health at `levels` with every position's values, from one evaluation: for
+    /// callers that need both (the liquidator index sizes its price triggers from
+    /// the per-position Maintenance values of the health it just judged).
+    pub fn health_with_values(&self, levels: Levels) -> Result<(Health, Vec<PositionValues>), MarginError> {
+        let mut sums = HealthSums::default();
+        let mut values = Vec::with_capacity(self.positions.len());
+        for index in 0..self.positions.len() {
+            let position = self.values_at(index, levels)?;
+            sums.add(&position, levels)?;
+            values.push(position);
+        }
+        Ok((sums.health(), values))
+    }
+
     /// Index of `pool` among the positions.
     pub fn find(&self, pool: &Pubkey) -> Option<usize> {
         self.positions.iter().position(|p| &p.pool_key == pool)
@@ -373,6 +387,28 @@ pub fn scale_price(price: &OraclePrice, factor: f64) -> OraclePrice {
         ema_conf: (price.ema_conf as f64 * factor).round() as u64,
         ..*price
     }
+}
+
+/// The USD value (Q64.64) of one whole token of `pool` at full weight as the
+/// Maintenance level values it: `(collateral, debt)`, i.e. at the low and the high
+/// end of the confidence band. Every position's Maintenance value is its amount
+/// times these times its weight (to rounding), so they are the coordinates along
+/// which an account's health moves with this price (the liquidator index orders
+/// its triggers by them). Computed by the engine itself (`position_values` on a
+/// one-token position of a copy of `pool` with unit share values and 100%
+/// weights), so they follow any change to how Maintenance prices a position.
+pub fn maintenance_unit_values(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
+    let one_token = 10u64.checked_pow(pool.mint_decimals as u32).ok_or(MarginError::PriceOutOfRange)?;
+    let mut unit = *pool;
+    unit.deposit_share_value = fixed::store(fixed::ONE);
+    unit.borrow_share_value = fixed::store(fixed::ONE);
+    unit.total_borrow_shares = 0; // no interest projection
+    unit.config.maint_asset_weight_bps = margin_interface::BPS as u16;
+    unit.config.maint_liab_weight_bps = margin_interface::BPS as u16;
+    let position = Position { pool: [0; 32], deposit_shares: one_token, borrow_shares: one_token };
+    let values = position_values(&unit, &position, price, AccountKind::Isolated, MAINTENANCE, unit.last_accrual_ts)?;
+    let level = level_index(MAINTENANCE);
+    Ok((values.assets[level], values.liabilities[level]))
 }
 
 /// The validated price of `pool` from its fetched oracle account (for a pool that

@@ -1,0 +1,388 @@
+//! The liquidator index: the set of liquidatable margin accounts (Maintenance
+//! health below zero), kept current through price updates without rescanning every
+//! account.
+//!
+//! **Coordinates.** A position's Maintenance value is its amount times its weight
+//! times a per-pool unit value: collateral at the low end of the confidence band,
+//! debt at the high end ([`maintenance_unit_values`], computed by the engine). Each
+//! (pool, side) is one coordinate, and an account's Maintenance health is linear
+//! and monotone in each: up with its collateral's low price, down with its debt's
+//! high price. Only the engine ([`HealthCache::health_with_values`]) decides
+//! whether an account is liquidatable; the coordinates only choose which accounts
+//! a price update must re-evaluate.
+//!
+//! **Triggers.** After each exact evaluation the account's distance from zero,
+//! `|H|` less a rounding margin, is split into a budget per coordinate it holds,
+//! in proportion to `value x volatility weight` (the pool's stress move, at least
+//! 1%). Coordinate `v` with value `V` gets the tolerance `t = budget_v / V`: a move
+//! against the account by less than `t` (collateral down, debt up for a healthy
+//! account; the reverse for a liquidatable one) cannot flip the sign of its health
+//! even if every other coordinate moved as far at the same time, since the worst
+//! case adds up to the whole budget. Each tolerance is one trigger price
+//! `c x (1 -/+ t)` stored in an ordered set keyed by (pool, side, price). A price
+//! update walks only the keys between the old and new coordinate (range query),
+//! re-evaluates those accounts exactly at the new prices and installs fresh
+//! triggers for them. Triggers that did not fire stay valid whatever else moved:
+//! their guarantee never assumed the other prices fixed. So the set after any
+//! sequence of updates equals a full rescan's (`liquidator_index` test).
+//!
+//! The index projects interest to one fixed time (`now`); [`LiquidatorIndex::set_now`]
+//! re-evaluates everything. An oracle outage (a price set to `None`) counts the
+//! pool's positions zero, as `liquidate` does (`Unpriced::ZeroAll`); going in or out
+//! of an outage re-evaluates every holder of the pool.
+
+use std::collections::{BTreeSet, HashMap};
+
+use margin_client::health::{maintenance_unit_values, HealthCache};
+use margin_interface::{
+    health::{level_index, stress_bps, MAINTENANCE},
+    oracle::OraclePrice,
+    state::Pool,
+};
+use solana_sdk::pubkey::Pubkey;
+
+/// Collateral side of a pool: the low end of its confidence band.
+const LOW: u8 = 0;
+/// Debt side of a pool: the high end of its confidence band.
+const HIGH: u8 = 1;
+
+/// Least volatility weight (bps): a pool without a stress move still gets a share
+/// of every budget, so a stablecoin's 0.1% wobble does not re-evaluate its holders.
+const MIN_VOLATILITY_BPS: u64 = 100;
+
+/// A non-negative price as an ordered integer: for non-negative finite `f64`, the
+/// bit pattern orders as the value does, so keys keep the full precision.
+fn price_key(price: f64) -> u64 {
+    price.max(0.0).to_bits()
+}
+
+/// A trigger: (pool id, side, trigger price key, account id) packed into one
+/// integer that orders as the tuple does (pool in bits 104 and up, side 96, price
+/// key 32, account 0), so the ordered sets compare with one instruction.
+type Trigger = u128;
+
+fn trigger(pool: u32, side: u8, key: u64, account: u32) -> Trigger {
+    (pool as u128) << 104 | (side as u128) << 96 | (key as u128) << 32 | account as u128
+}
+
+/// The account id of a trigger.
+fn trigger_account(trigger: &Trigger) -> u32 {
+    *trigger as u32
+}
+
+/// One pool as the index prices it.
+#[derive(Clone, Debug)]
+struct PoolEntry {
+    /// The pool (its decimals and band multiplier give the coordinates).
+    pool: Pool,
+    /// Current price; `None` is an outage (positions count zero).
+    price: Option<OraclePrice>,
+    /// `[low, high]` Maintenance unit values (USD Q64.64 as f64) at `price`.
+    coordinates: Option<[f64; 2]>,
+    /// Relative rounding error of the coordinates: one raw unit per native unit of
+    /// the one-token value.
+    coordinate_error: f64,
+    /// Volatility weight (bps) for the budget split.
+    volatility: f64,
+}
+
+impl PoolEntry {
+    fn new(pool: Pool, price: Option<OraclePrice>) -> Self {
+        let mut entry = Self { pool, price: None, coordinates: None, coordinate_error: 0.0, volatility: 0.0 };
+        entry.set_price(price);
+        entry
+    }
+
+    fn set_price(&mut self, price: Option<OraclePrice>) {
+        self.price = price;
+        let unit_values = price.and_then(|price| maintenance_unit_values(&self.pool, &price).ok());
+        self.coordinates = unit_values.map(|(low, high)| [low as f64, high as f64]);
+        let one_token = 10f64.powi(self.pool.mint_decimals as i32);
+        self.coordinate_error = unit_values.map_or(0.0, |(low, _)| one_token / (low.max(1) as f64));
+        let stress = price.map_or(0, |price| stress_bps(&self.pool.config, &price));
+        self.volatility = stress.max(MIN_VOLATILITY_BPS) as f64;
+    }
+}
+
+/// One margin account in the index.
+#[derive(Clone, Debug)]
+struct AccountEntry {
+    key: Pubkey,
+    cache: HealthCache,
+    /// Pool id of each cached position.
+    pools: Vec<u32>,
+    /// Installed triggers: (rising, trigger).
+    triggers: Vec<(bool, Trigger)>,
+    liquidatable: bool,
+}
+
+/// What one update did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    /// Accounts re-evaluated exactly.
+    pub evaluated: usize,
+    /// Accounts that became liquidatable.
+    pub entered: usize,
+    /// Accounts that stopped being liquidatable.
+    pub left: usize,
+}
+
+/// The liquidatable set of many margin accounts, maintained through price and
+/// account updates (see the module docs).
+#[derive(Clone, Debug, Default)]
+pub struct LiquidatorIndex {
+    now: i64,
+    pools: Vec<PoolEntry>,
+    pool_ids: HashMap<Pubkey, u32>,
+    accounts: Vec<Option<AccountEntry>>,
+    account_ids: HashMap<Pubkey, u32>,
+    free: Vec<u32>,
+    /// Fire when the coordinate falls to the key or below.
+    falling: BTreeSet<Trigger>,
+    /// Fire when the coordinate rises to the key or above.
+    rising: BTreeSet<Trigger>,
+    /// (pool id, account id) of every position, for outages.
+    holders: BTreeSet<(u32, u32)>,
+    liquidatable: BTreeSet<Pubkey>,
+}
+
+impl LiquidatorIndex {
+    /// An empty index projecting interest to `now`.
+    pub fn new(now: i64) -> Self {
+        Self { now, ..Self::default() }
+    }
+
+    /// The accounts whose Maintenance health is below zero at the current prices.
+    pub fn liquidatable(&self) -> &BTreeSet<Pubkey> {
+        &self.liquidatable
+    }
+
+    /// Number of accounts held.
+    pub fn len(&self) -> usize {
+        self.account_ids.len()
+    }
+
+    /// True when no account is held.
+    pub fn is_empty(&self) -> bool {
+        self.account_ids.is_empty()
+    }
+
+    /// Current price of `pool` (`None` when unknown or in an outage).
+    pub fn price(&self, pool: &Pubkey) -> Option<OraclePrice> {
+        self.pool_ids.get(pool).and_then(|id| self.pools[*id as usize].price)
+    }
+
+    /// Inserts or replaces `key`'s account, as loaded in `cache` (with
+    /// `Unpriced::ZeroAll`, as `liquidate` judges). The index's prices win over the
+    /// cache's; a pool the index has not seen yet joins with the cache's price.
+    pub fn upsert(&mut self, key: Pubkey, mut cache: HealthCache) -> Touched {
+        let mut touched = Touched::default();
+        let was_liquidatable = self.liquidatable.contains(&key);
+        self.remove_entry(&key);
+        cache.now = self.now;
+        let pools =
+            cache.positions.iter().map(|cached| self.pool_id(cached.pool_key, &cached.pool, cached.price)).collect();
+        let id = self.free.pop().unwrap_or_else(|| {
+            self.accounts.push(None);
+            (self.accounts.len() - 1) as u32
+        });
+        let entry = AccountEntry { key, cache, pools, triggers: Vec::new(), liquidatable: false };
+        for &pool in &entry.pools {
+            self.holders.insert((pool, id));
+        }
+        self.accounts[id as usize] = Some(entry);
+        self.account_ids.insert(key, id);
+        self.evaluate(id, &mut touched);
+        // Entered or left compared with the replaced account, not with an empty slot.
+        let liquidatable = self.liquidatable.contains(&key);
+        touched.entered = usize::from(liquidatable && !was_liquidatable);
+        touched.left = usize::from(!liquidatable && was_liquidatable);
+        touched
+    }
+
+    /// Removes `key`'s account; true when it was held.
+    pub fn remove(&mut self, key: &Pubkey) -> bool {
+        self.remove_entry(key)
+    }
+
+    /// Moves the interest projection to `now` and re-evaluates every account.
+    pub fn set_now(&mut self, now: i64) -> Touched {
+        self.now = now;
+        let mut touched = Touched::default();
+        for id in 0..self.accounts.len() as u32 {
+            if let Some(entry) = self.accounts[id as usize].as_mut() {
+                entry.cache.now = now;
+                self.evaluate(id, &mut touched);
+            }
+        }
+        touched
+    }
+
+    /// Applies new prices (several pools at once, `None` for an outage) and
+    /// re-evaluates exactly the accounts whose triggers the moves cross. Unknown
+    /// pools are ignored (no account holds them).
+    pub fn set_prices(&mut self, updates: &[(Pubkey, Option<OraclePrice>)]) -> Touched {
+        let mut candidates: Vec<u32> = Vec::new();
+        for (key, price) in updates {
+            let Some(&pool) = self.pool_ids.get(key) else { continue };
+            let entry = &mut self.pools[pool as usize];
+            let before = entry.coordinates;
+            entry.set_price(*price);
+            match (before, entry.coordinates) {
+                (Some(before), Some(after)) => {
+                    for side in [LOW, HIGH] {
+                        let (from, to) = (before[side as usize], after[side as usize]);
+                        let (set, low, high) = if to < from {
+                            (&self.falling, to, from)
+                        } else if to > from {
+                            (&self.rising, from, to)
+                        } else {
+                            continue;
+                        };
+                        let range =
+                            trigger(pool, side, price_key(low), 0)..=trigger(pool, side, price_key(high), u32::MAX);
+                        candidates.extend(set.range(range).map(trigger_account));
+                    }
+                }
+                (None, None) => {}
+                // In or out of an outage: the positions' values jump.
+                _ => candidates.extend(self.holders.range((pool, 0)..=(pool, u32::MAX)).map(|holder| holder.1)),
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut touched = Touched::default();
+        for id in candidates {
+            self.evaluate(id, &mut touched);
+        }
+        touched
+    }
+
+    fn pool_id(&mut self, key: Pubkey, pool: &Pool, price: Option<OraclePrice>) -> u32 {
+        if let Some(&id) = self.pool_ids.get(&key) {
+            return id;
+        }
+        let id = self.pools.len() as u32;
+        self.pools.push(PoolEntry::new(*pool, price));
+        self.pool_ids.insert(key, id);
+        id
+    }
+
+    fn remove_entry(&mut self, key: &Pubkey) -> bool {
+        let Some(id) = self.account_ids.remove(key) else { return false };
+        let Some(entry) = self.accounts[id as usize].take() else { return false };
+        for (rising, trigger) in &entry.triggers {
+            if *rising {
+                self.rising.remove(trigger)
+            } else {
+                self.falling.remove(trigger)
+            };
+        }
+        for &pool in &entry.pools {
+            self.holders.remove(&(pool, id));
+        }
+        self.liquidatable.remove(key);
+        self.free.push(id);
+        true
+    }
+
+    /// Evaluates account `id` exactly at the current prices, updates the set and
+    /// replaces its triggers.
+    fn evaluate(&mut self, id: u32, touched: &mut Touched) {
+        let Some(mut entry) = self.accounts[id as usize].take() else { return };
+        touched.evaluated += 1;
+        for (rising, trigger) in entry.triggers.drain(..) {
+            if rising {
+                self.rising.remove(&trigger);
+            } else {
+                self.falling.remove(&trigger);
+            }
+        }
+        for (cached, &pool) in entry.cache.positions.iter_mut().zip(&entry.pools) {
+            cached.price = self.pools[pool as usize].price;
+        }
+        let liquidatable = match entry.cache.health_with_values(MAINTENANCE) {
+            Ok((health, values)) => {
+                let level = level_index(MAINTENANCE);
+                let healthy = health.maintenance >= 0;
+                // (pool, side, value) of every coordinate the account holds.
+                let mut held: Vec<(u32, u8, f64)> = Vec::with_capacity(values.len());
+                let mut margin = 0.0;
+                let mut gross = 0.0;
+                for (position, &pool) in values.iter().zip(&entry.pools) {
+                    let entry = &self.pools[pool as usize];
+                    for (side, value) in [(LOW, position.assets[level]), (HIGH, position.liabilities[level])] {
+                        if value != 0 {
+                            let value = value as f64;
+                            held.push((pool, side, value));
+                            gross += value;
+                            // The value is proportional to the coordinate up to one
+                            // raw unit per native unit, in the value and in the
+                            // coordinate, at both ends of a move of at most 100%
+                            // (tolerances are capped there).
+                            margin += 8.0 * value * entry.coordinate_error;
+                        }
+                    }
+                    margin += 4.0 * (position.deposit as f64 + position.debt as f64 + 2.0);
+                }
+                // f64 rounding of every value and of the sums.
+                margin += gross * 1e-9;
+                let budget = (health.maintenance as f64).abs() - margin;
+                let weighted: f64 =
+                    held.iter().map(|(pool, _, value)| value * self.pools[*pool as usize].volatility).sum();
+                for (pool, side, _) in held {
+                    let pool_entry = &self.pools[pool as usize];
+                    let Some(coordinates) = pool_entry.coordinates else { continue };
+                    // Capped at a 100% move, which bounds the rounding the margin covers
+                    // (a smaller tolerance only fires earlier).
+                    let tolerance = if budget > 0.0 && weighted > 0.0 {
+                        (budget * pool_entry.volatility / weighted).min(1.0)
+                    } else {
+                        0.0
+                    };
+                    // Healthy: collateral falling or debt rising hurts; liquidatable: the reverse.
+                    let rising = healthy == (side == HIGH);
+                    let current = coordinates[side as usize];
+                    let trigger_price = if rising { current * (1.0 + tolerance) } else { current * (1.0 - tolerance) };
+                    if !trigger_price.is_finite() || trigger_price <= 0.0 {
+                        continue; // no reachable price flips this account through this coordinate
+                    }
+                    let trigger = trigger(pool, side, price_key(trigger_price), id);
+                    if rising {
+                        self.rising.insert(trigger);
+                    } else {
+                        self.falling.insert(trigger);
+                    }
+                    entry.triggers.push((rising, trigger));
+                }
+                !healthy
+            }
+            // Unevaluable (a value past the engine's range): not liquidatable (the
+            // program would refuse it too), and any move of its prices re-checks it.
+            Err(_) => {
+                for &pool in &entry.pools {
+                    let Some(coordinates) = self.pools[pool as usize].coordinates else { continue };
+                    for side in [LOW, HIGH] {
+                        let trigger = trigger(pool, side, price_key(coordinates[side as usize]), id);
+                        self.rising.insert(trigger);
+                        self.falling.insert(trigger);
+                        entry.triggers.push((true, trigger));
+                        entry.triggers.push((false, trigger));
+                    }
+                }
+                false
+            }
+        };
+        if liquidatable != entry.liquidatable {
+            if liquidatable {
+                self.liquidatable.insert(entry.key);
+                touched.entered += 1;
+            } else {
+                self.liquidatable.remove(&entry.key);
+                touched.left += 1;
+            }
+            entry.liquidatable = liquidatable;
+        }
+        self.accounts[id as usize] = Some(entry);
+    }
+}
