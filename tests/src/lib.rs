@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod fuzz;
 pub mod sbpf;
+pub mod synthetic;
 
 use margin_client::{
     accounts::{self, MarginAccountData},

@@ -18,6 +18,7 @@ mod health;
 mod interest;
 mod liquidate;
 mod liquidator_bot;
+mod liquidator_index;
 mod margin_accounts;
 mod oracle;
 mod pyth_pull_conformance;
