@@ -35,7 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use margin_client::health::{maintenance_unit_values, HealthCache};
 use margin_interface::{
-    health::{level_index, stress_bps, MAINTENANCE},
+    health::{level_index, stress_bps, PositionValues, MAINTENANCE},
     oracle::OraclePrice,
     state::Pool,
 };
@@ -111,9 +111,25 @@ struct AccountEntry {
     cache: HealthCache,
     /// Pool id of each cached position.
     pools: Vec<u32>,
-    /// Installed triggers: (rising, trigger).
-    triggers: Vec<(bool, Trigger)>,
-    liquidatable: bool,
+    triggers: Vec<Installed>,
+    state: State,
+}
+
+/// An account's standing at its last evaluation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Healthy,
+    Liquidatable,
+    /// Health could not be computed; every move of its prices re-checks it.
+    Unevaluable,
+}
+
+/// One installed trigger of an account.
+#[derive(Clone, Copy, Debug)]
+struct Installed {
+    /// In the rising set (else the falling one).
+    rising: bool,
+    trigger: Trigger,
 }
 
 /// What one update did.
@@ -186,7 +202,7 @@ impl LiquidatorIndex {
             self.accounts.push(None);
             (self.accounts.len() - 1) as u32
         });
-        let entry = AccountEntry { key, cache, pools, triggers: Vec::new(), liquidatable: false };
+        let entry = AccountEntry { key, cache, pools, triggers: Vec::new(), state: State::Healthy };
         for &pool in &entry.pools {
             self.holders.insert((pool, id));
         }
@@ -271,12 +287,8 @@ impl LiquidatorIndex {
     fn remove_entry(&mut self, key: &Pubkey) -> bool {
         let Some(id) = self.account_ids.remove(key) else { return false };
         let Some(entry) = self.accounts[id as usize].take() else { return false };
-        for (rising, trigger) in &entry.triggers {
-            if *rising {
-                self.rising.remove(trigger)
-            } else {
-                self.falling.remove(trigger)
-            };
+        for installed in &entry.triggers {
+            self.set_of(installed.rising).remove(&installed.trigger);
         }
         for &pool in &entry.pools {
             self.holders.remove(&(pool, id));
@@ -287,93 +299,53 @@ impl LiquidatorIndex {
     }
 
     /// Evaluates account `id` exactly at the current prices, updates the set and
-    /// replaces its triggers.
+    /// refreshes its triggers.
     fn evaluate(&mut self, id: u32, touched: &mut Touched) {
         let Some(mut entry) = self.accounts[id as usize].take() else { return };
         touched.evaluated += 1;
-        for (rising, trigger) in entry.triggers.drain(..) {
-            if rising {
-                self.rising.remove(&trigger);
-            } else {
-                self.falling.remove(&trigger);
-            }
-        }
         for (cached, &pool) in entry.cache.positions.iter_mut().zip(&entry.pools) {
             cached.price = self.pools[pool as usize].price;
         }
-        let liquidatable = match entry.cache.health_with_values(MAINTENANCE) {
+        let state = match entry.cache.health_with_values(MAINTENANCE) {
             Ok((health, values)) => {
-                let level = level_index(MAINTENANCE);
                 let healthy = health.maintenance >= 0;
-                // (pool, side, value) of every coordinate the account holds.
-                let mut held: Vec<(u32, u8, f64)> = Vec::with_capacity(values.len());
-                let mut margin = 0.0;
-                let mut gross = 0.0;
-                for (position, &pool) in values.iter().zip(&entry.pools) {
-                    let entry = &self.pools[pool as usize];
-                    for (side, value) in [(LOW, position.assets[level]), (HIGH, position.liabilities[level])] {
-                        if value != 0 {
-                            let value = value as f64;
-                            held.push((pool, side, value));
-                            gross += value;
-                            // The value is proportional to the coordinate up to one
-                            // raw unit per native unit, in the value and in the
-                            // coordinate, at both ends of a move of at most 100%
-                            // (tolerances are capped there).
-                            margin += 8.0 * value * entry.coordinate_error;
-                        }
-                    }
-                    margin += 4.0 * (position.deposit as f64 + position.debt as f64 + 2.0);
+                let (variables, margin) = self.variables(&entry.pools, &values);
+                // How far health may move before its sign can flip, rounding set aside.
+                let distance = (health.maintenance as f64).abs() - margin;
+                // A fired trigger means its share of the distance is spent: every
+                // share is split afresh from the new distance.
+                self.clear_triggers(&mut entry);
+                let weighted: f64 = variables.iter().map(|v| v.value * v.volatility).sum();
+                for variable in &variables {
+                    let tolerance = tolerance(distance, variable.volatility, weighted);
+                    self.install(&mut entry, id, healthy, variable, tolerance);
                 }
-                // f64 rounding of every value and of the sums.
-                margin += gross * 1e-9;
-                let budget = (health.maintenance as f64).abs() - margin;
-                let weighted: f64 =
-                    held.iter().map(|(pool, _, value)| value * self.pools[*pool as usize].volatility).sum();
-                for (pool, side, _) in held {
-                    let pool_entry = &self.pools[pool as usize];
-                    let Some(coordinates) = pool_entry.coordinates else { continue };
-                    // Capped at a 100% move, which bounds the rounding the margin covers
-                    // (a smaller tolerance only fires earlier).
-                    let tolerance = if budget > 0.0 && weighted > 0.0 {
-                        (budget * pool_entry.volatility / weighted).min(1.0)
-                    } else {
-                        0.0
-                    };
-                    // Healthy: collateral falling or debt rising hurts; liquidatable: the reverse.
-                    let rising = healthy == (side == HIGH);
-                    let current = coordinates[side as usize];
-                    let trigger_price = if rising { current * (1.0 + tolerance) } else { current * (1.0 - tolerance) };
-                    if !trigger_price.is_finite() || trigger_price <= 0.0 {
-                        continue; // no reachable price flips this account through this coordinate
-                    }
-                    let trigger = trigger(pool, side, price_key(trigger_price), id);
-                    if rising {
-                        self.rising.insert(trigger);
-                    } else {
-                        self.falling.insert(trigger);
-                    }
-                    entry.triggers.push((rising, trigger));
+                if healthy {
+                    State::Healthy
+                } else {
+                    State::Liquidatable
                 }
-                !healthy
             }
             // Unevaluable (a value past the engine's range): not liquidatable (the
             // program would refuse it too), and any move of its prices re-checks it.
             Err(_) => {
+                self.clear_triggers(&mut entry);
                 for &pool in &entry.pools {
                     let Some(coordinates) = self.pools[pool as usize].coordinates else { continue };
                     for side in [LOW, HIGH] {
-                        let trigger = trigger(pool, side, price_key(coordinates[side as usize]), id);
-                        self.rising.insert(trigger);
-                        self.falling.insert(trigger);
-                        entry.triggers.push((true, trigger));
-                        entry.triggers.push((false, trigger));
+                        let price = coordinates[side as usize];
+                        for rising in [false, true] {
+                            let trigger = trigger(pool, side, price_key(price), id);
+                            self.set_of(rising).insert(trigger);
+                            entry.triggers.push(Installed { rising, trigger });
+                        }
                     }
                 }
-                false
+                State::Unevaluable
             }
         };
-        if liquidatable != entry.liquidatable {
+        let liquidatable = state == State::Liquidatable;
+        if liquidatable != (entry.state == State::Liquidatable) {
             if liquidatable {
                 self.liquidatable.insert(entry.key);
                 touched.entered += 1;
@@ -381,8 +353,89 @@ impl LiquidatorIndex {
                 self.liquidatable.remove(&entry.key);
                 touched.left += 1;
             }
-            entry.liquidatable = liquidatable;
         }
+        entry.state = state;
         self.accounts[id as usize] = Some(entry);
     }
+
+    /// The coordinates an evaluated account holds, with their Maintenance values,
+    /// and the rounding margin of the linear model (see the module docs).
+    fn variables(&self, pools: &[u32], values: &[PositionValues]) -> (Vec<Variable>, f64) {
+        let level = level_index(MAINTENANCE);
+        let mut variables = Vec::with_capacity(values.len());
+        let (mut margin, mut gross) = (0.0, 0.0);
+        for (position, &pool) in values.iter().zip(pools) {
+            let entry = &self.pools[pool as usize];
+            if let Some(coordinates) = entry.coordinates {
+                for (side, value) in [(LOW, position.assets[level]), (HIGH, position.liabilities[level])] {
+                    if value != 0 {
+                        let value = value as f64;
+                        let current = coordinates[side as usize];
+                        variables.push(Variable { pool, side, value, current, volatility: entry.volatility });
+                        gross += value;
+                        // The value is proportional to the coordinate up to one raw
+                        // unit per native unit, in the value and in the coordinate, at
+                        // both ends of a move of at most 100% (tolerances stop there).
+                        margin += 8.0 * value * entry.coordinate_error;
+                    }
+                }
+            }
+            margin += 4.0 * (position.deposit as f64 + position.debt as f64 + 2.0);
+        }
+        // f64 rounding of the values and their sums.
+        (variables, margin + gross * 1e-9)
+    }
+
+    /// Installs the trigger of `variable` at `tolerance` from its coordinate, in the
+    /// direction that hurts: collateral falling and debt rising while healthy, the
+    /// reverse while liquidatable. None when it would sit at or below zero (a
+    /// falling coordinate may then lose all its value).
+    fn install(&mut self, entry: &mut AccountEntry, id: u32, healthy: bool, variable: &Variable, tolerance: f64) {
+        let rising = healthy == (variable.side == HIGH);
+        let price = if rising { variable.current * (1.0 + tolerance) } else { variable.current * (1.0 - tolerance) };
+        if !price.is_finite() || price <= 0.0 {
+            return;
+        }
+        let trigger = trigger(variable.pool, variable.side, price_key(price), id);
+        self.set_of(rising).insert(trigger);
+        entry.triggers.push(Installed { rising, trigger });
+    }
+
+    fn clear_triggers(&mut self, entry: &mut AccountEntry) {
+        for installed in std::mem::take(&mut entry.triggers) {
+            self.set_of(installed.rising).remove(&installed.trigger);
+        }
+    }
+
+    fn set_of(&mut self, rising: bool) -> &mut BTreeSet<Trigger> {
+        if rising {
+            &mut self.rising
+        } else {
+            &mut self.falling
+        }
+    }
+}
+
+/// Share of `distance` for a coordinate of volatility weight `volatility`, as a
+/// relative move: `distance x volatility / sum(value x volatility)`, so that the
+/// coordinates' shares times their values add up to `distance`. Capped at a 100%
+/// move, which bounds the rounding the margin covers (a smaller tolerance only
+/// fires earlier).
+fn tolerance(distance: f64, volatility: f64, weighted: f64) -> f64 {
+    if distance > 0.0 && weighted > 0.0 {
+        (distance * volatility / weighted).min(1.0)
+    } else {
+        0.0
+    }
+}
+
+/// One coordinate an evaluated account holds.
+struct Variable {
+    pool: u32,
+    side: u8,
+    /// Its Maintenance value now (USD Q64.64 as f64).
+    value: f64,
+    /// The coordinate now.
+    current: f64,
+    volatility: f64,
 }
