@@ -180,10 +180,7 @@ impl HealthCache {
     /// Values of position `index` at `levels` (zero when unpriced).
     pub fn values_at(&self, index: usize, levels: Levels) -> Result<PositionValues, MarginError> {
         let cached = &self.positions[index];
-        match &cached.price {
-            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, levels, self.now),
-            None => Ok(PositionValues::default()),
-        }
+        values_or_zero(&cached.pool, &cached.position, cached.price.as_ref(), self.kind, levels, self.now)
     }
 
     /// EMA confidence (bps of the EMA price) of `pool`'s price as health read it,
@@ -219,14 +216,8 @@ impl HealthCache {
     /// callers that need both (the liquidator index sizes its price triggers from
     /// the per-position Maintenance values of the health it just judged).
     pub fn health_with_values(&self, levels: Levels) -> Result<(Health, Vec<PositionValues>), MarginError> {
-        let mut sums = HealthSums::default();
-        let mut values = Vec::with_capacity(self.positions.len());
-        for index in 0..self.positions.len() {
-            let position = self.values_at(index, levels)?;
-            sums.add(&position, levels)?;
-            values.push(position);
-        }
-        Ok((sums.health(), values))
+        let positions = self.positions.iter().map(|cached| (&cached.pool, &cached.position, cached.price.as_ref()));
+        health_with_values_of(self.kind, self.now, levels, positions)
     }
 
     /// Index of `pool` among the positions.
@@ -359,6 +350,41 @@ impl HealthCache {
         let health = sums.health();
         Ok(health.initial >= 0 && health.stress >= 0)
     }
+}
+
+/// A position's values at `levels`, zero when unpriced (`price` `None`).
+fn values_or_zero(
+    pool: &Pool,
+    position: &Position,
+    price: Option<&OraclePrice>,
+    kind: AccountKind,
+    levels: Levels,
+    now: i64,
+) -> Result<PositionValues, MarginError> {
+    match price {
+        Some(price) => position_values(pool, position, price, kind, levels, now),
+        None => Ok(PositionValues::default()),
+    }
+}
+
+/// [`HealthCache::health_with_values`] for positions whose pools and prices are
+/// kept elsewhere, `(pool, position, price)` with `None` for an unpriced one: one
+/// copy of each pool shared by many accounts (the liquidator index keeps them so,
+/// 512 bytes per pool instead of per position).
+pub fn health_with_values_of<'a>(
+    kind: AccountKind,
+    now: i64,
+    levels: Levels,
+    positions: impl IntoIterator<Item = (&'a Pool, &'a Position, Option<&'a OraclePrice>)>,
+) -> Result<(Health, Vec<PositionValues>), MarginError> {
+    let mut sums = HealthSums::default();
+    let mut values = Vec::new();
+    for (pool, position, price) in positions {
+        let position = values_or_zero(pool, position, price, kind, levels, now)?;
+        sums.add(&position, levels)?;
+        values.push(position);
+    }
+    Ok((sums.health(), values))
 }
 
 /// The largest `x` in `0..=ceiling` with `passes(x)` (monotone: true up to a point).

@@ -33,11 +33,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use margin_client::health::{maintenance_unit_values, HealthCache};
+use margin_client::health::{health_with_values_of, maintenance_unit_values, HealthCache};
 use margin_interface::{
     health::{level_index, stress_bps, PositionValues, MAINTENANCE},
     oracle::OraclePrice,
-    state::Pool,
+    state::{AccountKind, Pool, Position},
 };
 use solana_sdk::pubkey::Pubkey;
 
@@ -108,8 +108,10 @@ impl PoolEntry {
 #[derive(Clone, Debug)]
 struct AccountEntry {
     key: Pubkey,
-    cache: HealthCache,
-    /// Pool id of each cached position.
+    kind: AccountKind,
+    /// The used positions, in slot order.
+    positions: Vec<Position>,
+    /// Pool id of each position.
     pools: Vec<u32>,
     triggers: Vec<Installed>,
     state: State,
@@ -189,20 +191,23 @@ impl LiquidatorIndex {
     }
 
     /// Inserts or replaces `key`'s account, as loaded in `cache` (with
-    /// `Unpriced::ZeroAll`, as `liquidate` judges). The index's prices win over the
-    /// cache's; a pool the index has not seen yet joins with the cache's price.
-    pub fn upsert(&mut self, key: Pubkey, mut cache: HealthCache) -> Touched {
+    /// `Unpriced::ZeroAll`, as `liquidate` judges). The index keeps its positions
+    /// and one copy of each pool: its own pools and prices win over the cache's
+    /// (move them with [`Self::set_prices`] and [`Self::set_pool`]); a pool it has
+    /// not seen yet joins with the cache's copy and price.
+    pub fn upsert(&mut self, key: Pubkey, cache: &HealthCache) -> Touched {
         let mut touched = Touched::default();
         let was_liquidatable = self.liquidatable.contains(&key);
         self.remove_entry(&key);
-        cache.now = self.now;
         let pools =
             cache.positions.iter().map(|cached| self.pool_id(cached.pool_key, &cached.pool, cached.price)).collect();
         let id = self.free.pop().unwrap_or_else(|| {
             self.accounts.push(None);
             (self.accounts.len() - 1) as u32
         });
-        let entry = AccountEntry { key, cache, pools, triggers: Vec::new(), state: State::Healthy };
+        let positions = cache.positions.iter().map(|cached| cached.position).collect();
+        let entry =
+            AccountEntry { key, kind: cache.kind, positions, pools, triggers: Vec::new(), state: State::Healthy };
         for &pool in &entry.pools {
             self.holders.insert((pool, id));
         }
@@ -216,6 +221,22 @@ impl LiquidatorIndex {
         touched
     }
 
+    /// Replaces the index's copy of pool `key` (accrued interest, a new config)
+    /// and re-evaluates every account holding it; its price stays. Unknown pools
+    /// are ignored.
+    pub fn set_pool(&mut self, key: &Pubkey, pool: &Pool) -> Touched {
+        let mut touched = Touched::default();
+        let Some(&id) = self.pool_ids.get(key) else { return touched };
+        let entry = &mut self.pools[id as usize];
+        entry.pool = *pool;
+        entry.set_price(entry.price);
+        let holders: Vec<u32> = self.holders.range((id, 0)..=(id, u32::MAX)).map(|holder| holder.1).collect();
+        for account in holders {
+            self.evaluate(account, &mut touched);
+        }
+        touched
+    }
+
     /// Removes `key`'s account; true when it was held.
     pub fn remove(&mut self, key: &Pubkey) -> bool {
         self.remove_entry(key)
@@ -226,10 +247,7 @@ impl LiquidatorIndex {
         self.now = now;
         let mut touched = Touched::default();
         for id in 0..self.accounts.len() as u32 {
-            if let Some(entry) = self.accounts[id as usize].as_mut() {
-                entry.cache.now = now;
-                self.evaluate(id, &mut touched);
-            }
+            self.evaluate(id, &mut touched);
         }
         touched
     }
@@ -303,10 +321,11 @@ impl LiquidatorIndex {
     fn evaluate(&mut self, id: u32, touched: &mut Touched) {
         let Some(mut entry) = self.accounts[id as usize].take() else { return };
         touched.evaluated += 1;
-        for (cached, &pool) in entry.cache.positions.iter_mut().zip(&entry.pools) {
-            cached.price = self.pools[pool as usize].price;
-        }
-        let state = match entry.cache.health_with_values(MAINTENANCE) {
+        let positions = entry.positions.iter().zip(&entry.pools).map(|(position, &pool)| {
+            let pool = &self.pools[pool as usize];
+            (&pool.pool, position, pool.price.as_ref())
+        });
+        let state = match health_with_values_of(entry.kind, self.now, MAINTENANCE, positions) {
             Ok((health, values)) => {
                 let healthy = health.maintenance >= 0;
                 let (variables, margin) = self.variables(&entry.pools, &values);

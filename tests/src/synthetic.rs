@@ -85,11 +85,31 @@ impl Market {
         (pool.key, pool.price)
     }
 
+    /// Replaces pool `index` (a new config, accrued interest) in the market and in
+    /// every account's cache; returns its key.
+    pub fn set_pool(&mut self, index: usize, pool: Pool) -> Pubkey {
+        let key = self.pools[index].key;
+        self.pools[index].pool = pool;
+        for (_, cache) in &mut self.accounts {
+            for cached in cache.positions.iter_mut().filter(|cached| cached.pool_key == key) {
+                cached.pool = pool;
+            }
+        }
+        key
+    }
+
+    /// Projects every account's interest to `now`.
+    pub fn set_now(&mut self, now: i64) {
+        for (_, cache) in &mut self.accounts {
+            cache.now = now;
+        }
+    }
+
     /// An index holding every account.
     pub fn index(&self) -> LiquidatorIndex {
         let mut index = LiquidatorIndex::new(NOW);
         for (key, cache) in &self.accounts {
-            index.upsert(*key, cache.clone());
+            index.upsert(*key, cache);
         }
         index
     }

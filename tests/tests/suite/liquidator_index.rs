@@ -84,15 +84,17 @@ fn run(seed: u64, pools: usize, accounts: usize, steps: usize) {
                 let at = rng.below(market.accounts.len() as u64) as usize;
                 let cache = market.account(&mut rng);
                 let key = market.accounts[at].0;
-                market.accounts[at].1 = cache.clone();
-                ("an account replaced".to_string(), index.upsert(key, cache))
+                let touched = index.upsert(key, &cache);
+                market.accounts[at].1 = cache;
+                ("an account replaced".to_string(), touched)
             }
             17 => {
                 let cache = market.account(&mut rng);
                 let key = account_key(serial);
                 serial += 1;
-                market.accounts.push((key, cache.clone()));
-                ("an account added".to_string(), index.upsert(key, cache))
+                let touched = index.upsert(key, &cache);
+                market.accounts.push((key, cache));
+                ("an account added".to_string(), touched)
             }
             18 => {
                 let at = rng.below(market.accounts.len() as u64) as usize;
@@ -126,6 +128,28 @@ fn run(seed: u64, pools: usize, accounts: usize, steps: usize) {
         );
     }
     println!("seed {seed}: {entered} entries and {left} exits over {steps} steps, each equal to the rescan");
+
+    // A month of interest: every debt grows, every account is re-evaluated.
+    let later = NOW + 30 * 86_400;
+    let touched = index.set_now(later);
+    market.set_now(later);
+    let expected = market.rescan();
+    assert_eq!(index.liquidatable(), &expected, "seed {seed}: a month later");
+    assert_eq!(touched.evaluated, market.accounts.len());
+    println!("a month later: {} liquidatable (+{} -{})", expected.len(), touched.entered, touched.left);
+
+    // SOL's Maintenance asset weight cut by 10 points: its holders are re-evaluated.
+    if market.pools[SOL].price.is_some() {
+        let mut pool = market.pools[SOL].pool;
+        pool.config.maint_asset_weight_bps -= 1_000;
+        let key = market.set_pool(SOL, pool);
+        let touched = index.set_pool(&key, &pool);
+        let expected = market.rescan();
+        assert_eq!(index.liquidatable(), &expected, "seed {seed}: SOL weight cut");
+        let holders = market.accounts.iter().filter(|(_, cache)| cache.find(&key).is_some()).count();
+        assert_eq!(touched.evaluated, holders);
+        println!("SOL weight cut: {} liquidatable (+{} -{})", expected.len(), touched.entered, touched.left);
+    }
 }
 
 #[test]
@@ -150,7 +174,7 @@ fn liquidator_index_flips_an_account_at_its_liquidation_price() {
     let liquidation_price = cache.liquidation_price(&market.pools[SOL].key).unwrap().unwrap();
     let key = account_key(1);
     let mut index = LiquidatorIndex::new(NOW);
-    let inserted = index.upsert(key, cache.clone());
+    let inserted = index.upsert(key, &cache);
     market.accounts.push((key, cache));
     assert_eq!(inserted, Touched { evaluated: 1, entered: 0, left: 0 });
     assert!(index.liquidatable().is_empty());
