@@ -137,9 +137,9 @@ impl Market {
     }
 
     /// A random account at the current prices: isolated (one collateral, one debt)
-    /// or cross with 1 to 8 positions, most holding SOL, sized so its Maintenance
-    /// health is a random share of its collateral: a few already below zero, most
-    /// from 2% to 82% above.
+    /// or cross with 1 to 8 positions (fewer more likely, see [`positions`]), most
+    /// holding SOL, sized so its Maintenance health is a random share of its
+    /// collateral: a few already below zero, most from 2% to 80% above.
     pub fn account(&self, rng: &mut Rng) -> HealthCache {
         let count = self.pools.len();
         let isolated = rng.below(10) < 3;
@@ -147,7 +147,7 @@ impl Market {
         if rng.below(10) < 7 {
             chosen.push(SOL);
         }
-        let wanted = if isolated { 2 } else { 1 + rng.below(8.min(count) as u64) as usize };
+        let wanted = if isolated { 2 } else { positions(rng, 8.min(count)) };
         while chosen.len() < wanted {
             let pool = rng.below(count as u64) as usize;
             if !chosen.contains(&pool) {
@@ -221,6 +221,20 @@ impl Market {
             .collect();
         HealthCache { kind, now: NOW, positions }
     }
+}
+
+/// A cross account's position count, 1 to `most`, `k` with odds `1/k` (mean 2.9
+/// for 8): most accounts in lending markets hold one or two assets, a few many.
+fn positions(rng: &mut Rng, most: usize) -> usize {
+    let total: f64 = (1..=most).map(|k| 1.0 / k as f64).sum();
+    let mut draw = rng.unit() * total;
+    for k in 1..most {
+        draw -= 1.0 / k as f64;
+        if draw < 0.0 {
+            return k;
+        }
+    }
+    most
 }
 
 /// The full rescan of `accounts` at `prices` (see [`Market::rescan`]).
