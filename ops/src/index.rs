@@ -7,24 +7,24 @@
 //! debt at the high end ([`maintenance_unit_values`], computed by the engine). Each
 //! (pool, side) is one coordinate, and an account's Maintenance health is linear
 //! and monotone in each: up with its collateral's low price, down with its debt's
-//! high price. Only the engine ([`HealthCache::health_with_values`]) decides
-//! whether an account is liquidatable; the coordinates only choose which accounts
-//! a price update must re-evaluate.
+//! high price. Only the engine ([`health_with_values_of`], what `HealthCache`
+//! evaluates through) decides whether an account is liquidatable; the coordinates
+//! only choose which accounts a price update must re-evaluate.
 //!
 //! **Triggers.** After each exact evaluation the account's distance from zero,
-//! `|H|` less a rounding margin, is split into a budget per coordinate it holds,
-//! in proportion to `value x volatility weight` (the pool's stress move, at least
-//! 1%). Coordinate `v` with value `V` gets the tolerance `t = budget_v / V`: a move
-//! against the account by less than `t` (collateral down, debt up for a healthy
-//! account; the reverse for a liquidatable one) cannot flip the sign of its health
-//! even if every other coordinate moved as far at the same time, since the worst
-//! case adds up to the whole budget. Each tolerance is one trigger price
-//! `c x (1 -/+ t)` stored in an ordered set keyed by (pool, side, price). A price
-//! update walks only the keys between the old and new coordinate (range query),
-//! re-evaluates those accounts exactly at the new prices and installs fresh
-//! triggers for them. Triggers that did not fire stay valid whatever else moved:
-//! their guarantee never assumed the other prices fixed. So the set after any
-//! sequence of updates equals a full rescan's (`liquidator_index` test).
+//! `|H|` less a rounding margin, is split over the coordinates it holds in
+//! proportion to `value x volatility` (the pool's stress move, at least 1%):
+//! coordinate `v` may move `t_v = distance x volatility_v / sum(value x
+//! volatility)` against the account (collateral down, debt up while healthy; the
+//! reverse while liquidatable) before its trigger fires. The shares times the
+//! values add up to the distance, so no moves that leave every trigger unfired can
+//! flip the sign of its health, even all at once. Each trigger is a price `c x (1
+//! -/+ t)` in an ordered set per (pool, side, direction). A price update walks only
+//! the keys between the old and the new coordinate (range query), re-evaluates
+//! those accounts exactly and splits their distance afresh. Triggers that did not
+//! fire stay valid whatever else moved: their guarantee never assumed the other
+//! prices fixed. So the set after any sequence of updates equals a full rescan's
+//! (the `liquidator_index` tests).
 //!
 //! The index projects interest to one fixed time (`now`); [`LiquidatorIndex::set_now`]
 //! re-evaluates everything. An oracle outage (a price set to `None`) counts the
@@ -50,24 +50,38 @@ const HIGH: u8 = 1;
 /// of every budget, so a stablecoin's 0.1% wobble does not re-evaluate its holders.
 const MIN_VOLATILITY_BPS: u64 = 100;
 
-/// A non-negative price as an ordered integer: for non-negative finite `f64`, the
-/// bit pattern orders as the value does, so keys keep the full precision.
-fn price_key(price: f64) -> u64 {
-    price.max(0.0).to_bits()
+/// Bits of a trigger key holding the account id: at most 2^24 (16.7 million)
+/// accounts.
+const ACCOUNT_BITS: u32 = 24;
+
+/// Largest number of accounts an index holds.
+pub const MAX_ACCOUNTS: usize = 1 << ACCOUNT_BITS;
+
+/// A non-negative price as an ordered 40-bit integer: for non-negative finite
+/// `f64`, the bit pattern orders as the value does; its top 40 bits keep a relative
+/// precision of 2^-28, rounded `up` or down so a trigger only ever fires early.
+fn price_key(price: f64, up: bool) -> u64 {
+    let bits = price.max(0.0).to_bits();
+    let round = if up { (1 << ACCOUNT_BITS) - 1 } else { 0 };
+    bits.saturating_add(round) >> ACCOUNT_BITS
 }
 
-/// A trigger: (pool id, side, trigger price key, account id) packed into one
-/// integer that orders as the tuple does (pool in bits 104 and up, side 96, price
-/// key 32, account 0), so the ordered sets compare with one instruction.
-type Trigger = u128;
+/// A trigger in its set: price key in the high 40 bits, account id in the low 24,
+/// so the set orders by price with one integer compare per step.
+type Trigger = u64;
 
-fn trigger(pool: u32, side: u8, key: u64, account: u32) -> Trigger {
-    (pool as u128) << 104 | (side as u128) << 96 | (key as u128) << 32 | account as u128
+fn trigger(price_key: u64, account: u32) -> Trigger {
+    price_key << ACCOUNT_BITS | account as u64
 }
 
 /// The account id of a trigger.
 fn trigger_account(trigger: &Trigger) -> u32 {
-    *trigger as u32
+    (*trigger & ((1 << ACCOUNT_BITS) - 1)) as u32
+}
+
+/// Index of the trigger set of (pool, side, direction) in `LiquidatorIndex::sets`.
+fn set_index(pool: u32, side: u8, rising: bool) -> usize {
+    (pool as usize * 2 + side as usize) * 2 + rising as usize
 }
 
 /// One pool as the index prices it.
@@ -129,8 +143,8 @@ enum State {
 /// One installed trigger of an account.
 #[derive(Clone, Copy, Debug)]
 struct Installed {
-    /// In the rising set (else the falling one).
-    rising: bool,
+    /// Its set ([`set_index`]).
+    set: usize,
     trigger: Trigger,
 }
 
@@ -155,10 +169,9 @@ pub struct LiquidatorIndex {
     accounts: Vec<Option<AccountEntry>>,
     account_ids: HashMap<Pubkey, u32>,
     free: Vec<u32>,
-    /// Fire when the coordinate falls to the key or below.
-    falling: BTreeSet<Trigger>,
-    /// Fire when the coordinate rises to the key or above.
-    rising: BTreeSet<Trigger>,
+    /// Per pool, side and direction ([`set_index`]): triggers that fire when the
+    /// coordinate falls to their price or below, or rises to it or above.
+    sets: Vec<BTreeSet<Trigger>>,
     /// (pool id, account id) of every position, for outages.
     holders: BTreeSet<(u32, u32)>,
     liquidatable: BTreeSet<Pubkey>,
@@ -195,6 +208,10 @@ impl LiquidatorIndex {
     /// and one copy of each pool: its own pools and prices win over the cache's
     /// (move them with [`Self::set_prices`] and [`Self::set_pool`]); a pool it has
     /// not seen yet joins with the cache's copy and price.
+    ///
+    /// # Panics
+    ///
+    /// Past [`MAX_ACCOUNTS`] accounts.
     pub fn upsert(&mut self, key: Pubkey, cache: &HealthCache) -> Touched {
         let mut touched = Touched::default();
         let was_liquidatable = self.liquidatable.contains(&key);
@@ -202,6 +219,7 @@ impl LiquidatorIndex {
         let pools =
             cache.positions.iter().map(|cached| self.pool_id(cached.pool_key, &cached.pool, cached.price)).collect();
         let id = self.free.pop().unwrap_or_else(|| {
+            assert!(self.accounts.len() < MAX_ACCOUNTS, "a liquidator index holds at most {MAX_ACCOUNTS} accounts");
             self.accounts.push(None);
             (self.accounts.len() - 1) as u32
         });
@@ -260,25 +278,24 @@ impl LiquidatorIndex {
         for (key, price) in updates {
             let Some(&pool) = self.pool_ids.get(key) else { continue };
             let entry = &mut self.pools[pool as usize];
-            let before = entry.coordinates;
+            let (before, before_price) = (entry.coordinates, entry.price);
             entry.set_price(*price);
             match (before, entry.coordinates) {
                 (Some(before), Some(after)) => {
                     for side in [LOW, HIGH] {
                         let (from, to) = (before[side as usize], after[side as usize]);
-                        let (set, low, high) = if to < from {
-                            (&self.falling, to, from)
-                        } else if to > from {
-                            (&self.rising, from, to)
-                        } else {
+                        if to == from {
                             continue;
-                        };
-                        let range =
-                            trigger(pool, side, price_key(low), 0)..=trigger(pool, side, price_key(high), u32::MAX);
+                        }
+                        let (low, high) = (from.min(to), from.max(to));
+                        let range = trigger(price_key(low, false), 0)..=trigger(price_key(high, true), u32::MAX);
+                        let set = &self.sets[set_index(pool, side, to > from)];
                         candidates.extend(set.range(range).map(trigger_account));
                     }
                 }
-                (None, None) => {}
+                // A price the coordinates cannot express (never for a price health
+                // can value): its holders are checked on every change.
+                (None, None) if before_price == *price => {}
                 // In or out of an outage: the positions' values jump.
                 _ => candidates.extend(self.holders.range((pool, 0)..=(pool, u32::MAX)).map(|holder| holder.1)),
             }
@@ -298,6 +315,7 @@ impl LiquidatorIndex {
         }
         let id = self.pools.len() as u32;
         self.pools.push(PoolEntry::new(*pool, price));
+        self.sets.extend((0..4).map(|_| BTreeSet::new()));
         self.pool_ids.insert(key, id);
         id
     }
@@ -306,7 +324,7 @@ impl LiquidatorIndex {
         let Some(id) = self.account_ids.remove(key) else { return false };
         let Some(entry) = self.accounts[id as usize].take() else { return false };
         for installed in &entry.triggers {
-            self.set_of(installed.rising).remove(&installed.trigger);
+            self.sets[installed.set].remove(&installed.trigger);
         }
         for &pool in &entry.pools {
             self.holders.remove(&(pool, id));
@@ -354,9 +372,10 @@ impl LiquidatorIndex {
                     for side in [LOW, HIGH] {
                         let price = coordinates[side as usize];
                         for rising in [false, true] {
-                            let trigger = trigger(pool, side, price_key(price), id);
-                            self.set_of(rising).insert(trigger);
-                            entry.triggers.push(Installed { rising, trigger });
+                            let set = set_index(pool, side, rising);
+                            let trigger = trigger(price_key(price, !rising), id);
+                            self.sets[set].insert(trigger);
+                            entry.triggers.push(Installed { set, trigger });
                         }
                     }
                 }
@@ -415,22 +434,15 @@ impl LiquidatorIndex {
         if !price.is_finite() || price <= 0.0 {
             return;
         }
-        let trigger = trigger(variable.pool, variable.side, price_key(price), id);
-        self.set_of(rising).insert(trigger);
-        entry.triggers.push(Installed { rising, trigger });
+        let set = set_index(variable.pool, variable.side, rising);
+        let trigger = trigger(price_key(price, !rising), id);
+        self.sets[set].insert(trigger);
+        entry.triggers.push(Installed { set, trigger });
     }
 
     fn clear_triggers(&mut self, entry: &mut AccountEntry) {
         for installed in std::mem::take(&mut entry.triggers) {
-            self.set_of(installed.rising).remove(&installed.trigger);
-        }
-    }
-
-    fn set_of(&mut self, rising: bool) -> &mut BTreeSet<Trigger> {
-        if rising {
-            &mut self.rising
-        } else {
-            &mut self.falling
+            self.sets[installed.set].remove(&installed.trigger);
         }
     }
 }

@@ -332,7 +332,7 @@ impl OffchainBench {
 
 /// Times each measurement is taken; the bench reports the median (the machine
 /// may be shared).
-pub const BENCH_TRIALS: usize = 5;
+pub const BENCH_TRIALS: usize = 9;
 
 /// The off-chain bench: `accounts` random accounts over the eight pools, SOL
 /// (held by ~70% of them) moves down 5%; the time to the new liquidatable set
