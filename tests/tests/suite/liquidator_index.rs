@@ -205,3 +205,30 @@ fn liquidator_index_flips_an_account_at_its_liquidation_price() {
     assert!(index.remove(&key));
     assert!(index.is_empty() && index.liquidatable().is_empty());
 }
+
+/// An account whose value the engine cannot compute (past 2^127) is not
+/// liquidatable, for the index as for the rescan, and any move of its prices
+/// re-checks it: once SOL is in range, the debt makes it liquidatable.
+#[test]
+fn liquidator_index_rechecks_an_account_the_engine_cannot_value() {
+    let mut rng = Rng::new(9);
+    let mut market = Market::new(&mut rng, 2, 0);
+    let huge = 1_000_000_000_000_000; // $10^15 per SOL, exponent 0
+    market.pools[SOL].price =
+        Some(OraclePrice { price: huge, conf: 0, expo: 0, publish_time: NOW, ema_price: huge, ema_conf: 0 });
+    // 4.7e9 SOL of collateral ($4.7e24) against 1.7e10 USDC of debt.
+    let cache = market.cache(AccountKind::Cross, &[(SOL, u64::MAX / 4, 0), (1, 0, u64::MAX / 1_000_000 * 900)]);
+    assert!(cache.health_at(margin_interface::health::MAINTENANCE).is_err());
+    let key = account_key(3);
+    let mut index = LiquidatorIndex::new(NOW);
+    assert_eq!(index.upsert(key, &cache), Touched { evaluated: 1, entered: 0, left: 0 });
+    market.accounts.push((key, cache));
+    assert!(index.liquidatable().is_empty() && market.rescan().is_empty());
+
+    // SOL to $1: 4.7e9 SOL x 0.85 = $4.0e9 of Maintenance collateral.
+    let update = market.move_price(SOL, 1e-15);
+    assert_eq!(market.pools[SOL].price.unwrap().price, 1);
+    assert_eq!(index.set_prices(&[update]), Touched { evaluated: 1, entered: 1, left: 0 });
+    assert_eq!(index.liquidatable(), &market.rescan());
+    assert!(index.liquidatable().contains(&key));
+}
