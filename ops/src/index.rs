@@ -91,7 +91,9 @@ struct PoolEntry {
     pool: Pool,
     /// Current price; `None` is an outage (positions count zero).
     price: Option<OraclePrice>,
-    /// `[low, high]` Maintenance unit values (USD Q64.64 as f64) at `price`.
+    /// `[low, high]` Maintenance unit values (USD Q64.64 as f64) at `price`; `None`
+    /// in an outage or where they cannot order triggers (then every change of the
+    /// price re-evaluates the pool's holders).
     coordinates: Option<[f64; 2]>,
     /// Relative rounding error of the coordinates: one raw unit per native unit of
     /// the one-token value.
@@ -109,10 +111,14 @@ impl PoolEntry {
 
     fn set_price(&mut self, price: Option<OraclePrice>) {
         self.price = price;
-        let unit_values = price.and_then(|price| maintenance_unit_values(&self.pool, &price).ok());
+        // A collateral value of zero (a band as wide as the price) is no coordinate:
+        // from zero any move is an infinite relative one, so the pool's holders are
+        // checked on every change instead.
+        let unit_values =
+            price.and_then(|price| maintenance_unit_values(&self.pool, &price).ok()).filter(|(low, _)| *low != 0);
         self.coordinates = unit_values.map(|(low, high)| [low as f64, high as f64]);
         let one_token = 10f64.powi(self.pool.mint_decimals as i32);
-        self.coordinate_error = unit_values.map_or(0.0, |(low, _)| one_token / (low.max(1) as f64));
+        self.coordinate_error = unit_values.map_or(0.0, |(low, _)| one_token / low as f64);
         let stress = price.map_or(0, |price| stress_bps(&self.pool.config, &price));
         self.volatility = stress.max(MIN_VOLATILITY_BPS) as f64;
     }
@@ -288,15 +294,16 @@ impl LiquidatorIndex {
                             continue;
                         }
                         let (low, high) = (from.min(to), from.max(to));
-                        let range = trigger(price_key(low, false), 0)..=trigger(price_key(high, true), u32::MAX);
+                        let last_account = (MAX_ACCOUNTS - 1) as u32;
+                        let range = trigger(price_key(low, false), 0)..=trigger(price_key(high, true), last_account);
                         let set = &self.sets[set_index(pool, side, to > from)];
                         candidates.extend(set.range(range).map(trigger_account));
                     }
                 }
-                // A price the coordinates cannot express (never for a price health
-                // can value): its holders are checked on every change.
+                // Still in an outage, or a price without coordinates unchanged.
                 (None, None) if before_price == *price => {}
-                // In or out of an outage: the positions' values jump.
+                // In or out of an outage (the positions' values jump), or a price
+                // without coordinates changing: every holder is checked.
                 _ => candidates.extend(self.holders.range((pool, 0)..=(pool, u32::MAX)).map(|holder| holder.1)),
             }
         }
