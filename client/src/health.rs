@@ -312,10 +312,7 @@ impl HealthCache {
     /// Values of position `index` at `levels` (zero when unpriced).
     pub fn values_at(&self, index: usize, levels: Levels) -> Result<PositionValues, MarginError> {
         let cached = &self.positions[index];
-        match &cached.price {
-            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, levels, self.now),
-            None => Ok(PositionValues::default()),
-        }
+        values_or_zero(&cached.pool, &cached.position, cached.price.as_ref(), self.kind, levels, self.now)
     }
 
     /// EMA confidence (bps of the EMA price) of `pool`'s price as health read it,
@@ -345,6 +342,14 @@ impl HealthCache {
             sums.add(&self.values_at(index, levels)?, levels)?;
         }
         Ok(sums.health())
+    }
+
+    /// Health at `levels` with every position's values, from one evaluation: for
+    /// callers that need both (the liquidator index sizes its price triggers from
+    /// the per-position Maintenance values of the health it just judged).
+    pub fn health_with_values(&self, levels: Levels) -> Result<(Health, Vec<PositionValues>), MarginError> {
+        let positions = self.positions.iter().map(|cached| (&cached.pool, &cached.position, cached.price.as_ref()));
+        health_with_values_of(self.kind, self.now, levels, positions)
     }
 
     /// Index of `pool` among the positions.
@@ -503,6 +508,41 @@ impl HealthCache {
     }
 }
 
+/// A position's values at `levels`, zero when unpriced (`price` `None`).
+fn values_or_zero(
+    pool: &Pool,
+    position: &Position,
+    price: Option<&OraclePrice>,
+    kind: AccountKind,
+    levels: Levels,
+    now: i64,
+) -> Result<PositionValues, MarginError> {
+    match price {
+        Some(price) => position_values(pool, position, price, kind, levels, now),
+        None => Ok(PositionValues::default()),
+    }
+}
+
+/// [`HealthCache::health_with_values`] for positions whose pools and prices are
+/// kept elsewhere, `(pool, position, price)` with `None` for an unpriced one: one
+/// copy of each pool shared by many accounts (the liquidator index keeps them so,
+/// 512 bytes per pool instead of per position).
+pub fn health_with_values_of<'a>(
+    kind: AccountKind,
+    now: i64,
+    levels: Levels,
+    positions: impl IntoIterator<Item = (&'a Pool, &'a Position, Option<&'a OraclePrice>)>,
+) -> Result<(Health, Vec<PositionValues>), MarginError> {
+    let mut sums = HealthSums::default();
+    let mut values = Vec::new();
+    for (pool, position, price) in positions {
+        let position = values_or_zero(pool, position, price, kind, levels, now)?;
+        sums.add(&position, levels)?;
+        values.push(position);
+    }
+    Ok((sums.health(), values))
+}
+
 /// The largest `x` in `0..=ceiling` with `passes(x)` (monotone: true up to a point).
 fn largest_passing(ceiling: u64, passes: impl Fn(u64) -> Result<bool, MarginError>) -> Result<u64, MarginError> {
     if passes(ceiling)? {
@@ -529,6 +569,28 @@ pub fn scale_price(price: &OraclePrice, factor: f64) -> OraclePrice {
         ema_conf: (price.ema_conf as f64 * factor).round() as u64,
         ..*price
     }
+}
+
+/// The USD value (Q64.64) of one whole token of `pool` at full weight as the
+/// Maintenance level values it: `(collateral, debt)`, i.e. at the low and the high
+/// end of the confidence band. Every position's Maintenance value is its amount
+/// times these times its weight (to rounding), so they are the coordinates along
+/// which an account's health moves with this price (the liquidator index orders
+/// its triggers by them). Computed by the engine itself (`position_values` on a
+/// one-token position of a copy of `pool` with unit share values and 100%
+/// weights), so they follow any change to how Maintenance prices a position.
+pub fn maintenance_unit_values(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
+    let one_token = 10u64.checked_pow(pool.mint_decimals as u32).ok_or(MarginError::PriceOutOfRange)?;
+    let mut unit = *pool;
+    unit.deposit_share_value = fixed::store(fixed::ONE);
+    unit.borrow_share_value = fixed::store(fixed::ONE);
+    unit.total_borrow_shares = 0; // no interest projection
+    unit.config.maint_asset_weight_bps = margin_interface::BPS as u16;
+    unit.config.maint_liab_weight_bps = margin_interface::BPS as u16;
+    let position = Position { pool: [0; 32], deposit_shares: one_token, borrow_shares: one_token };
+    let values = position_values(&unit, &position, price, AccountKind::Isolated, MAINTENANCE, unit.last_accrual_ts)?;
+    let level = level_index(MAINTENANCE);
+    Ok((values.assets[level], values.liabilities[level]))
 }
 
 /// The validated price of `pool` from its fetched oracle account (for a pool that

@@ -20,6 +20,7 @@ mod interest;
 mod isolation_ceiling;
 mod liquidate;
 mod liquidator_bot;
+mod liquidator_index;
 mod margin_accounts;
 mod oracle;
 mod program_id;
