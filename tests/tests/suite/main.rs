@@ -27,6 +27,7 @@ mod program_id;
 mod pyth_pull_conformance;
 mod repay;
 mod resolve_bad_debt;
+mod review_ceiling;
 mod review_deleverage;
 mod review_flash;
 mod risk;

@@ -1,0 +1,199 @@
+//! Security review of the isolation debt ceilings (commit 86c7f0b) and the flash
+//! fee (commit 46d7092). Each test asserts the SAFE behaviour, so it fails while
+//! the weakness it demonstrates is present.
+
+use margin_client::{
+    instructions::{self, RepayAmount},
+    pda::PoolKeys,
+};
+use margin_interface::{error::MarginError, state::POOL_FLAG_ISOLATED_ONLY};
+use margin_tests::{Env, Feed};
+use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+
+/// $5,000 of debt at most against the isolated-only token.
+const CEILING: u64 = 5_000_000_000;
+
+struct Borrower {
+    owner: Keypair,
+    margin: Pubkey,
+    usdc_wallet: Pubkey,
+}
+
+/// The isolation_ceiling market: an isolated-only token at $100 with a $5,000
+/// ceiling, USDC at $1, two isolated borrowers holding 100 tokens each.
+struct Market {
+    env: Env,
+    token: PoolKeys,
+    usdc: PoolKeys,
+    borrowers: [Borrower; 2],
+}
+
+const A: usize = 0;
+const B: usize = 1;
+
+fn market() -> Market {
+    let mut env = Env::new();
+    let token = env.add_priced_pool(9, 100.0, Feed::Pull);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let mut config = env.pool(&token).config;
+    config.flags = POOL_FLAG_ISOLATED_ONLY;
+    config.isolated_debt_ceiling_micro_usd = CEILING;
+    env.update_config(&token, config);
+    env.lend(&usdc, 100_000_000_000);
+    let borrower = |env: &mut Env| {
+        let owner = env.user();
+        let margin = env.open_isolated(&owner, 0, &token, &usdc);
+        let wallet = env.token_account(&token, &owner.pubkey(), 100_000_000_000);
+        env.deposit(&owner, &margin, &token, &wallet, 100_000_000_000).unwrap();
+        let usdc_wallet = env.token_account(&usdc, &owner.pubkey(), 0);
+        Borrower { owner, margin, usdc_wallet }
+    };
+    let borrowers = [borrower(&mut env), borrower(&mut env)];
+    Market { env, token, usdc, borrowers }
+}
+
+impl Market {
+    fn borrow_ix(&mut self, who: usize, amount: u64) -> solana_sdk::instruction::Instruction {
+        let (usdc, b) = (self.usdc, &self.borrowers[who]);
+        let (owner, margin, wallet) = (b.owner.insecure_clone(), b.margin, b.usdc_wallet);
+        self.env.borrow_ix(&owner, &margin, &usdc, &wallet, amount)
+    }
+
+    fn borrow(&mut self, who: usize, amount: u64) -> Result<(), MarginError> {
+        let ix = self.borrow_ix(who, amount);
+        let owner = self.borrowers[who].owner.insecure_clone();
+        self.env.svm.process(&[ix], &[&owner]).map(|_| ()).map_err(|f| f.margin_error().unwrap())
+    }
+
+    fn repay(&mut self, who: usize, amount: RepayAmount) {
+        let b = &self.borrowers[who];
+        let margin = b.margin;
+        let tallied = self.env.margin(&margin).tallied_collateral().map(Pubkey::new_from_array);
+        let ix = instructions::repay_tallied(
+            &b.owner.pubkey(),
+            &margin,
+            &self.usdc,
+            &b.usdc_wallet,
+            amount,
+            tallied.as_ref(),
+        );
+        let owner = b.owner.insecure_clone();
+        self.env.svm.process(&[ix], &[&owner]).expect("repay");
+    }
+
+    fn set_flags(&mut self, flags: u16) -> bool {
+        let token = self.token;
+        let mut config = self.env.pool(&token).config;
+        config.flags = flags;
+        self.env.update_config(&token, config)
+    }
+}
+
+/// Finding (low, needs the admin to lift and restore the flag): releases are
+/// proportional to ALL the account's debt shares, but only borrows made while the
+/// flag is set are tallied. Lifting `POOL_FLAG_ISOLATED_ONLY` applies at once
+/// (a loosening); a borrower then borrows untallied, repays that same amount, and
+/// the repay releases half of the tally of the debt it still owes. Once the flag
+/// is back (after the delay), the ceiling admits new debt on top of debt that is
+/// still owed: total isolated debt against the token passes the ceiling.
+/// Fix: tally every isolated account's borrows against its collateral pool
+/// whatever the flag (the ceiling only gates when the flag is set), so the tally
+/// never mixes tallied and untallied shares (this also makes a flag set later
+/// count the debt already borrowed).
+#[test]
+fn review_lifting_the_flag_cannot_free_ceiling_room_that_is_still_owed() {
+    let mut m = market();
+    // A borrows $2,000 under the flag: tally ~$2,000.
+    m.borrow(A, 2_000_000_000).unwrap();
+    // The admin lifts the flag (a loosening: at once).
+    assert!(!m.set_flags(0), "lifting the flag applies at once");
+    // A borrows $2,000 more (not tallied), then repays $2,000: half of A's shares,
+    // so half of A's tally is released though A still owes the $2,000 it borrowed
+    // under the flag.
+    m.borrow(A, 2_000_000_000).unwrap();
+    m.repay(A, RepayAmount::Exact(2_000_000_000));
+    // The flag comes back (delayed).
+    assert!(m.set_flags(POOL_FLAG_ISOLATED_ONLY), "setting the flag waits");
+    let a = m.borrowers[A].margin;
+    let owed_by_a = {
+        let account = m.env.margin(&a);
+        let pool = m.env.pool(&m.usdc);
+        margin_interface::fixed::mul_q64_ceil(account.active()[1].borrow_shares, pool.borrow_share_value()).unwrap()
+    };
+    assert!(owed_by_a >= 2_000_000_000, "A still owes its first borrow: {owed_by_a}");
+    // B's $3,500 would take the debt owed against the token to $5,500+: past the
+    // ceiling, it must be refused.
+    let token_tally = m.env.pool(&m.token).isolated_debt_micro_usd;
+    assert_eq!(
+        m.borrow(B, 3_500_000_000),
+        Err(MarginError::IsolationDebtCeilingExceeded),
+        "the pool's tally ({token_tally} micro-USD) forgot ~$1,000 of A's debt borrowed under the flag"
+    );
+}
+
+/// Finding (low, admin): `flash_fee_bps` is not compared in
+/// `applies_immediately_over`, so raising it applies at once, unlike every other
+/// fee (`protocol_fee_bps`, `insurance_fee_bps` and the rate curve wait out the
+/// group's delay). The admin can front-run a user's signed flash transaction and
+/// charge it up to 1% of its borrow (the instruction has no maximum fee); a
+/// capital-less liquidation sized for the old fee fails instead. Fix: add
+/// `new.flash_fee_bps <= old.flash_fee_bps` to `fees_not_higher` (or give
+/// `borrow` a max-fee argument).
+#[test]
+fn review_raising_the_flash_fee_waits_for_the_delay() {
+    let mut env = Env::new();
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    let mut config = env.pool(&usdc).config;
+    // Raising the protocol fee waits for the delay (a tightening)...
+    let mut protocol = config;
+    protocol.protocol_fee_bps = config.protocol_fee_bps + 100;
+    assert!(env.update_config(&usdc, protocol), "a higher protocol fee waits for the delay");
+    // ...and so must raising the flash fee.
+    config = env.pool(&usdc).config;
+    config.flash_fee_bps = 100;
+    assert!(env.update_config(&usdc, config), "a higher flash fee must wait for the delay too");
+}
+
+/// Finding (informational, client): the documented way to repay a tallied
+/// account, `repay_tallied(.., account.tallied_collateral())`, reads the tally
+/// before the transaction. In a flash (or any transaction that borrows and then
+/// repays) on an isolated account whose tally is still 0, the borrow starts the
+/// tally and the repay built by the helper lacks the collateral pool:
+/// `CollateralPoolRequired`, the whole transaction fails. (The fuzzer passes the
+/// collateral by hand for exactly this reason.) Fix: have the helper take the
+/// account and pass an isolated account's collateral pool always (the program
+/// ignores it when nothing is released).
+#[test]
+fn review_the_repay_helper_works_after_a_borrow_in_the_same_transaction() {
+    let mut m = market();
+    let b = &m.borrowers[A];
+    let (owner, margin) = (b.owner.insecure_clone(), b.margin);
+    let usdc = m.usdc;
+    // The borrow lands in a wallet holding 10 USDC more, which the repay pays from
+    // (room for the rounding of the debt).
+    let wallet = m.env.token_account(&usdc, &owner.pubkey(), 10_000_000);
+    let account = m.env.margin(&margin);
+    assert_eq!(account.header.isolated_debt_micro_usd, 0);
+    // Control: the same flash with the collateral pool passed by hand lands.
+    let token_pool = m.token.pool;
+    let borrow = m.env.borrow_ix(&owner, &margin, &usdc, &wallet, 1_000_000_000);
+    let repay =
+        instructions::repay_tallied(&owner.pubkey(), &margin, &usdc, &wallet, RepayAmount::All, Some(&token_pool));
+    let ixs = instructions::flash_wrap(&owner.pubkey(), &margin, 0, vec![borrow, repay], &[]);
+    m.env.svm.process(&ixs, &[&owner]).expect("the flash with the collateral pool passed by hand");
+    assert_eq!(m.env.margin(&margin).header.isolated_debt_micro_usd, 0);
+    // The documented helper, from the account as fetched (tally 0).
+    let borrow = m.env.borrow_ix(&owner, &margin, &usdc, &wallet, 1_000_000_000);
+    let repay = instructions::repay_tallied(
+        &owner.pubkey(),
+        &margin,
+        &usdc,
+        &wallet,
+        RepayAmount::All,
+        account.tallied_collateral().map(Pubkey::new_from_array).as_ref(),
+    );
+    let steps = vec![borrow, repay];
+    let ixs = instructions::flash_wrap(&owner.pubkey(), &margin, 0, steps, &[]);
+    let outcome = m.env.svm.process(&ixs, &[&owner]).map(|_| ()).map_err(|f| f.margin_error());
+    assert_eq!(outcome, Ok(()), "borrow and repay in one flash with the documented helper");
+}
