@@ -37,14 +37,15 @@ impl MarginAccountData {
         &self.positions[..self.header.position_count as usize]
     }
 
-    /// The collateral pool an isolated account's debt is tallied against (its
-    /// isolation debt ceiling), when it has a tally: `repay` and
-    /// `resolve_bad_debt` must pass it writable (`repay_tallied`, and
-    /// `health::with_collateral_writable`).
+    /// The collateral pool an isolated account's debt may be tallied against
+    /// (its isolation debt ceiling), for any isolated account: `repay` passes it
+    /// writable (`repay_tallied`). Not only when the account has a tally now: a
+    /// borrow earlier in the same transaction (a flash loan) may start one, and
+    /// the program ignores the pool when nothing is released. `None` for cross
+    /// accounts.
     pub fn tallied_collateral(&self) -> Option<[u8; 32]> {
         let isolated = self.header.kind == margin_interface::state::AccountKind::Isolated as u8;
-        (isolated && self.header.isolated_debt_micro_usd != 0)
-            .then(|| self.positions[margin_interface::state::ISOLATED_COLLATERAL_SLOT].pool)
+        isolated.then(|| self.positions[margin_interface::state::ISOLATED_COLLATERAL_SLOT].pool)
     }
 }
 

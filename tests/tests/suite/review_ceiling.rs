@@ -96,39 +96,36 @@ impl Market {
 /// the repay releases half of the tally of the debt it still owes. Once the flag
 /// is back (after the delay), the ceiling admits new debt on top of debt that is
 /// still owed: total isolated debt against the token passes the ceiling.
-/// Fix: tally every isolated account's borrows against its collateral pool
-/// whatever the flag (the ceiling only gates when the flag is set), so the tally
-/// never mixes tallied and untallied shares (this also makes a flag set later
-/// count the debt already borrowed).
+/// Fixed: the flag cannot be lifted while the pool's tally is non-zero
+/// (`IsolatedDebtOutstanding`, `Pool::check_config_change`), so tallied and
+/// untallied debt never mix. The attack's first step is refused, changing nothing.
 #[test]
 fn review_lifting_the_flag_cannot_free_ceiling_room_that_is_still_owed() {
     let mut m = market();
     // A borrows $2,000 under the flag: tally ~$2,000.
     m.borrow(A, 2_000_000_000).unwrap();
-    // The admin lifts the flag (a loosening: at once).
+    // The admin tries to lift the flag: refused while A's debt is tallied.
+    let token = m.token;
+    let mut lifted = m.env.pool(&token).config;
+    lifted.flags = 0;
+    let admin = m.env.admin.insecure_clone();
+    let ix = instructions::update_pool_config(&admin.pubkey(), &m.env.group, &token.pool, lifted);
+    m.env.expect_error(&[ix], &[&admin], MarginError::IsolatedDebtOutstanding, &[token.pool]);
+    // Once the tally is back to zero, the flag may go (at once: a loosening).
+    m.repay(A, RepayAmount::All);
+    assert_eq!(m.env.pool(&token).isolated_debt_micro_usd, 0);
     assert!(!m.set_flags(0), "lifting the flag applies at once");
-    // A borrows $2,000 more (not tallied), then repays $2,000: half of A's shares,
-    // so half of A's tally is released though A still owes the $2,000 it borrowed
-    // under the flag.
+    // What the attack needed next is now harmless: debt borrowed without the flag
+    // is untallied (documented: a flag set later counts only later borrows), and
+    // A has no tallied debt whose share a repay could release.
     m.borrow(A, 2_000_000_000).unwrap();
-    m.repay(A, RepayAmount::Exact(2_000_000_000));
-    // The flag comes back (delayed).
     assert!(m.set_flags(POOL_FLAG_ISOLATED_ONLY), "setting the flag waits");
-    let a = m.borrowers[A].margin;
-    let owed_by_a = {
-        let account = m.env.margin(&a);
-        let pool = m.env.pool(&m.usdc);
-        margin_interface::fixed::mul_q64_ceil(account.active()[1].borrow_shares, pool.borrow_share_value()).unwrap()
-    };
-    assert!(owed_by_a >= 2_000_000_000, "A still owes its first borrow: {owed_by_a}");
-    // B's $3,500 would take the debt owed against the token to $5,500+: past the
-    // ceiling, it must be refused.
-    let token_tally = m.env.pool(&m.token).isolated_debt_micro_usd;
-    assert_eq!(
-        m.borrow(B, 3_500_000_000),
-        Err(MarginError::IsolationDebtCeilingExceeded),
-        "the pool's tally ({token_tally} micro-USD) forgot ~$1,000 of A's debt borrowed under the flag"
-    );
+    m.repay(A, RepayAmount::Exact(1_000_000_000));
+    assert_eq!(m.env.pool(&token).isolated_debt_micro_usd, 0);
+    // New borrows count again from zero.
+    m.borrow(B, 3_500_000_000).unwrap();
+    let b = m.borrowers[B].margin;
+    assert_eq!(m.env.pool(&token).isolated_debt_micro_usd, m.env.margin(&b).header.isolated_debt_micro_usd);
 }
 
 /// Finding (low, admin): `flash_fee_bps` is not compared in

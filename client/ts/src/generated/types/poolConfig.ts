@@ -120,8 +120,8 @@ export type PoolConfig = {
   /**
    * Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
    * (the health check deferred to `flash_end`): added to the debt and paid to
-   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. Applies at once
-   * (it prices new flash borrows only).
+   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+   * applies at once, a higher one waits out the delay like every fee.
    */
   flashFeeBps: number;
   /**
@@ -215,8 +215,8 @@ export type PoolConfigArgs = {
   /**
    * Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
    * (the health check deferred to `flash_end`): added to the debt and paid to
-   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. Applies at once
-   * (it prices new flash borrows only).
+   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+   * applies at once, a higher one waits out the delay like every fee.
    */
   flashFeeBps: number;
   /**

@@ -155,8 +155,8 @@ pub struct PoolConfig {
     pub age_haircut_max_bps: u16,
     /// Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
     /// (the health check deferred to `flash_end`): added to the debt and paid to
-    /// the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. Applies at once
-    /// (it prices new flash borrows only).
+    /// the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+    /// applies at once, a higher one waits out the delay like every fee.
     pub flash_fee_bps: u16,
     /// Isolation debt ceiling of an isolated-only collateral pool: the most debt
     /// (micro-USD, each borrow valued at its oracle price when it was made)
@@ -377,6 +377,23 @@ impl AccountType for Pool {
 }
 
 impl Pool {
+    /// What no config change may do to this pool, queued or not: remove its
+    /// oracle once set (`OracleCannotBeRemoved`), or lift the isolated-only flag
+    /// while its isolation tally is non-zero (`IsolatedDebtOutstanding`: debt
+    /// borrowed without the flag would mix with tallied debt, and repaying it would
+    /// release ceiling room that is still owed).
+    pub fn check_config_change(&self, new: &PoolConfig) -> Result<(), MarginError> {
+        let (old, none) = (&self.config, super::OracleKind::None as u8);
+        if new.oracle.kind == none && old.oracle.kind != none {
+            return Err(MarginError::OracleCannotBeRemoved);
+        }
+        let lifted = old.flags & POOL_FLAG_ISOLATED_ONLY != 0 && new.flags & POOL_FLAG_ISOLATED_ONLY == 0;
+        if lifted && self.isolated_debt_micro_usd != 0 {
+            return Err(MarginError::IsolatedDebtOutstanding);
+        }
+        Ok(())
+    }
+
     /// Native units per deposit share (Q64.64).
     pub fn deposit_share_value(&self) -> u128 {
         fixed::load(&self.deposit_share_value)
