@@ -304,3 +304,20 @@ pub fn program_info(rpc: &RpcClient, program_id: &Pubkey) -> Result<ProgramInfo,
     let upgrade_authority = (data[12] == 1).then(|| Pubkey::try_from(&data[13..45]).expect("32 bytes"));
     Ok(ProgramInfo { program_data, slot, upgrade_authority, max_len: data.len() - metadata })
 }
+
+/// Whether the program deployed at `program_id` is exactly `elf`: its program
+/// data holds the ELF's bytes and zeros after them (the room left for
+/// upgrades). Returns the number of bytes compared.
+pub fn verify(rpc: &RpcClient, program_id: &Pubkey, elf: &[u8]) -> Result<usize, DeployError> {
+    let info = program_info(rpc, program_id)?;
+    let account = rpc
+        .get_account_with_commitment(&info.program_data, rpc.commitment())
+        .map_err(|e| e.to_string())?
+        .value
+        .ok_or_else(|| format!("{} vanished", info.program_data))?;
+    let deployed = &account.data[UpgradeableLoaderState::size_of_programdata_metadata()..];
+    if deployed.len() < elf.len() || deployed[..elf.len()] != *elf || deployed[elf.len()..].iter().any(|b| *b != 0) {
+        return Err(format!("{program_id} does not hold this build ({} bytes compared)", elf.len()));
+    }
+    Ok(elf.len())
+}

@@ -387,6 +387,28 @@ fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
     // The buffer keypair file the CLI kept while writing is gone with the buffer.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "payer, program and the .so only");
 
+    // The deployed program is this build, byte for byte.
+    let mut args = vec!["program", "verify", so_arg];
+    args.extend(common);
+    let id_text = id.to_string();
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    let sha = solana_sdk::hash::hashv(&[&elf]).to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert!(output.contains(&format!("holds this build: {} bytes, sha256 {sha}", elf.len())), "{output}");
+    // And not another one.
+    let other = dir.join("other.so");
+    let mut changed = elf.clone();
+    changed[100] ^= 1;
+    std::fs::write(&other, &changed).unwrap();
+    let mut args = vec!["program", "verify", other.to_str().unwrap()];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(!ok, "{output}");
+    assert!(output.contains("does not hold this build"), "{output}");
+    std::fs::remove_file(&other).unwrap();
+
     // Behaviour: a group at the deployed address.
     std::thread::sleep(std::time::Duration::from_secs(1));
     let (ix, group) = init_group_at(&id, &payer.pubkey(), 1);
@@ -399,7 +421,6 @@ fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
     // Upgrade with a rebuilt .so (the build is reproducible: the same bytes).
     let mut args = vec!["program", "upgrade", so_arg];
     args.extend(common);
-    let id_text = id.to_string();
     args.extend(["--program-id", id_text.as_str()]);
     let (ok, output) = margin_cli(&args);
     assert!(ok, "{output}");

@@ -45,7 +45,8 @@ const USAGE: &str = "usage:
   margin program upgrade SO --rpc-url URL --keypair PATH --program-id ADDR [--buffer-keypair PATH]
   margin program set-upgrade-authority --rpc-url URL --keypair PATH --program-id ADDR (--new-authority ADDR | --final)
   margin program close-buffer --rpc-url URL --keypair PATH --buffer ADDR [--recipient ADDR]
-  margin program show --rpc-url URL --keypair PATH --program-id ADDR";
+  margin program show --rpc-url URL --keypair PATH --program-id ADDR
+  margin program verify SO --rpc-url URL --keypair PATH --program-id ADDR";
 
 /// Parsed `--flag value` pairs (repeatable) and bare `--switch`es.
 struct Args {
@@ -464,7 +465,7 @@ fn risk_json(address: &Pubkey, report: &GreeksReport) -> String {
 /// `close-buffer`, `show`: the upgradeable loader (`margin_ops::deploy`).
 fn run_program(raw: &[String]) -> Result<(), String> {
     let sub = raw.first().ok_or_else(|| format!("program needs a subcommand\n{USAGE}"))?.as_str();
-    let takes_so = matches!(sub, "deploy" | "upgrade");
+    let takes_so = matches!(sub, "deploy" | "upgrade" | "verify");
     let so = if takes_so {
         Some(raw.get(1).filter(|a| !a.starts_with("--")).ok_or_else(|| format!("program {sub} needs the .so path"))?)
     } else {
@@ -562,6 +563,14 @@ fn run_program(raw: &[String]) -> Result<(), String> {
             };
             margin_ops::deploy::close_buffer(&rpc, &payer, &buffer, &recipient, &mut log)
         }
+        "verify" => {
+            let elf = elf.expect("read above");
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let bytes = margin_ops::deploy::verify(&rpc, &program_id, &elf)?;
+            let digest = solana_sdk::hash::hashv(&[&elf]);
+            println!("program {program_id} holds this build: {bytes} bytes, sha256 {}", hex(&digest.to_bytes()));
+            Ok(())
+        }
         "show" => {
             let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
             let info = margin_ops::deploy::program_info(&rpc, &program_id)?;
@@ -612,4 +621,9 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
