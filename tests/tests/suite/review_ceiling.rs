@@ -2,85 +2,14 @@
 //! fee (commit 46d7092). Each test asserts the SAFE behaviour, so it fails while
 //! the weakness it demonstrates is present.
 
-use margin_client::{
-    instructions::{self, RepayAmount},
-    pda::PoolKeys,
-};
+use margin_client::instructions::{self, RepayAmount};
 use margin_interface::{error::MarginError, state::POOL_FLAG_ISOLATED_ONLY};
 use margin_tests::{Env, Feed};
-use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
+use solana_sdk::{pubkey::Pubkey, signer::Signer};
 
-/// $5,000 of debt at most against the isolated-only token.
-const CEILING: u64 = 5_000_000_000;
-
-struct Borrower {
-    owner: Keypair,
-    margin: Pubkey,
-    usdc_wallet: Pubkey,
-}
-
-/// The isolation_ceiling market: an isolated-only token at $100 with a $5,000
-/// ceiling, USDC at $1, two isolated borrowers holding 100 tokens each.
-struct Market {
-    env: Env,
-    token: PoolKeys,
-    usdc: PoolKeys,
-    borrowers: [Borrower; 2],
-}
-
-const A: usize = 0;
-const B: usize = 1;
-
-fn market() -> Market {
-    let mut env = Env::new();
-    let token = env.add_priced_pool(9, 100.0, Feed::Pull);
-    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
-    let mut config = env.pool(&token).config;
-    config.flags = POOL_FLAG_ISOLATED_ONLY;
-    config.isolated_debt_ceiling_micro_usd = CEILING;
-    env.update_config(&token, config);
-    env.lend(&usdc, 100_000_000_000);
-    let borrower = |env: &mut Env| {
-        let owner = env.user();
-        let margin = env.open_isolated(&owner, 0, &token, &usdc);
-        let wallet = env.token_account(&token, &owner.pubkey(), 100_000_000_000);
-        env.deposit(&owner, &margin, &token, &wallet, 100_000_000_000).unwrap();
-        let usdc_wallet = env.token_account(&usdc, &owner.pubkey(), 0);
-        Borrower { owner, margin, usdc_wallet }
-    };
-    let borrowers = [borrower(&mut env), borrower(&mut env)];
-    Market { env, token, usdc, borrowers }
-}
+use super::isolation_ceiling::{market, Market, A, B};
 
 impl Market {
-    fn borrow_ix(&mut self, who: usize, amount: u64) -> solana_sdk::instruction::Instruction {
-        let (usdc, b) = (self.usdc, &self.borrowers[who]);
-        let (owner, margin, wallet) = (b.owner.insecure_clone(), b.margin, b.usdc_wallet);
-        self.env.borrow_ix(&owner, &margin, &usdc, &wallet, amount)
-    }
-
-    fn borrow(&mut self, who: usize, amount: u64) -> Result<(), MarginError> {
-        let ix = self.borrow_ix(who, amount);
-        let owner = self.borrowers[who].owner.insecure_clone();
-        self.env.svm.process(&[ix], &[&owner]).map(|_| ()).map_err(|f| f.margin_error().unwrap())
-    }
-
-    fn repay(&mut self, who: usize, amount: RepayAmount) {
-        let b = &self.borrowers[who];
-        let margin = b.margin;
-        let tallied = self.env.margin(&margin).tallied_collateral().map(Pubkey::new_from_array);
-        let ix = instructions::repay_tallied(
-            &b.owner.pubkey(),
-            &margin,
-            &self.usdc,
-            &b.usdc_wallet,
-            amount,
-            tallied.as_ref(),
-        );
-        let owner = b.owner.insecure_clone();
-        self.env.svm.process(&[ix], &[&owner]).expect("repay");
-    }
-
     fn set_flags(&mut self, flags: u16) -> bool {
         let token = self.token;
         let mut config = self.env.pool(&token).config;
