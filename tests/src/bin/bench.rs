@@ -13,6 +13,10 @@ fn main() {
     if std::env::args().nth(1).as_deref() != Some("offchain") {
         let cases = margin_tests::bench::run_all();
         print!("{}", margin_tests::bench::table(&cases));
+        // What a deploy writes (and the program data must hold).
+        let so = margin_sim::svm::program_dir().join("margin.so");
+        let size = fs::metadata(&so).map(|m| m.len()).unwrap_or(0);
+        println!("program size: {size} bytes ({})", so.display());
         let path = dir.join("compute-units.json");
         fs::write(&path, margin_tests::bench::json(&cases)).expect("write JSON");
         println!("wrote {}", path.display());
