@@ -18,7 +18,13 @@ export CARGO_TARGET_BPFEL_UNKNOWN_NONE_LINKER=sbpf-linker
 # `-A linker_messages`: sbpf-linker says on stderr that it cannot dlopen the
 # nightly's libLLVM and uses its own LLVM (the build is fine); rustc would report
 # that stderr as a `linker_messages` warning on every build.
-export RUSTFLAGS="-C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access -A linker_messages"
+# Reproducible across machines: the registry and toolchain paths that panic
+# locations embed are remapped to fixed prefixes (workspace paths are relative
+# already), so a build elsewhere gives the same bytes (scripts/verify-build.sh).
+CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
+SYSROOT="$(rustc +"$NIGHTLY" --print sysroot)"
+REMAP="--remap-path-prefix=${CARGO_HOME_DIR}=/cargo --remap-path-prefix=${SYSROOT}=/rust"
+export RUSTFLAGS="$REMAP -C link-arg=--arch=v3 -C link-arg=--llvm-args=-bpf-stack-size=4096 -C llvm-args=-bpf-stack-size=4096 -C link-arg=--cpu-features=+allows-misaligned-mem-access -A linker_messages"
 cargo +"$NIGHTLY" build \
     --release \
     --target bpfel-unknown-none \

@@ -15,6 +15,8 @@ cargo fmt --all --check
 cargo clippy --locked -p margin-interface -p margin-program --all-targets -- -D warnings
 scripts/check-client-core.sh
 scripts/build-sbf.sh
+# The same bytes from two clean builds (what `margin program verify` relies on).
+scripts/verify-build.sh
 # The TypeScript client generated from idl/margin.json: fresh, compiles, and
 # drives the .so in LiteSVM (client/ts/test); npm test first builds the wasm
 # health cache (client/wasm, client/ts/scripts/build-wasm.sh) and checks it

@@ -46,7 +46,8 @@ pub fn default_pool_config() -> PoolConfig {
         liquidation_confidence_bonus_pct: 0,
         age_haircut_start_secs: 0,
         age_haircut_max_bps: 0,
-        _padding3: [0; 2],
+        // Flash borrows are free unless the market charges for them.
+        flash_fee_bps: 0,
         // No isolation debt ceiling: a per-market choice for isolated-only pools.
         isolated_debt_ceiling_micro_usd: 0,
         reserved: [0; 8],

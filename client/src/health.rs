@@ -17,7 +17,7 @@ use margin_interface::{
     state::{AccountKind, Pool, Position},
 };
 
-use crate::{accounts::MarginAccountData, program_id};
+use crate::{accounts::MarginAccountData, errors::ClientError, MarginProgram};
 
 /// A fetched account, readable by the shared engine.
 #[derive(Clone, Debug)]
@@ -93,7 +93,8 @@ pub fn sweep_account_metas(account: &MarginAccountData, oracle_of: impl Fn(&Pubk
 
 /// Health computed off chain from fetched accounts (`accounts` keyed by address),
 /// bit for bit what the program's `health` instruction returns (unpriced deposits
-/// count zero, an unpriced debt is an error).
+/// count zero, an unpriced debt is an error). Pools must be owned by the declared
+/// program ([`MarginProgram::offchain_health`] for another deployment).
 pub fn offchain_health(
     account: &MarginAccountData,
     accounts: &HashMap<Pubkey, Account>,
@@ -101,7 +102,7 @@ pub fn offchain_health(
     now: i64,
     levels: Levels,
 ) -> Result<Health, MarginError> {
-    offchain_health_with(account, accounts, oracle_of, now, levels, Unpriced::ZeroDeposits)
+    MarginProgram::default().offchain_health(account, accounts, oracle_of, now, levels)
 }
 
 /// [`offchain_health`] with an explicit policy for unpriced positions;
@@ -114,10 +115,143 @@ pub fn offchain_health_with(
     levels: Levels,
     unpriced: Unpriced,
 ) -> Result<Health, MarginError> {
-    let positions = account.active();
-    let fetched = fetch(positions, accounts, oracle_of)?;
-    let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
-    compute_health(program_id().as_array(), kind, positions, &fetched, now, levels, unpriced)
+    MarginProgram::default().offchain_health_with(account, accounts, oracle_of, now, levels, unpriced)
+}
+
+/// Health off chain and the health cache for one deployment: the engine checks
+/// that every pool is owned by `self.id`, as the program does.
+impl MarginProgram {
+    /// Health computed off chain from fetched accounts (`accounts` keyed by
+    /// address), bit for bit what this program's `health` instruction returns
+    /// (unpriced deposits count zero, an unpriced debt is an error).
+    pub fn offchain_health(
+        &self,
+        account: &MarginAccountData,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+        now: i64,
+        levels: Levels,
+    ) -> Result<Health, MarginError> {
+        self.offchain_health_with(account, accounts, oracle_of, now, levels, Unpriced::ZeroDeposits)
+    }
+
+    /// [`MarginProgram::offchain_health`] with an explicit policy for unpriced
+    /// positions; `Unpriced::ZeroAll` is what `liquidate` judges eligibility by.
+    pub fn offchain_health_with(
+        &self,
+        account: &MarginAccountData,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+        now: i64,
+        levels: Levels,
+        unpriced: Unpriced,
+    ) -> Result<Health, MarginError> {
+        let positions = account.active();
+        let fetched = fetch(positions, accounts, oracle_of)?;
+        let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
+        compute_health(self.id.as_array(), kind, positions, &fetched, now, levels, unpriced)
+    }
+
+    /// The health cache of `account` ([`HealthCache::load`] for this program),
+    /// with the outage policy of the `health` instruction and of the gates of
+    /// borrow and withdraw (`Unpriced::ZeroDeposits`). `accounts` holds every
+    /// pool and oracle of its health accounts, keyed by address.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use margin_client::{accounts, health::to_usd, sdk::{account::Account, pubkey::Pubkey}, MarginProgram};
+    /// # use margin_client::{config::default_pool_config, oracle::legacy_trading};
+    /// # use margin_client::interface::{fixed, oracle::{OraclePrice, PYTH_LEGACY_PROGRAM_ID},
+    /// #     state::{AccountKind, MarginAccountHeader, OracleKind, Pool, Position}};
+    /// # let program = MarginProgram { id: Pubkey::new_unique() };
+    /// # let now = 1_700_000_000;
+    /// # let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
+    /// # let mut oracles: HashMap<Pubkey, Pubkey> = HashMap::new();
+    /// # // A pool at `usd` per whole token holding `deposited` native units.
+    /// # let mut add_pool = |decimals: u8, usd: i64, deposited: u64| {
+    /// #     let (key, oracle) = (Pubkey::new_unique(), Pubkey::new_unique());
+    /// #     let mut pool: Pool = bytemuck::Zeroable::zeroed();
+    /// #     pool.discriminator = <Pool as margin_client::interface::state::AccountType>::DISCRIMINATOR;
+    /// #     pool.mint_decimals = decimals;
+    /// #     pool.deposit_share_value = fixed::ONE.to_le_bytes();
+    /// #     pool.borrow_share_value = fixed::ONE.to_le_bytes();
+    /// #     pool.total_deposit_shares = deposited;
+    /// #     pool.last_accrual_ts = now;
+    /// #     pool.config = default_pool_config();
+    /// #     pool.config.oracle.kind = OracleKind::PythLegacy as u8;
+    /// #     pool.config.oracle.address = oracle.to_bytes();
+    /// #     let account = |data: Vec<u8>, owner| Account { lamports: 1, data, owner, executable: false, rent_epoch: 0 };
+    /// #     fetched.insert(key, account(bytemuck::bytes_of(&pool).to_vec(), program.id));
+    /// #     let price = OraclePrice { price: usd * 100_000_000, conf: 0, expo: -8, publish_time: now,
+    /// #         ema_price: usd * 100_000_000, ema_conf: 0 };
+    /// #     fetched.insert(oracle, account(legacy_trading(&price), Pubkey::new_from_array(PYTH_LEGACY_PROGRAM_ID)));
+    /// #     oracles.insert(key, oracle);
+    /// #     key
+    /// # };
+    /// # let sol_pool = add_pool(9, 100, 10_000_000_000);
+    /// # let usdc_pool = add_pool(6, 1, 1_000_000_000_000);
+    /// # let mut header: MarginAccountHeader = bytemuck::Zeroable::zeroed();
+    /// # header.discriminator = MarginAccountHeader::DISCRIMINATOR;
+    /// # header.kind = AccountKind::Cross as u8;
+    /// # header.position_count = 1;
+    /// # let mut positions = vec![Position { pool: [0; 32], deposit_shares: 0, borrow_shares: 0 }; 16];
+    /// # positions[0] = Position { pool: sol_pool.to_bytes(), deposit_shares: 10_000_000_000, borrow_shares: 0 };
+    /// # let data = accounts::MarginAccountData { header, positions }.to_bytes();
+    /// // A cross account holding 10 SOL at $100 (`data`); `fetched`: its pools and
+    /// // oracles and the USDC pool's, as fetched; `oracles`: pool -> oracle account.
+    /// let account = accounts::margin_account(&data).expect("a margin account");
+    /// let cache = program.health_cache(&account, &fetched, |pool| oracles[pool], now)?;
+    ///
+    /// // Initial health: $1,000 of SOL at the 80% Initial weight.
+    /// assert_eq!(format!("{:.2}", to_usd(cache.health()?.initial)), "800.00");
+    /// // The most USDC it can borrow: $800 at the 110% Initial liability weight.
+    /// let max = cache.max_borrow_in(&usdc_pool, &fetched, |pool| oracles[pool])?;
+    /// assert_eq!(max, 727_272_727);
+    /// // Without debt, all of the deposit can be withdrawn.
+    /// assert_eq!(cache.max_withdraw(&sol_pool)?, 10_000_000_000);
+    /// # Ok::<(), margin_client::errors::ClientError>(())
+    /// ```
+    pub fn health_cache(
+        &self,
+        account: &MarginAccountData,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+        now: i64,
+    ) -> Result<HealthCache, MarginError> {
+        self.health_cache_with(account, accounts, oracle_of, now, Unpriced::ZeroDeposits)
+    }
+
+    /// [`MarginProgram::health_cache`] with `unpriced` as the outage policy.
+    pub fn health_cache_with(
+        &self,
+        account: &MarginAccountData,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+        now: i64,
+        unpriced: Unpriced,
+    ) -> Result<HealthCache, MarginError> {
+        let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
+        let positions = account.active();
+        let fetched = fetch(positions, accounts, oracle_of)?;
+        let mut cached: Vec<CachedPosition> = Vec::with_capacity(positions.len());
+        for (position, pair) in positions.iter().zip(fetched.chunks_exact(2)) {
+            let pool = crate::accounts::pool(&pair[0].account.data).map_err(|_| MarginError::InvalidDiscriminator)?;
+            cached.push(CachedPosition { pool_key: pair[0].key, pool, position: *position, price: None });
+        }
+        compute_health_visiting(
+            self.id.as_array(),
+            kind,
+            positions,
+            &fetched,
+            now,
+            ALL_LEVELS,
+            unpriced,
+            |slot, _, price| {
+                cached[slot].price = Some(*price);
+            },
+        )?;
+        Ok(HealthCache { kind, now, positions: cached })
+    }
 }
 
 /// Converts a Q64.64 USD health value to dollars (for display).
@@ -156,7 +290,9 @@ pub struct HealthCache {
 
 impl HealthCache {
     /// Reads the account's health accounts from `accounts` (keyed by address)
-    /// through the engine, with `unpriced` as the outage policy.
+    /// through the engine, with `unpriced` as the outage policy. Pools must be
+    /// owned by the declared program ([`MarginProgram::health_cache_with`] for
+    /// another deployment).
     pub fn load(
         account: &MarginAccountData,
         accounts: &HashMap<Pubkey, Account>,
@@ -164,27 +300,7 @@ impl HealthCache {
         now: i64,
         unpriced: Unpriced,
     ) -> Result<Self, MarginError> {
-        let kind = AccountKind::from_u8(account.header.kind).ok_or(MarginError::InvalidAccountKind)?;
-        let positions = account.active();
-        let fetched = fetch(positions, accounts, oracle_of)?;
-        let mut cached: Vec<CachedPosition> = Vec::with_capacity(positions.len());
-        for (position, pair) in positions.iter().zip(fetched.chunks_exact(2)) {
-            let pool = crate::accounts::pool(&pair[0].account.data).map_err(|_| MarginError::InvalidDiscriminator)?;
-            cached.push(CachedPosition { pool_key: pair[0].key, pool, position: *position, price: None });
-        }
-        compute_health_visiting(
-            program_id().as_array(),
-            kind,
-            positions,
-            &fetched,
-            now,
-            ALL_LEVELS,
-            unpriced,
-            |slot, _, price| {
-                cached[slot].price = Some(*price);
-            },
-        )?;
-        Ok(Self { kind, now, positions: cached })
+        MarginProgram::default().health_cache_with(account, accounts, oracle_of, now, unpriced)
     }
 
     /// Values of position `index` at every level the `health` instruction reports
@@ -196,10 +312,7 @@ impl HealthCache {
     /// Values of position `index` at `levels` (zero when unpriced).
     pub fn values_at(&self, index: usize, levels: Levels) -> Result<PositionValues, MarginError> {
         let cached = &self.positions[index];
-        match &cached.price {
-            Some(price) => position_values(&cached.pool, &cached.position, price, self.kind, levels, self.now),
-            None => Ok(PositionValues::default()),
-        }
+        values_or_zero(&cached.pool, &cached.position, cached.price.as_ref(), self.kind, levels, self.now)
     }
 
     /// EMA confidence (bps of the EMA price) of `pool`'s price as health read it,
@@ -229,6 +342,14 @@ impl HealthCache {
             sums.add(&self.values_at(index, levels)?, levels)?;
         }
         Ok(sums.health())
+    }
+
+    /// Health at `levels` with every position's values, from one evaluation: for
+    /// callers that need both (the liquidator index sizes its price triggers from
+    /// the per-position Maintenance values of the health it just judged).
+    pub fn health_with_values(&self, levels: Levels) -> Result<(Health, Vec<PositionValues>), MarginError> {
+        let positions = self.positions.iter().map(|cached| (&cached.pool, &cached.position, cached.price.as_ref()));
+        health_with_values_of(self.kind, self.now, levels, positions)
     }
 
     /// Index of `pool` among the positions.
@@ -313,6 +434,30 @@ impl HealthCache {
         largest_passing(ceiling, passes)
     }
 
+    /// [`HealthCache::max_borrow`] with the debt pool and its price taken from
+    /// what was fetched: the cached pool and price when `pool_key` is a priced
+    /// position, else `pool_key` and its oracle (`oracle_of(pool_key)`) decoded
+    /// from `accounts` (the map the cache was loaded from, which before a first
+    /// borrow in that pool must hold those two as well).
+    pub fn max_borrow_in(
+        &self,
+        pool_key: &Pubkey,
+        accounts: &HashMap<Pubkey, Account>,
+        oracle_of: impl Fn(&Pubkey) -> Pubkey,
+    ) -> Result<u64, ClientError> {
+        if let Some(cached) = self.find(pool_key).map(|index| &self.positions[index]) {
+            if let Some(price) = &cached.price {
+                return Ok(self.max_borrow(pool_key, &cached.pool, price)?);
+            }
+        }
+        let fetched = |key: &Pubkey| accounts.get(key).ok_or(ClientError::MissingAccount(*key));
+        let pool = crate::accounts::pool(&fetched(pool_key)?.data)
+            .map_err(|error| ClientError::Decode { address: *pool_key, error })?;
+        let oracle_key = oracle_of(pool_key);
+        let price = pool_price(&pool, &oracle_key, fetched(&oracle_key)?, self.now)?;
+        Ok(self.max_borrow(pool_key, &pool, &price)?)
+    }
+
     /// The largest amount (native units) of `pool` this account can withdraw now:
     /// all of it without debt, else what keeps Initial health and the stress
     /// scenario >= 0 (shares burned
@@ -363,6 +508,41 @@ impl HealthCache {
     }
 }
 
+/// A position's values at `levels`, zero when unpriced (`price` `None`).
+fn values_or_zero(
+    pool: &Pool,
+    position: &Position,
+    price: Option<&OraclePrice>,
+    kind: AccountKind,
+    levels: Levels,
+    now: i64,
+) -> Result<PositionValues, MarginError> {
+    match price {
+        Some(price) => position_values(pool, position, price, kind, levels, now),
+        None => Ok(PositionValues::default()),
+    }
+}
+
+/// [`HealthCache::health_with_values`] for positions whose pools and prices are
+/// kept elsewhere, `(pool, position, price)` with `None` for an unpriced one: one
+/// copy of each pool shared by many accounts (the liquidator index keeps them so,
+/// 512 bytes per pool instead of per position).
+pub fn health_with_values_of<'a>(
+    kind: AccountKind,
+    now: i64,
+    levels: Levels,
+    positions: impl IntoIterator<Item = (&'a Pool, &'a Position, Option<&'a OraclePrice>)>,
+) -> Result<(Health, Vec<PositionValues>), MarginError> {
+    let mut sums = HealthSums::default();
+    let mut values = Vec::new();
+    for (pool, position, price) in positions {
+        let position = values_or_zero(pool, position, price, kind, levels, now)?;
+        sums.add(&position, levels)?;
+        values.push(position);
+    }
+    Ok((sums.health(), values))
+}
+
 /// The largest `x` in `0..=ceiling` with `passes(x)` (monotone: true up to a point).
 fn largest_passing(ceiling: u64, passes: impl Fn(u64) -> Result<bool, MarginError>) -> Result<u64, MarginError> {
     if passes(ceiling)? {
@@ -389,6 +569,28 @@ pub fn scale_price(price: &OraclePrice, factor: f64) -> OraclePrice {
         ema_conf: (price.ema_conf as f64 * factor).round() as u64,
         ..*price
     }
+}
+
+/// The USD value (Q64.64) of one whole token of `pool` at full weight as the
+/// Maintenance level values it: `(collateral, debt)`, i.e. at the low and the high
+/// end of the confidence band. Every position's Maintenance value is its amount
+/// times these times its weight (to rounding), so they are the coordinates along
+/// which an account's health moves with this price (the liquidator index orders
+/// its triggers by them). Computed by the engine itself (`position_values` on a
+/// one-token position of a copy of `pool` with unit share values and 100%
+/// weights), so they follow any change to how Maintenance prices a position.
+pub fn maintenance_unit_values(pool: &Pool, price: &OraclePrice) -> Result<(u128, u128), MarginError> {
+    let one_token = 10u64.checked_pow(pool.mint_decimals as u32).ok_or(MarginError::PriceOutOfRange)?;
+    let mut unit = *pool;
+    unit.deposit_share_value = fixed::store(fixed::ONE);
+    unit.borrow_share_value = fixed::store(fixed::ONE);
+    unit.total_borrow_shares = 0; // no interest projection
+    unit.config.maint_asset_weight_bps = margin_interface::BPS as u16;
+    unit.config.maint_liab_weight_bps = margin_interface::BPS as u16;
+    let position = Position { pool: [0; 32], deposit_shares: one_token, borrow_shares: one_token };
+    let values = position_values(&unit, &position, price, AccountKind::Isolated, MAINTENANCE, unit.last_accrual_ts)?;
+    let level = level_index(MAINTENANCE);
+    Ok((values.assets[level], values.liabilities[level]))
 }
 
 /// The validated price of `pool` from its fetched oracle account (for a pool that

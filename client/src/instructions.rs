@@ -1,154 +1,67 @@
 //! One builder per instruction: account order and data exactly as the program
 //! documents them on `MarginInstruction`.
+//!
+//! Every builder is a method of [`MarginProgram`] (instructions for that
+//! deployment, PDAs derived from its id); the free functions of the same name
+//! build for the declared program id (`MarginProgram::default()`).
+//!
+//! A deposit, then a borrow with the health accounts of the account after it,
+//! for a deployment of one's own:
+//!
+//! ```
+//! use margin_client::{
+//!     accounts,
+//!     health::{health_account_metas, positions_after},
+//!     sdk::pubkey::Pubkey,
+//!     spl_token_id, MarginProgram,
+//! };
+//! # use margin_client::interface::state::{AccountKind, MarginAccountHeader, Position};
+//! # let (group_creator, user, user_sol, user_usdc) =
+//! #     (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+//! # let (sol_mint, usdc_mint, sol_oracle, usdc_oracle) =
+//! #     (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+//! let program = MarginProgram { id: Pubkey::new_unique() }; // or MarginProgram::default()
+//! let group = program.group(&group_creator, 0);
+//! let sol = program.pool_keys(&group, &sol_mint, &spl_token_id());
+//! let usdc = program.pool_keys(&group, &usdc_mint, &spl_token_id());
+//! let margin_account = program.margin_account(&group, &user, 0);
+//!
+//! let deposit = program.deposit(&user, &margin_account, &sol, &user_sol, 10_000_000_000);
+//! assert_eq!(deposit.program_id, program.id);
+//!
+//! // The account as fetched after the deposit: one position, SOL.
+//! # let mut header: MarginAccountHeader = bytemuck::Zeroable::zeroed();
+//! # header.discriminator = MarginAccountHeader::DISCRIMINATOR;
+//! # header.kind = AccountKind::Cross as u8;
+//! # header.position_count = 1;
+//! # let mut positions = vec![Position { pool: [0; 32], deposit_shares: 0, borrow_shares: 0 }; 16];
+//! # positions[0] = Position { pool: sol.pool.to_bytes(), deposit_shares: 10_000_000_000, borrow_shares: 0 };
+//! # let data = accounts::MarginAccountData { header, positions }.to_bytes();
+//! let account = accounts::margin_account(&data)?;
+//! // (pool, oracle) per position after the borrow: SOL, then USDC (which it opens).
+//! let oracle_of = |pool: &Pubkey| if *pool == sol.pool { sol_oracle } else { usdc_oracle };
+//! let health = health_account_metas(&positions_after(&account, Some(&usdc.pool)), oracle_of);
+//! let borrow = program.borrow(&user, &margin_account, &usdc, &user_usdc, 500_000_000, &health);
+//! let tail: Vec<Pubkey> = borrow.accounts[9..].iter().map(|meta| meta.pubkey).collect();
+//! assert_eq!(tail, [sol.pool, sol_oracle, usdc.pool, usdc_oracle]);
+//! # Ok::<(), accounts::DecodeError>(())
+//! ```
+
+mod builders;
 
 use crate::sdk::{
     instruction::{AccountMeta, Instruction},
     pubkey::Pubkey,
 };
-use borsh::to_vec;
-use margin_interface::{
-    instruction::MarginInstruction,
-    state::{AccountKind, PoolConfig, PoolStatus, Protection},
-};
+use margin_interface::state::{PoolConfig, PoolStatus, Protection};
 
-use crate::{pda, pda::PoolKeys, program_id, system_program_id};
-
-fn build(accounts: Vec<AccountMeta>, data: MarginInstruction) -> Instruction {
-    Instruction { program_id: program_id(), accounts, data: to_vec(&data).expect("borsh to a Vec cannot fail") }
-}
-
-fn w(key: Pubkey) -> AccountMeta {
-    AccountMeta::new(key, false)
-}
-fn ws(key: Pubkey) -> AccountMeta {
-    AccountMeta::new(key, true)
-}
-fn r(key: Pubkey) -> AccountMeta {
-    AccountMeta::new_readonly(key, false)
-}
-fn rs(key: Pubkey) -> AccountMeta {
-    AccountMeta::new_readonly(key, true)
-}
-
-/// Accounts of an instruction moving tokens from a user into a pool's vault
-/// (deposit, repay).
-fn inflow_accounts(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey) -> Vec<AccountMeta> {
-    vec![
-        rs(*owner),
-        w(*margin_account),
-        r(keys.group),
-        w(keys.pool),
-        w(keys.vault),
-        w(*source),
-        r(keys.mint),
-        r(keys.token_program),
-    ]
-}
-
-/// Accounts of an instruction paying out of a pool's vault (withdraw, borrow).
-fn outflow_accounts(
-    owner: &Pubkey,
-    margin_account: &Pubkey,
-    keys: &PoolKeys,
-    destination: &Pubkey,
-) -> Vec<AccountMeta> {
-    vec![
-        rs(*owner),
-        w(*margin_account),
-        r(keys.group),
-        w(keys.pool),
-        w(keys.vault),
-        r(keys.vault_authority),
-        w(*destination),
-        r(keys.mint),
-        r(keys.token_program),
-    ]
-}
-
-/// Creates group `pda::group(admin, seed)` with `admin` as admin.
-pub fn init_group(payer: &Pubkey, admin: &Pubkey, seed: u64, fee_destination: &Pubkey) -> Instruction {
-    init_group_with_delay(payer, admin, seed, fee_destination, DEFAULT_CONFIG_DELAY_SECS)
-}
+use crate::{pda::PoolKeys, MarginProgram};
 
 /// Default delay of risk-tightening pool config changes for new groups: two days.
 pub const DEFAULT_CONFIG_DELAY_SECS: u32 = 2 * 86_400;
 
-/// [`init_group`] with an explicit config delay (one to thirty days).
-pub fn init_group_with_delay(
-    payer: &Pubkey,
-    admin: &Pubkey,
-    seed: u64,
-    fee_destination: &Pubkey,
-    config_delay_secs: u32,
-) -> Instruction {
-    let (group, bump) = pda::group_with_bump(admin, seed);
-    build(
-        vec![ws(*payer), rs(*admin), w(group), r(system_program_id())],
-        MarginInstruction::InitGroup { seed, fee_destination: fee_destination.to_bytes(), bump, config_delay_secs },
-    )
-}
-
-/// Creates the pool, vault and vault authority for `keys.mint`.
-pub fn create_pool(payer: &Pubkey, admin: &Pubkey, keys: &PoolKeys, config: PoolConfig) -> Instruction {
-    build(
-        vec![
-            ws(*payer),
-            rs(*admin),
-            w(keys.group),
-            w(keys.pool),
-            r(keys.mint),
-            w(keys.vault),
-            r(keys.vault_authority),
-            r(keys.token_program),
-            r(system_program_id()),
-        ],
-        MarginInstruction::CreatePool {
-            config,
-            bumps: [
-                pda::pool_with_bump(&keys.group, &keys.mint).1,
-                pda::vault_with_bump(&keys.pool).1,
-                pda::vault_authority_with_bump(&keys.pool).1,
-            ],
-        },
-    )
-}
-
-/// Replaces a pool's configuration: at once when it only loosens risk, otherwise
-/// queued in [`pda::pending_config`] for the group's delay (then
-/// [`apply_pool_config`]). The admin pays the pending account's rent.
-pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
-    let (pending, pending_bump) = pda::pending_config_with_bump(pool);
-    build(
-        vec![ws(*admin), r(*group), w(*pool), w(pending), r(system_program_id())],
-        MarginInstruction::UpdatePoolConfig { config, pending_bump },
-    )
-}
-
-/// Applies `pool`'s queued config change once its delay has passed (anyone may
-/// send it); the pending account's rent goes back to `rent_payer`.
-pub fn apply_pool_config(group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
-    build(vec![r(*group), w(*pool), w(pda::pending_config(pool)), w(*rent_payer)], MarginInstruction::ApplyPoolConfig)
-}
-
-/// Sets a pool's status.
-pub fn set_pool_status(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, status: PoolStatus) -> Instruction {
-    build(vec![rs(*admin), r(*group), w(*pool)], MarginInstruction::SetPoolStatus { status: status as u8 })
-}
-
-/// Pauses or resumes the group.
-pub fn set_group_pause(admin: &Pubkey, group: &Pubkey, paused: bool) -> Instruction {
-    build(vec![rs(*admin), w(*group)], MarginInstruction::SetGroupPause { paused })
-}
-
-/// Proposes `new_admin` (step one of two).
-pub fn propose_admin(admin: &Pubkey, group: &Pubkey, new_admin: &Pubkey) -> Instruction {
-    build(vec![rs(*admin), w(*group)], MarginInstruction::ProposeAdmin { new_admin: new_admin.to_bytes() })
-}
-
-/// The proposed admin accepts (step two).
-pub fn accept_admin(new_admin: &Pubkey, group: &Pubkey) -> Instruction {
-    build(vec![rs(*new_admin), w(*group)], MarginInstruction::AcceptAdmin)
-}
+/// The instructions sysvar, which `flash_begin` reads to find its `flash_end`.
+pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = Pubkey::from_str_const("Sysvar1nstructions1111111111111111111111111");
 
 /// What kind of margin account to open.
 #[derive(Clone, Copy, Debug)]
@@ -164,37 +77,147 @@ pub enum OpenKind {
     },
 }
 
+/// How much of a balance an instruction moves, for every instruction that can
+/// also move "all of it": `withdraw` / `withdraw_with_health` and
+/// `transfer_collateral` (of a deposit) and `repay` / `repay_tallied` (of a
+/// debt). `deposit` and `borrow` take a plain `u64`, the program having no
+/// "all" for them.
+///
+/// ```
+/// use margin_client::instructions::{Amount, RepayAmount, WithdrawAmount};
+///
+/// assert_eq!(Amount::from(1_000_000), Amount::Exact(1_000_000));
+/// // The older names are the same type.
+/// let all: WithdrawAmount = Amount::All;
+/// assert_eq!(all, RepayAmount::All);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amount {
+    /// Exactly this many native units: of a deposit, burning shares rounded up;
+    /// of a debt, at most the debt (`RepayExceedsDebt` otherwise).
+    Exact(u64),
+    /// All of it: every deposit share of the position (the amount paid out is
+    /// then rounded down), or the whole debt (rounded up, leaving zero debt
+    /// shares).
+    All,
+}
+
+impl Amount {
+    /// The `(amount, all)` fields of the instruction data.
+    fn encode(self) -> (u64, bool) {
+        match self {
+            Self::Exact(amount) => (amount, false),
+            Self::All => (0, true),
+        }
+    }
+}
+
+impl From<u64> for Amount {
+    /// `Amount::Exact(amount)`.
+    fn from(amount: u64) -> Self {
+        Self::Exact(amount)
+    }
+}
+
+/// How much to withdraw (or move, in `transfer_collateral`): the same type as
+/// [`Amount`], under its older name.
+pub type WithdrawAmount = Amount;
+
+/// How much debt to repay: the same type as [`Amount`], under its older name.
+pub type RepayAmount = Amount;
+
+/// The accounts of a seizure: a liquidation ([`liquidate_with`]) or a
+/// deleverage ([`deleverage`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SeizeAccounts<'a> {
+    /// Signer: the liquidator or keeper.
+    pub keeper: Pubkey,
+    /// The keeper's margin account (receives the collateral as a deposit).
+    pub keeper_margin: Pubkey,
+    /// The account seized from.
+    pub account: Pubkey,
+    /// Collateral pool seized from.
+    pub asset: &'a PoolKeys,
+    /// Debt pool repaid.
+    pub liability: &'a PoolKeys,
+    /// The keeper's token account of the debt mint.
+    pub source: Pubkey,
+    /// The seized account's health accounts as it stands.
+    pub account_health: &'a [AccountMeta],
+    /// The keeper's own health accounts after receiving the collateral, only
+    /// when its account has debt.
+    pub keeper_health: &'a [AccountMeta],
+}
+
+// The declared program's builders: thin wrappers over `MarginProgram::default()`.
+
+/// Creates group `pda::group(admin, seed)` with `admin` as admin.
+pub fn init_group(payer: &Pubkey, admin: &Pubkey, seed: u64, fee_destination: &Pubkey) -> Instruction {
+    MarginProgram::default().init_group(payer, admin, seed, fee_destination)
+}
+
+/// [`init_group`] with an explicit config delay (one to thirty days).
+pub fn init_group_with_delay(
+    payer: &Pubkey,
+    admin: &Pubkey,
+    seed: u64,
+    fee_destination: &Pubkey,
+    config_delay_secs: u32,
+) -> Instruction {
+    MarginProgram::default().init_group_with_delay(payer, admin, seed, fee_destination, config_delay_secs)
+}
+
+/// Creates the pool, vault and vault authority for `keys.mint`.
+pub fn create_pool(payer: &Pubkey, admin: &Pubkey, keys: &PoolKeys, config: PoolConfig) -> Instruction {
+    MarginProgram::default().create_pool(payer, admin, keys, config)
+}
+
+/// Replaces a pool's configuration: at once when it only loosens risk, otherwise
+/// queued in [`crate::pda::pending_config`] for the group's delay (then
+/// [`apply_pool_config`]). The admin pays the pending account's rent.
+pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
+    MarginProgram::default().update_pool_config(admin, group, pool, config)
+}
+
+/// Applies `pool`'s queued config change once its delay has passed (anyone may
+/// send it); the pending account's rent goes back to `rent_payer`.
+pub fn apply_pool_config(group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
+    MarginProgram::default().apply_pool_config(group, pool, rent_payer)
+}
+
+/// Sets a pool's status.
+pub fn set_pool_status(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, status: PoolStatus) -> Instruction {
+    MarginProgram::default().set_pool_status(admin, group, pool, status)
+}
+
+/// Pauses or resumes the group.
+pub fn set_group_pause(admin: &Pubkey, group: &Pubkey, paused: bool) -> Instruction {
+    MarginProgram::default().set_group_pause(admin, group, paused)
+}
+
+/// Proposes `new_admin` (step one of two).
+pub fn propose_admin(admin: &Pubkey, group: &Pubkey, new_admin: &Pubkey) -> Instruction {
+    MarginProgram::default().propose_admin(admin, group, new_admin)
+}
+
+/// The proposed admin accepts (step two).
+pub fn accept_admin(new_admin: &Pubkey, group: &Pubkey) -> Instruction {
+    MarginProgram::default().accept_admin(new_admin, group)
+}
+
 /// Opens margin account `pda::margin_account(group, owner, index)`.
 pub fn open_margin_account(payer: &Pubkey, owner: &Pubkey, group: &Pubkey, index: u16, kind: OpenKind) -> Instruction {
-    let (margin_account, bump) = pda::margin_account_with_bump(group, owner, index);
-    let mut accounts = vec![ws(*payer), rs(*owner), r(*group), w(margin_account), r(system_program_id())];
-    let kind = match kind {
-        OpenKind::Cross => AccountKind::Cross,
-        OpenKind::Isolated { collateral_pool, debt_pool } => {
-            accounts.extend([r(collateral_pool), r(debt_pool)]);
-            AccountKind::Isolated
-        }
-    };
-    build(accounts, MarginInstruction::OpenMarginAccount { index, kind: kind as u8, bump })
+    MarginProgram::default().open_margin_account(payer, owner, group, index, kind)
 }
 
 /// Closes an empty margin account, sending its lamports to `destination`.
 pub fn close_margin_account(owner: &Pubkey, margin_account: &Pubkey, destination: &Pubkey) -> Instruction {
-    build(vec![rs(*owner), w(*margin_account), w(*destination)], MarginInstruction::CloseMarginAccount)
+    MarginProgram::default().close_margin_account(owner, margin_account, destination)
 }
 
 /// Deposits `amount` from `source` (a token account of `owner`).
 pub fn deposit(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: u64) -> Instruction {
-    build(inflow_accounts(owner, margin_account, keys, source), MarginInstruction::Deposit { amount })
-}
-
-/// How much to withdraw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WithdrawAmount {
-    /// Exactly this many native units (shares burned rounded up).
-    Exact(u64),
-    /// Every deposit share of the position.
-    All,
+    MarginProgram::default().deposit(owner, margin_account, keys, source, amount)
 }
 
 /// Withdraws to `destination` (a token account of the pool's mint).
@@ -203,35 +226,19 @@ pub fn withdraw(
     margin_account: &Pubkey,
     keys: &PoolKeys,
     destination: &Pubkey,
-    amount: WithdrawAmount,
+    amount: Amount,
 ) -> Instruction {
-    let (amount, all) = match amount {
-        WithdrawAmount::Exact(amount) => (amount, false),
-        WithdrawAmount::All => (0, true),
-    };
-    build(outflow_accounts(owner, margin_account, keys, destination), MarginInstruction::Withdraw { amount, all })
+    MarginProgram::default().withdraw(owner, margin_account, keys, destination, amount)
 }
 
 /// Accrues `pool`'s interest up to now (anyone may send it).
 pub fn accrue_interest(pool: &Pubkey) -> Instruction {
-    build(vec![w(*pool)], MarginInstruction::AccrueInterest)
+    MarginProgram::default().accrue_interest(pool)
 }
 
 /// Pays accumulated protocol fees to `destination` (owned by the fee destination).
 pub fn collect_fees(admin: &Pubkey, keys: &PoolKeys, destination: &Pubkey) -> Instruction {
-    build(
-        vec![
-            rs(*admin),
-            r(keys.group),
-            w(keys.pool),
-            w(keys.vault),
-            r(keys.vault_authority),
-            w(*destination),
-            r(keys.mint),
-            r(keys.token_program),
-        ],
-        MarginInstruction::CollectFees,
-    )
+    MarginProgram::default().collect_fees(admin, keys, destination)
 }
 
 /// Borrows `amount` into `destination`. `health_accounts` are the margin account's
@@ -244,33 +251,12 @@ pub fn borrow(
     amount: u64,
     health_accounts: &[AccountMeta],
 ) -> Instruction {
-    let mut accounts = outflow_accounts(owner, margin_account, keys, destination);
-    accounts.extend_from_slice(health_accounts);
-    build(accounts, MarginInstruction::Borrow { amount })
-}
-
-/// How much debt to repay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RepayAmount {
-    /// Exactly this many native units (at most the debt).
-    Exact(u64),
-    /// All of it; leaves zero debt shares.
-    All,
+    MarginProgram::default().borrow(owner, margin_account, keys, destination, amount, health_accounts)
 }
 
 /// Repays from `source` (a token account of the pool's mint).
-pub fn repay(
-    owner: &Pubkey,
-    margin_account: &Pubkey,
-    keys: &PoolKeys,
-    source: &Pubkey,
-    amount: RepayAmount,
-) -> Instruction {
-    let (amount, all) = match amount {
-        RepayAmount::Exact(amount) => (amount, false),
-        RepayAmount::All => (0, true),
-    };
-    build(inflow_accounts(owner, margin_account, keys, source), MarginInstruction::Repay { amount, all })
+pub fn repay(owner: &Pubkey, margin_account: &Pubkey, keys: &PoolKeys, source: &Pubkey, amount: Amount) -> Instruction {
+    MarginProgram::default().repay(owner, margin_account, keys, source, amount)
 }
 
 /// [`repay`] of an isolated account whose debt is tallied against its
@@ -281,12 +267,10 @@ pub fn repay_tallied(
     margin_account: &Pubkey,
     keys: &PoolKeys,
     source: &Pubkey,
-    amount: RepayAmount,
+    amount: Amount,
     collateral_pool: Option<&Pubkey>,
 ) -> Instruction {
-    let mut ix = repay(owner, margin_account, keys, source, amount);
-    ix.accounts.extend(collateral_pool.map(|pool| w(*pool)));
-    ix
+    MarginProgram::default().repay_tallied(owner, margin_account, keys, source, amount, collateral_pool)
 }
 
 /// Withdraw with the health accounts an account with debt must add.
@@ -295,12 +279,10 @@ pub fn withdraw_with_health(
     margin_account: &Pubkey,
     keys: &PoolKeys,
     destination: &Pubkey,
-    amount: WithdrawAmount,
+    amount: Amount,
     health_accounts: &[AccountMeta],
 ) -> Instruction {
-    let mut ix = withdraw(owner, margin_account, keys, destination, amount);
-    ix.accounts.extend_from_slice(health_accounts);
-    ix
+    MarginProgram::default().withdraw_with_health(owner, margin_account, keys, destination, amount, health_accounts)
 }
 
 /// Moves a deposit in `pool` from `source` to `destination` (same owner).
@@ -310,24 +292,24 @@ pub fn transfer_collateral(
     destination: &Pubkey,
     group: &Pubkey,
     pool: &Pubkey,
-    amount: WithdrawAmount,
+    amount: Amount,
     source_health_accounts: &[AccountMeta],
 ) -> Instruction {
-    let (amount, all) = match amount {
-        WithdrawAmount::Exact(amount) => (amount, false),
-        WithdrawAmount::All => (0, true),
-    };
-    let mut accounts = vec![rs(*owner), w(*source), w(*destination), r(*group), w(*pool)];
-    accounts.extend_from_slice(source_health_accounts);
-    build(accounts, MarginInstruction::TransferCollateral { amount, all })
+    MarginProgram::default().transfer_collateral(
+        owner,
+        source,
+        destination,
+        group,
+        pool,
+        amount,
+        source_health_accounts,
+    )
 }
 
 /// Read-only health query; the result is the transaction's return data
 /// (decode with `margin_interface::health::Health::from_bytes`).
 pub fn health(margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
-    let mut accounts = vec![r(*margin_account)];
-    accounts.extend_from_slice(health_accounts);
-    build(accounts, MarginInstruction::Health)
+    MarginProgram::default().health(margin_account, health_accounts)
 }
 
 /// Liquidates `liquidatee`: repays up to `max_repay` of its debt in `liability`
@@ -335,6 +317,7 @@ pub fn health(margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instr
 /// `asset` into `liquidator_margin`. `liquidatee_health` are the liquidatee's
 /// health accounts as it stands; `liquidator_health` only when the liquidator's
 /// account has debt (its positions after receiving the collateral).
+/// [`MarginProgram::liquidate`] takes the accounts as a [`SeizeAccounts`].
 #[allow(clippy::too_many_arguments)]
 pub fn liquidate(
     liquidator: &Pubkey,
@@ -360,64 +343,21 @@ pub fn liquidate(
     liquidate_with(&accounts, max_repay)
 }
 
-/// The accounts of a seizure: a liquidation ([`liquidate_with`]) or a
-/// deleverage ([`deleverage`]).
-#[derive(Clone, Copy, Debug)]
-pub struct SeizeAccounts<'a> {
-    /// Signer: the liquidator or keeper.
-    pub keeper: Pubkey,
-    /// The keeper's margin account (receives the collateral as a deposit).
-    pub keeper_margin: Pubkey,
-    /// The account seized from.
-    pub account: Pubkey,
-    /// Collateral pool seized from.
-    pub asset: &'a PoolKeys,
-    /// Debt pool repaid.
-    pub liability: &'a PoolKeys,
-    /// The keeper's token account of the debt mint.
-    pub source: Pubkey,
-    /// The seized account's health accounts as it stands.
-    pub account_health: &'a [AccountMeta],
-    /// The keeper's own health accounts after receiving the collateral, only
-    /// when its account has debt.
-    pub keeper_health: &'a [AccountMeta],
-}
-
-impl SeizeAccounts<'_> {
-    fn metas(&self) -> Vec<AccountMeta> {
-        let mut accounts = vec![
-            rs(self.keeper),
-            w(self.keeper_margin),
-            w(self.account),
-            r(self.liability.group),
-            w(self.asset.pool),
-            w(self.liability.pool),
-            w(self.liability.vault),
-            w(self.source),
-            r(self.liability.mint),
-            r(self.liability.token_program),
-        ];
-        accounts.extend_from_slice(self.account_health);
-        accounts.extend_from_slice(self.keeper_health);
-        accounts
-    }
-}
-
 /// [`liquidate`] from a [`SeizeAccounts`].
 pub fn liquidate_with(accounts: &SeizeAccounts, max_repay: u64) -> Instruction {
-    build(accounts.metas(), MarginInstruction::Liquidate { max_repay })
+    MarginProgram::default().liquidate(accounts, max_repay)
 }
 
 /// Pre-liquidation of an account that opted in (`set_protection`) and sits in
 /// its band: repays up to its owner's fraction of one debt, at most `max_repay`.
 pub fn deleverage(accounts: &SeizeAccounts, max_repay: u64) -> Instruction {
-    build(accounts.metas(), MarginInstruction::Deleverage { max_repay })
+    MarginProgram::default().deleverage(accounts, max_repay)
 }
 
 /// The owner opts `margin_account` in to deleverage (or out, with
 /// `Protection::default()`).
 pub fn set_protection(owner: &Pubkey, margin_account: &Pubkey, protection: Protection) -> Instruction {
-    build(vec![rs(*owner), w(*margin_account)], MarginInstruction::SetProtection { protection })
+    MarginProgram::default().set_protection(owner, margin_account, protection)
 }
 
 /// Writes off the debt of a bankrupt margin account whose remaining deposits are
@@ -428,27 +368,20 @@ pub fn resolve_bad_debt(
     pool: &Pubkey,
     health_accounts: &[AccountMeta],
 ) -> Instruction {
-    let mut accounts = vec![w(*margin_account), r(*group), w(*pool)];
-    accounts.extend_from_slice(health_accounts);
-    build(accounts, MarginInstruction::ResolveBadDebt)
+    MarginProgram::default().resolve_bad_debt(margin_account, group, pool, health_accounts)
 }
-
-/// The instructions sysvar, which `flash_begin` reads to find its `flash_end`.
-pub const INSTRUCTIONS_SYSVAR_ID: Pubkey = Pubkey::from_str_const("Sysvar1nstructions1111111111111111111111111");
 
 /// Opens a flash loan on `margin_account`: its borrows and withdrawals skip the
 /// health check until the `flash_end` at top-level index `end_index` of the same
 /// transaction. See [`flash_wrap`] to build the whole sequence.
 pub fn flash_begin(owner: &Pubkey, margin_account: &Pubkey, end_index: u16) -> Instruction {
-    build(vec![rs(*owner), w(*margin_account), r(INSTRUCTIONS_SYSVAR_ID)], MarginInstruction::FlashBegin { end_index })
+    MarginProgram::default().flash_begin(owner, margin_account, end_index)
 }
 
 /// Closes the flash loan on `margin_account` and checks its health;
 /// `health_accounts` as for `health`, after every step of the flash.
 pub fn flash_end(owner: &Pubkey, margin_account: &Pubkey, health_accounts: &[AccountMeta]) -> Instruction {
-    let mut accounts = vec![rs(*owner), w(*margin_account)];
-    accounts.extend_from_slice(health_accounts);
-    build(accounts, MarginInstruction::FlashEnd)
+    MarginProgram::default().flash_end(owner, margin_account, health_accounts)
 }
 
 /// `inner` inside a flash loan: `[flash_begin, inner.., flash_end]`, where
@@ -461,11 +394,5 @@ pub fn flash_wrap(
     inner: Vec<Instruction>,
     end_health_accounts: &[AccountMeta],
 ) -> Vec<Instruction> {
-    let end_index = usize::from(begin_index) + inner.len() + 1;
-    let end_index = u16::try_from(end_index).expect("a transaction holds far fewer than 65,536 instructions");
-    let mut instructions = Vec::with_capacity(inner.len() + 2);
-    instructions.push(flash_begin(owner, margin_account, end_index));
-    instructions.extend(inner);
-    instructions.push(flash_end(owner, margin_account, end_health_accounts));
-    instructions
+    MarginProgram::default().flash_wrap(owner, margin_account, begin_index, inner, end_health_accounts)
 }

@@ -8,6 +8,7 @@
 //! crate the program compiles, so the client can never drift from the chain.
 
 pub mod accounts;
+pub mod budget;
 pub mod config;
 pub mod errors;
 pub mod health;
@@ -45,6 +46,42 @@ use sdk::pubkey::Pubkey;
 /// The margin program's address, `Lyteq51gQm4HPK8shkXx4n4CvT5v6bMGS9gZr674cXh`.
 pub fn program_id() -> Pubkey {
     Pubkey::new_from_array(margin_interface::PROGRAM_ID)
+}
+
+/// One deployment of the margin program: every PDA ([`pda`]), instruction builder
+/// ([`instructions`]) and owner check ([`health`]) of this crate, for the program
+/// at `id`. `MarginProgram::default()` is the declared id ([`program_id`]), the
+/// one the free functions (`pda::group`, `instructions::borrow`, ...) target; an
+/// integrator running their own deployment builds `MarginProgram { id }` and
+/// calls the same names as methods.
+///
+/// ```
+/// use margin_client::{program_id, sdk::pubkey::Pubkey, MarginProgram};
+///
+/// let ours = MarginProgram { id: Pubkey::new_unique() };
+/// let creator = Pubkey::new_unique();
+/// // Same seeds, another program: another address.
+/// assert_ne!(ours.group(&creator, 0), MarginProgram::default().group(&creator, 0));
+/// assert_eq!(MarginProgram::default().id, program_id());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MarginProgram {
+    /// The program's address.
+    pub id: Pubkey,
+}
+
+impl MarginProgram {
+    /// The program deployed at `id`.
+    pub const fn new(id: Pubkey) -> Self {
+        Self { id }
+    }
+}
+
+impl Default for MarginProgram {
+    /// The declared program id, [`program_id`].
+    fn default() -> Self {
+        Self { id: program_id() }
+    }
 }
 
 /// SPL Token program id.

@@ -13,6 +13,8 @@ use crate::sdk::{
     transaction::{Transaction, VersionedTransaction},
 };
 
+use crate::errors::ClientError;
+
 /// Largest serialized transaction a cluster accepts (`PACKET_DATA_SIZE`: the RPC's
 /// `sendTransaction` and the TPU drop anything longer).
 pub const PACKET_LIMIT: usize = 1232;
@@ -77,30 +79,36 @@ pub fn legacy_size(payer: &Pubkey, instructions: &[Instruction]) -> usize {
 /// A signed transaction: legacy if it fits the packet limit, otherwise v0 using
 /// `tables` (which must hold the accounts that do not fit). Any signer works (a
 /// keypair, a wallet adapter's signer); each is used only if the message needs it.
+/// Fails with [`ClientError::MissingSigner`] when the message needs a signature
+/// no given signer makes, [`ClientError::Compile`] when the v0 message cannot be
+/// compiled, [`ClientError::Signing`] when a signer fails.
 pub fn assemble(
     payer: &dyn Signer,
     instructions: &[Instruction],
     signers: &[&dyn Signer],
     tables: &[AddressLookupTableAccount],
     blockhash: Hash,
-) -> Result<VersionedTransaction, String> {
+) -> Result<VersionedTransaction, ClientError> {
     let mut all: Vec<&dyn Signer> = vec![payer];
     all.extend(signers.iter().copied().filter(|k| k.pubkey() != payer.pubkey()));
     if tables.is_empty() || legacy_size(&payer.pubkey(), instructions) <= PACKET_LIMIT {
         let mut tx = Transaction::new_with_payer(instructions, Some(&payer.pubkey()));
         let required = tx.message.account_keys[..tx.message.header.num_required_signatures as usize].to_vec();
-        tx.try_sign(&needed(&required, all), blockhash).map_err(|e| e.to_string())?;
+        tx.try_sign(&needed(&required, all)?, blockhash)?;
         return Ok(tx.into());
     }
-    let message =
-        v0::Message::try_compile(&payer.pubkey(), instructions, tables, blockhash).map_err(|e| e.to_string())?;
+    let message = v0::Message::try_compile(&payer.pubkey(), instructions, tables, blockhash)?;
     let required = message.account_keys[..message.header.num_required_signatures as usize].to_vec();
-    VersionedTransaction::try_new(VersionedMessage::V0(message), &needed(&required, all)).map_err(|e| e.to_string())
+    Ok(VersionedTransaction::try_new(VersionedMessage::V0(message), &needed(&required, all)?)?)
 }
 
-/// The signers among `all` whose keys `required` lists.
-fn needed<'a>(required: &[Pubkey], all: Vec<&'a dyn Signer>) -> Vec<&'a dyn Signer> {
-    all.into_iter().filter(|k| required.contains(&k.pubkey())).collect()
+/// The signers among `all` whose keys `required` lists; every required key
+/// must have one.
+fn needed<'a>(required: &[Pubkey], all: Vec<&'a dyn Signer>) -> Result<Vec<&'a dyn Signer>, ClientError> {
+    if let Some(missing) = required.iter().find(|key| !all.iter().any(|k| k.pubkey() == **key)) {
+        return Err(ClientError::MissingSigner(*missing));
+    }
+    Ok(all.into_iter().filter(|k| required.contains(&k.pubkey())).collect())
 }
 
 /// The lookup table `authority` creates with `recent_slot` (a slot in the
@@ -172,4 +180,25 @@ pub fn lookup_table_data(authority: &Pubkey, addresses: &[Pubkey]) -> Vec<u8> {
         data.extend_from_slice(address.as_ref());
     }
     data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{errors::ClientError, MarginProgram};
+    use solana_sdk::signature::{Keypair, Signer as _};
+
+    #[test]
+    fn assemble_names_the_signer_it_lacks_and_signs_with_the_rest() {
+        let (payer, owner) = (Keypair::new(), Keypair::new());
+        let program = MarginProgram { id: Pubkey::new_unique() };
+        let keys = program.pool_keys(&Pubkey::new_unique(), &Pubkey::new_unique(), &crate::spl_token_id());
+        let margin = program.margin_account(&keys.group, &owner.pubkey(), 0);
+        let deposit = program.deposit(&owner.pubkey(), &margin, &keys, &Pubkey::new_unique(), 1);
+        let lacking = assemble(&payer, &[deposit.clone()], &[], &[], Hash::default());
+        assert_eq!(lacking.unwrap_err(), ClientError::MissingSigner(owner.pubkey()));
+        let tx = assemble(&payer, &[deposit], &[&owner], &[], Hash::default()).expect("both signers");
+        assert_eq!(tx.signatures.len(), 2);
+        assert!(tx.verify_with_results().iter().all(|ok| *ok));
+    }
 }

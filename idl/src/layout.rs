@@ -195,7 +195,7 @@ pub fn pool_config() -> Vec<Field> {
         liquidation_confidence_bonus_pct: u16 => u16(),
         age_haircut_start_secs: u32 => u32(),
         age_haircut_max_bps: u16 => u16(),
-        _padding3: [u8; 2] => bytes(2),
+        flash_fee_bps: u16 => u16(),
         isolated_debt_ceiling_micro_usd: u64 => u64(),
         reserved: [u8; 8] => bytes(8),
     })

@@ -106,7 +106,7 @@ fn instruction_tags_and_data_are_the_interfaces() {
 #[test]
 fn errors_are_every_margin_error() {
     let errors = root()["program"]["errors"].as_array().unwrap().clone();
-    assert_eq!(errors.len(), 80);
+    assert_eq!(errors.len(), 81);
     for (i, error) in errors.iter().enumerate() {
         let code = 6000 + i as u32;
         let rust = MarginError::from_code(code).unwrap();

@@ -8,7 +8,8 @@ use margin_interface::{
     fixed,
     health::{deposit_is_dust, settlement_unit_prices, Unpriced},
     liquidation::{plan, seized_asset_weight_bps, LiquidationInput},
-    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, CROSS_POSITIONS},
+    state::{has_tag, AccountType, MarginAccountHeader, OracleKind, Pool, PoolStatus, CROSS_POSITIONS},
+    BPS,
 };
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_sdk::{
@@ -22,6 +23,7 @@ use solana_sdk::{
 
 use margin_client::{
     accounts::{self, MarginAccountData},
+    budget::{self, BUDGET_INSTRUCTIONS},
     errors::margin_error,
     health::{health_account_metas, sweep_account_metas, to_usd, CachedPosition, HealthCache},
     instructions::{self, WithdrawAmount},
@@ -79,14 +81,24 @@ pub struct Sent {
     pub legacy: bool,
     /// Lookup tables the v0 message read.
     pub lookup_tables: Vec<Pubkey>,
+    /// The compute-unit limit it set, if any.
+    pub compute_unit_limit: Option<u32>,
+    /// The priority fee it bid (micro-lamports per CU), if any.
+    pub compute_unit_price: Option<u64>,
+    /// Its signature, where the chain reports one (JSON-RPC).
+    pub signature: Option<solana_sdk::signature::Signature>,
 }
 
 impl Sent {
     fn of(tx: &VersionedTransaction) -> Self {
+        let (compute_unit_limit, compute_unit_price) = budget::decode_budget(&tx.message);
         Self {
             size: serialized_size(tx),
             legacy: matches!(tx.message, VersionedMessage::Legacy(_)),
             lookup_tables: tables_used(tx),
+            compute_unit_limit,
+            compute_unit_price,
+            signature: tx.signatures.first().copied(),
         }
     }
 }
@@ -115,6 +127,18 @@ pub trait Chain {
         signer: &Keypair,
         tables: &[AddressLookupTableAccount],
     ) -> Result<Sent, BotError>;
+    /// Compute units the transaction [`Chain::send`] would send consumes, or
+    /// the error it would fail with (as `send` reports it); nothing lands.
+    fn simulate_units(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<u64, BotError>;
+    /// Recent prioritization fees (micro-lamports per CU) of transactions that
+    /// locked `writable` (`getRecentPrioritizationFees`); empty where there is no
+    /// fee market.
+    fn recent_fees(&mut self, writable: &[Pubkey]) -> Result<Vec<u64>, BotError>;
 }
 
 /// The embedded SVM as a chain.
@@ -151,12 +175,47 @@ impl Chain for Embedded<'_> {
         signer: &Keypair,
         tables: &[AddressLookupTableAccount],
     ) -> Result<Sent, BotError> {
+        let (compute_unit_limit, compute_unit_price) = budget_of(instructions);
         match self.0.send_as(signer, instructions, &[], tables) {
-            Ok(landed) => Ok(Sent { size: landed.size, legacy: landed.legacy, lookup_tables: landed.lookup_tables }),
+            Ok(landed) => Ok(Sent {
+                size: landed.size,
+                legacy: landed.legacy,
+                lookup_tables: landed.lookup_tables,
+                compute_unit_limit,
+                compute_unit_price,
+                signature: None,
+            }),
             Err(failure) if failure.refusal.is_some() => Err(BotError::Refused(failure.to_string())),
             Err(failure) => Err(BotError::Rejected { error: failure.to_string(), margin: failure.margin_error() }),
         }
     }
+    fn simulate_units(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<u64, BotError> {
+        self.0
+            .simulate_as(signer, instructions, &[], tables)
+            .map_err(|failure| BotError::Rejected { error: failure.to_string(), margin: failure.margin_error() })
+    }
+    fn recent_fees(&mut self, _writable: &[Pubkey]) -> Result<Vec<u64>, BotError> {
+        Ok(Vec::new())
+    }
+}
+
+/// The limit and price the budget instructions among `instructions` set.
+fn budget_of(instructions: &[Instruction]) -> (Option<u32>, Option<u64>) {
+    let program = budget::compute_budget_program_id();
+    let (mut limit, mut price) = (None, None);
+    for ix in instructions.iter().filter(|ix| ix.program_id == program) {
+        match ix.data.split_first() {
+            Some((2, rest)) => limit = rest.try_into().ok().map(u32::from_le_bytes),
+            Some((3, rest)) => price = rest.try_into().ok().map(u64::from_le_bytes),
+            _ => {}
+        }
+    }
+    (limit, price)
 }
 
 /// A real cluster over JSON-RPC.
@@ -232,7 +291,8 @@ impl Chain for Rpc {
     ) -> Result<Sent, BotError> {
         use solana_rpc_client::api::{client_error::ErrorKind, request::RpcError};
         let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
-        let tx = assemble(signer, instructions, &[], tables, blockhash).map_err(BotError::Refused)?;
+        let tx =
+            assemble(signer, instructions, &[], tables, blockhash).map_err(|e| BotError::Refused(e.to_string()))?;
         // What every RPC refuses before running anything, checked here so the
         // reason is exact (mainnet-beta's lock limit: 64 accounts).
         check_limits(&tx, ACCOUNT_LOCK_LIMIT)?;
@@ -247,6 +307,40 @@ impl Chain for Rpc {
                 _ => BotError::Rpc(error.to_string()),
             }
         })
+    }
+    fn simulate_units(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<u64, BotError> {
+        use solana_rpc_client_types::config::RpcSimulateTransactionConfig;
+        let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
+        let tx =
+            assemble(signer, instructions, &[], tables, blockhash).map_err(|e| BotError::Refused(e.to_string()))?;
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: false,
+            replace_recent_blockhash: true,
+            // The newest state: what the transaction will meet (nearly).
+            commitment: Some(solana_commitment_config::CommitmentConfig::processed()),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let result = self.0.simulate_transaction_with_config(&tx, config).map_err(rpc_error)?.value;
+        match result.err {
+            Some(error) => {
+                let error: solana_sdk::transaction::TransactionError = error.into();
+                let logs = result.logs.unwrap_or_default().join(" | ");
+                Err(BotError::Rejected {
+                    error: format!("simulation: {error:?}: {logs}"),
+                    margin: margin_error(&error),
+                })
+            }
+            None => Ok(result.units_consumed.unwrap_or(budget::MAX_COMPUTE_UNIT_LIMIT as u64)),
+        }
+    }
+    fn recent_fees(&mut self, writable: &[Pubkey]) -> Result<Vec<u64>, BotError> {
+        let fees = self.0.get_recent_prioritization_fees(writable).map_err(rpc_error)?;
+        Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
     }
 }
 
@@ -286,22 +380,68 @@ pub fn snapshot(chain: &mut impl Chain) -> Result<Snapshot, BotError> {
     Ok(Snapshot { pools, margin_accounts })
 }
 
+/// Pools one keeper transaction accrues: 20 `accrue_interest` instructions are
+/// about 780 bytes and 40,000 CU, well inside a legacy packet and the default
+/// compute budget.
+pub const ACCRUALS_PER_TRANSACTION: usize = 20;
+
 /// The keeper: cranks `accrue_interest` on every pool last accrued at least
-/// `max_age_secs` ago. Returns the pools it cranked.
+/// `max_age_secs` ago, [`ACCRUALS_PER_TRANSACTION`] pools per transaction (a
+/// batch that fails is retried pool by pool, so one bad pool holds up no other).
+/// Returns the pools it cranked, in address order.
 pub fn keeper_once(
     chain: &mut impl Chain,
     signer: &Keypair,
     max_age_secs: i64,
     log: &mut impl FnMut(&str),
 ) -> Result<Vec<Pubkey>, BotError> {
+    keeper_once_with(chain, signer, max_age_secs, &FeePolicy::default(), log)
+}
+
+/// [`keeper_once`] pricing its transactions with `fees`.
+pub fn keeper_once_with(
+    chain: &mut impl Chain,
+    signer: &Keypair,
+    max_age_secs: i64,
+    fees: &FeePolicy,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Pubkey>, BotError> {
     let now = chain.now()?;
+    let mut due: Vec<(Pubkey, i64)> = snapshot(chain)?
+        .pools
+        .into_iter()
+        .map(|(key, pool)| (key, now - pool.last_accrual_ts))
+        .filter(|(_, age)| *age >= max_age_secs)
+        .collect();
+    due.sort();
     let mut cranked = Vec::new();
-    for (key, pool) in snapshot(chain)?.pools {
-        let age = now - pool.last_accrual_ts;
-        if age >= max_age_secs {
-            chain.send(&[instructions::accrue_interest(&key)], signer, &[])?;
-            log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
-            cranked.push(key);
+    for batch in due.chunks(ACCRUALS_PER_TRANSACTION) {
+        let batch_ixs: Vec<Instruction> = batch.iter().map(|(key, _)| instructions::accrue_interest(key)).collect();
+        let oldest = batch.iter().map(|(_, age)| *age).max().unwrap_or(0);
+        match send_priced(chain, signer, &batch_ixs, &[], fees, None) {
+            Ok(_) => {
+                log(&format!(
+                    "keeper: accrued {} pool(s) in one transaction (oldest {oldest} s since last accrual)",
+                    batch.len()
+                ));
+                for (key, age) in batch {
+                    log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
+                }
+                cranked.extend(batch.iter().map(|(key, _)| *key));
+            }
+            Err(error) if batch.len() > 1 => {
+                log(&format!("keeper: a batch of {} accruals failed ({error}); retrying one by one", batch.len()));
+                for (key, age) in batch {
+                    match send_priced(chain, signer, &[instructions::accrue_interest(key)], &[], fees, None) {
+                        Ok(_) => {
+                            log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
+                            cranked.push(*key);
+                        }
+                        Err(error) => log(&format!("keeper: FAILED to accrue pool {key}: {error}")),
+                    }
+                }
+            }
+            Err(error) => return Err(error),
         }
     }
     Ok(cranked)
@@ -360,6 +500,11 @@ pub struct Liquidator<'a> {
     /// for the debt and the collateral mint; the profit is what the sale pays
     /// beyond the repayment. `None`: the bot repays from its wallets.
     pub router: Option<&'a dyn Router>,
+    /// Capital-less mode: the sale must pay at least its quote less this (bps),
+    /// and never less than the debt. Default 50.
+    pub max_slippage_bps: u64,
+    /// Compute budget and priority fee of every transaction it sends.
+    pub fees: FeePolicy,
 }
 
 impl<'a> Liquidator<'a> {
@@ -375,6 +520,8 @@ impl<'a> Liquidator<'a> {
             keep_positions: DEFAULT_KEEP_POSITIONS,
             tables: RefCell::new(Vec::new()),
             router: None,
+            max_slippage_bps: 50,
+            fees: FeePolicy::default(),
         }
     }
 
@@ -461,6 +608,9 @@ pub struct Choice {
     pub repaid_usd: f64,
     /// Expected bonus, USD (capital-less: the sale's proceeds beyond the repayment).
     pub bonus_usd: f64,
+    /// Most lamports of priority fee to bid: the policy's share of the bonus, when
+    /// the bot can value SOL.
+    pub fee_budget_lamports: Option<u64>,
 }
 
 /// What the bot will do to an account.
@@ -537,16 +687,24 @@ fn liquidate_account(
         if let Err(error) = make_room(chain, bot, &choice.asset_pool, log) {
             log(&format!("liquidator {me}: could not make room in {}: {error}", bot.margin_account));
         }
-        match send_fitting(chain, bot, &choice.instructions, log) {
+        if bot.router.is_some() {
+            if let Err(error) = clear_for_flash(chain, bot, [&choice.asset_pool, &choice.liability_pool], log) {
+                log(&format!("liquidator {me}: could not clear {} for a flash: {error}", bot.margin_account));
+            }
+        }
+        match send_fitting(chain, bot, &choice.instructions, choice.fee_budget_lamports, log) {
             Ok(sent) => {
                 log(&format!(
-                    "liquidator {me}: liquidated {account}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2} ({}, {} bytes)",
+                    "liquidator {me}: liquidated {account}: repaid {} units (${:.2}), bonus ${:.2}, health was ${:.2} ({}, {} bytes, CU limit {}, priority fee {} micro-lamports/CU){}",
                     choice.repay,
                     choice.repaid_usd,
                     choice.bonus_usd,
                     plan.health_usd,
                     if sent.legacy { "legacy".to_string() } else { format!("v0, {} lookup table(s)", sent.lookup_tables.len()) },
                     sent.size,
+                    sent.compute_unit_limit.unwrap_or(0),
+                    sent.compute_unit_price.unwrap_or(0),
+                    sent.signature.map(|s| format!(", signature {s}")).unwrap_or_default(),
                 ));
                 return Attempt::Liquidated {
                     account,
@@ -607,7 +765,7 @@ fn resolve_bad_debt(
         let pool = Pubkey::new_from_array(debt.pool);
         let metas = sweep_account_metas(&data, |p| oracles.get(p).copied().unwrap_or_default());
         let ix = instructions::resolve_bad_debt(&account, &plan.group, &pool, &metas);
-        match send_fitting(chain, bot, &[ix], log) {
+        match send_fitting(chain, bot, &[ix], None, log) {
             Ok(sent) => {
                 log(&format!("liquidator {me}: wrote off the bad debt of {account} in pool {pool}"));
                 attempts.push(Attempt::BadDebtResolved { account, pool, sent });
@@ -622,20 +780,25 @@ fn resolve_bad_debt(
     attempts
 }
 
-/// Sends `instructions` paid by the bot: legacy when it fits the 1,232-byte
-/// packet, otherwise v0 through the bot's lookup tables, first extended (or
-/// created) with whatever addresses they lack.
+/// Sends `instructions` paid by the bot, priced by its [`FeePolicy`]
+/// ([`send_priced`]: the budget instructions come first; the fee stays within
+/// `budget_lamports` when given): legacy when it fits the 1,232-byte packet,
+/// otherwise v0 through the bot's lookup tables, first extended (or created)
+/// with whatever addresses they lack.
 pub fn send_fitting(
     chain: &mut impl Chain,
     bot: &Liquidator,
     instructions: &[Instruction],
+    budget_lamports: Option<u64>,
     log: &mut impl FnMut(&str),
 ) -> Result<Sent, BotError> {
-    if legacy_size(&bot.signer.pubkey(), instructions) <= PACKET_LIMIT {
-        return chain.send(instructions, bot.signer, &[]);
-    }
-    let tables = tables_for(chain, bot, instructions, log)?;
-    chain.send(instructions, bot.signer, &tables)
+    let priced = budget::with_budget(budget::MAX_COMPUTE_UNIT_LIMIT, 0, instructions);
+    let tables = if legacy_size(&bot.signer.pubkey(), &priced) <= PACKET_LIMIT {
+        Vec::new()
+    } else {
+        tables_for(chain, bot, instructions, log)?
+    };
+    send_priced(chain, bot.signer, instructions, &tables, &bot.fees, budget_lamports)
 }
 
 /// The bot's lookup tables that hold the accounts of `instructions` (besides
@@ -695,7 +858,7 @@ fn tables_for(
         let take = rest.len().min(LOOKUP_TABLE_CAPACITY - used).min(LOOKUP_TABLE_EXTEND_CHUNK);
         let (chunk, tail) = rest.split_at(take);
         batch.push(extend_lookup_table(&key, &me, &me, chunk));
-        if let Err(error) = chain.send(&batch, bot.signer, &[]) {
+        if let Err(error) = send_priced(chain, bot.signer, &batch, &[], &bot.fees, None) {
             // Forget a table whose creation failed; an extension that failed added nothing.
             bot.tables.borrow_mut().retain(|t| t.key != key || !t.addresses.is_empty() || batch.len() == 1);
             return Err(error);
@@ -768,7 +931,7 @@ pub fn withdraw_seized(
         };
         let before = token_amount(chain, &destination)?;
         batch.push(instructions::withdraw(&me, &bot.margin_account, &keys, &destination, WithdrawAmount::All));
-        match send_fitting(chain, bot, &batch, log) {
+        match send_fitting(chain, bot, &batch, None, log) {
             Ok(_) => {
                 let units = token_amount(chain, &destination)?.saturating_sub(before);
                 log(&format!("liquidator {me}: withdrew {units} units of seized collateral from pool {pool_key} to {destination}"));
@@ -914,6 +1077,7 @@ pub fn find_liquidations(
         }
     }
     candidates.sort_by_key(|(_, _, health, _)| health.maintenance);
+    let sol_price = sol_usd(chain, bot, &snapshot.pools, now);
 
     let mut balances: HashMap<Pubkey, u64> = HashMap::new();
     let mut planned = Vec::new();
@@ -958,7 +1122,7 @@ pub fn find_liquidations(
             };
             // Capital-less: as much as the pool can lend; else the wallet's balance.
             let balance = if bot.router.is_some() {
-                idle_liquidity(&liability_pool, now)
+                flash_borrowable(&liability_pool, now)
             } else {
                 match balances.get(&source) {
                     Some(balance) => *balance,
@@ -1015,8 +1179,14 @@ pub fn find_liquidations(
                         let sold = fixed::mul_q64_floor(sized.liquidator_shares, deposit_share_value)
                             .and_then(|units| u64::try_from(units).ok())
                             .unwrap_or(0);
-                        let flash =
-                            FlashSale { liquidate, seize: &seize, repay: sized.repay, borrow_share_value, sold };
+                        let flash = FlashSale {
+                            liquidate,
+                            seize: &seize,
+                            repay: sized.repay,
+                            borrow_share_value,
+                            flash_fee_bps: liability_pool.config.flash_fee_bps,
+                            sold,
+                        };
                         match flash_liquidation(chain, bot, router, &flash, liability_price)? {
                             Ok(found) => found,
                             Err(why) => {
@@ -1032,7 +1202,12 @@ pub fn find_liquidations(
                     ));
                     continue;
                 }
+                let fee_budget_lamports = sol_price.map(|sol| {
+                    let share = bonus_usd * bot.fees.max_bonus_share_bps as f64 / 1e4;
+                    (share / sol * 1e9) as u64
+                });
                 choices.push(Choice {
+                    fee_budget_lamports,
                     asset_pool: asset,
                     liability_pool: liability,
                     instructions,
@@ -1058,13 +1233,22 @@ pub fn find_liquidations(
 }
 
 /// Native units `pool` can lend now (deposits minus debt, interest projected).
-fn idle_liquidity(pool: &Pool, now: i64) -> u64 {
+/// Native units a flash loan can borrow from `pool` now: its idle liquidity
+/// (deposits minus debt, interest projected) within its borrow cap, less the
+/// flash fee the borrow also adds to the debt; 0 unless the pool is active.
+fn flash_borrowable(pool: &Pool, now: i64) -> u64 {
     let mut projected = *pool;
-    if projected.accrue(now).is_err() {
+    if projected.status() != PoolStatus::Active || projected.accrue(now).is_err() {
         return 0;
     }
-    let idle = projected.total_deposits().unwrap_or(0).saturating_sub(projected.total_debt().unwrap_or(u128::MAX));
-    u64::try_from(idle).unwrap_or(u64::MAX)
+    let debt = projected.total_debt().unwrap_or(u128::MAX);
+    let idle = projected.total_deposits().unwrap_or(0).saturating_sub(debt);
+    let under_cap = (projected.config.borrow_cap as u128).saturating_sub(debt);
+    // borrowed + fee(borrowed) <= room: borrowed <= room x BPS / (BPS + fee).
+    let room = idle.min(under_cap);
+    let fee_bps = projected.config.flash_fee_bps as u128;
+    let borrowable = room.saturating_mul(BPS as u128) / (BPS as u128 + fee_bps);
+    u64::try_from(borrowable).unwrap_or(u64::MAX)
 }
 
 /// One capital-less liquidation before it is wrapped in a flash loan.
@@ -1077,6 +1261,8 @@ struct FlashSale<'a> {
     repay: u64,
     /// The debt pool's borrow share value now (Q64.64).
     borrow_share_value: u128,
+    /// The debt pool's fee on flash borrows (bps).
+    flash_fee_bps: u16,
     /// Collateral the bot's share of the seizure withdraws to (native units).
     sold: u64,
 }
@@ -1102,8 +1288,12 @@ fn flash_liquidation(
     let Some(proceeds) = router.quote(chain, &sale)? else {
         return Ok(Err(format!("no route from {} to {}", asset.mint, liability.mint)));
     };
-    // What `repay` all will cost: the borrow's shares round up, and so does their value.
-    let owed = fixed::div_q64_ceil(flash.repay, flash.borrow_share_value)
+    // What `repay` all will cost: the borrow plus the pool's flash fee, in shares
+    // rounded up, whose value rounds up again.
+    let borrowed = margin_interface::flash::fee(flash.repay, flash.flash_fee_bps)
+        .and_then(|fee| flash.repay.checked_add(fee))
+        .unwrap_or(u64::MAX);
+    let owed = fixed::div_q64_ceil(borrowed, flash.borrow_share_value)
         .and_then(|shares| fixed::mul_q64_ceil(shares, flash.borrow_share_value))
         .and_then(|owed| u64::try_from(owed).ok())
         .unwrap_or(u64::MAX);
@@ -1112,12 +1302,168 @@ fn flash_liquidation(
     }
     let debt_wallet = flash.seize.source;
     let margin = bot.margin_account;
+    // The sale must pay at least the quote less the slippage allowed, and never
+    // less than the debt.
+    let slippage = (proceeds as u128 * bot.max_slippage_bps as u128).div_ceil(BPS as u128) as u64;
+    let min_out = proceeds.saturating_sub(slippage).max(owed.saturating_add(1));
+    let swap = router.swap(&me, &sale, &collateral_wallet, &debt_wallet, min_out);
+    if let Err(why) = check_route(bot, router, &swap, &collateral_wallet, &debt_wallet) {
+        return Ok(Err(why));
+    }
     let mut steps = vec![instructions::borrow(&me, &margin, liability, &debt_wallet, flash.repay, &[])];
     steps.push(flash.liquidate.clone());
-    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::All));
-    steps.extend(router.swap(&me, &sale, &collateral_wallet, &debt_wallet, owed));
+    // Exactly what this liquidation seizes (the bot's account holds no other
+    // deposit in the pool: `clear_for_flash`): if a lost race seizes less, the
+    // withdrawal fails and so does the transaction, instead of the sale taking
+    // collateral the bot already owned.
+    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::Exact(flash.sold)));
+    steps.extend(swap);
     steps.push(instructions::repay(&me, &margin, liability, &debt_wallet, instructions::RepayAmount::All));
     let profit_usd = (proceeds - owed) as f64 * liability_price as f64 / fixed::ONE as f64;
     // The bot's account ends free of debt: flash_end checks nothing, needs no health accounts.
-    Ok(Ok((instructions::flash_wrap(&me, &margin, 0, steps, &[]), profit_usd)))
+    // Sent after the two budget instructions (`send_priced`).
+    Ok(Ok((instructions::flash_wrap(&me, &margin, BUDGET_INSTRUCTIONS, steps, &[]), profit_usd)))
+}
+
+/// A router's swap instructions run under the bot's signature: each must call a
+/// program the router declares ([`Router::programs`]), never the margin, token,
+/// token-2022 or system program directly (no transfer, approval or withdrawal
+/// of the bot's own), and name none of the bot's accounts but the sale's source
+/// and destination.
+fn check_route(
+    bot: &Liquidator,
+    router: &dyn Router,
+    swap: &[Instruction],
+    source: &Pubkey,
+    destination: &Pubkey,
+) -> Result<(), String> {
+    if swap.is_empty() {
+        return Err("the router returned no swap".into());
+    }
+    let allowed = router.programs();
+    let forbidden = [
+        program_id(),
+        margin_client::spl_token_id(),
+        margin_client::token_2022_id(),
+        margin_client::system_program_id(),
+    ];
+    for ix in swap {
+        if forbidden.contains(&ix.program_id) || !allowed.contains(&ix.program_id) {
+            return Err(format!(
+                "the router's swap calls program {}, which it does not declare or may not call",
+                ix.program_id
+            ));
+        }
+        let other_wallet = ix.accounts.iter().find(|meta| {
+            meta.pubkey == bot.margin_account
+                || (meta.pubkey != *source
+                    && meta.pubkey != *destination
+                    && bot.wallets.values().any(|wallet| *wallet == meta.pubkey))
+        });
+        if let Some(meta) = other_wallet {
+            return Err(format!("the router's swap names the bot's account {}", meta.pubkey));
+        }
+    }
+    Ok(())
+}
+
+/// Before a capital-less liquidation through `asset` and `liability`: the bot's
+/// account must hold no deposit in either (a flash borrow refuses a pool the
+/// account lends to, and the sale withdraws exactly what was seized), so any
+/// deposit it holds is withdrawn first (`withdraw_seized`).
+fn clear_for_flash(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    pools: [&Pubkey; 2],
+    log: &mut impl FnMut(&str),
+) -> Result<(), BotError> {
+    let Some(found) = chain.account(&bot.margin_account)? else { return Ok(()) };
+    let account = accounts::margin_account(&found.data).map_err(|e| BotError::Decode(e.to_string()))?;
+    let holds =
+        account.active().iter().any(|p| p.deposit_shares > 0 && pools.iter().any(|pool| p.pool == pool.to_bytes()));
+    if holds {
+        log(&format!("liquidator {}: withdrawing its deposits before a flash liquidation", bot.signer.pubkey()));
+        withdraw_seized(chain, bot, log)?;
+    }
+    Ok(())
+}
+
+/// How the bots price a transaction: a compute-unit limit from simulation plus
+/// `margin_pct`, and a priority fee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeePolicy {
+    /// Added to the simulated units (percent).
+    pub margin_pct: u64,
+    /// The compute-unit price to bid.
+    pub price: PriorityFee,
+    /// A liquidation bids at most this share (bps) of its expected bonus in
+    /// fees (when the bot can value SOL: a pool of wrapped SOL with a price).
+    pub max_bonus_share_bps: u64,
+}
+
+/// The compute-unit price (micro-lamports per CU) a bot bids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriorityFee {
+    /// Always this price (`--priority-fee`).
+    Fixed(u64),
+    /// This percentile (0..=100) of the recent fees paid by transactions that
+    /// locked the same writable accounts (`getRecentPrioritizationFees`).
+    Percentile(u8),
+}
+
+impl Default for FeePolicy {
+    /// 10% over the simulated units, the 75th percentile of recent fees, at most
+    /// a fifth of a liquidation's bonus.
+    fn default() -> Self {
+        Self { margin_pct: 10, price: PriorityFee::Percentile(75), max_bonus_share_bps: 2_000 }
+    }
+}
+
+/// Sends `body` after the two budget instructions (placeholders first:
+/// simulation, then the limit from its units and the policy's price, capped so
+/// the fee stays within `budget_lamports`). Every bot transaction goes out this
+/// way, so flash sequences in `body` are built for index [`BUDGET_INSTRUCTIONS`].
+pub fn send_priced(
+    chain: &mut impl Chain,
+    signer: &Keypair,
+    body: &[Instruction],
+    tables: &[AddressLookupTableAccount],
+    fees: &FeePolicy,
+    budget_lamports: Option<u64>,
+) -> Result<Sent, BotError> {
+    let probe = budget::with_budget(budget::MAX_COMPUTE_UNIT_LIMIT, 0, body);
+    let units = chain.simulate_units(&probe, signer, tables)?;
+    let limit = budget::limit_from_simulation(units, fees.margin_pct);
+    let mut price = match fees.price {
+        PriorityFee::Fixed(price) => price,
+        PriorityFee::Percentile(percentile) => {
+            let mut writable: Vec<Pubkey> =
+                body.iter().flat_map(|ix| ix.accounts.iter().filter(|m| m.is_writable).map(|m| m.pubkey)).collect();
+            writable.sort();
+            writable.dedup();
+            // The RPC method takes at most 128 addresses.
+            writable.truncate(128);
+            budget::percentile_fee(&chain.recent_fees(&writable)?, percentile)
+        }
+    };
+    if let Some(lamports) = budget_lamports {
+        price = price.min(budget::price_within(lamports, limit));
+    }
+    chain.send(&budget::with_budget(limit, price, body), signer, tables).map_err(|error| match error {
+        BotError::Rejected { error, margin } => {
+            BotError::Rejected { error: format!("{error} (simulated {units} CU, limit {limit})"), margin }
+        }
+        other => other,
+    })
+}
+
+/// USD per whole SOL, from a pool of wrapped SOL (the native mint) and its
+/// oracle, when the market has one: what converts a bonus into lamports.
+fn sol_usd(chain: &mut impl Chain, bot: &Liquidator, pools: &HashMap<Pubkey, Pool>, now: i64) -> Option<f64> {
+    const NATIVE_MINT: Pubkey = solana_sdk::pubkey!("So11111111111111111111111111111111111111112");
+    let pool = pools.values().find(|pool| pool.mint == NATIVE_MINT.to_bytes())?;
+    let oracle_key = bot.oracles.oracle_for(pool)?;
+    let oracle = chain.account(&oracle_key).ok()??;
+    let price = margin_client::health::pool_price(pool, &oracle_key, &oracle, now).ok()?;
+    Some(price.price as f64 * 10f64.powi(price.expo))
 }

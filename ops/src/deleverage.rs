@@ -97,7 +97,7 @@ pub fn deleverage_once(
             keeper_health: &[],
         };
         let ix = instructions::deleverage(&accounts, balance);
-        match send_fitting(chain, keeper, &[ix], log) {
+        match send_fitting(chain, keeper, &[ix], None, log) {
             Ok(_) => {
                 log(&format!(
                     "keeper: deleveraged {key} (ratio below {} bps): repaid pool {} for pool {}",

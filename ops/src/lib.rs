@@ -1,8 +1,10 @@
 //! The operators' side of the margin program: the keeper and liquidator bots
-//! (over JSON-RPC or the embedded SVM) and the demo market; the `margin` CLI is
+//! (over JSON-RPC or the embedded SVM), the liquidator index and the demo market; the `margin` CLI is
 //! `src/bin/margin.rs`.
 
 pub mod bots;
 pub mod deleverage;
 pub mod demo;
+pub mod deploy;
+pub mod index;
 pub mod router;

@@ -20,6 +20,13 @@ pub struct Sale {
 
 /// A venue for the bot's sales.
 pub trait Router {
+    /// The programs this router's swap instructions call: the bot refuses a
+    /// route calling any other (and never lets a route call the margin, token or
+    /// system program directly). None by default: nothing is trusted.
+    fn programs(&self) -> Vec<Pubkey> {
+        Vec::new()
+    }
+
     /// Native units of `to_mint` the sale pays now, reading what it needs from
     /// `chain`; `None` when there is no route for the pair.
     fn quote(&self, chain: &mut dyn Chain, sale: &Sale) -> Result<Option<u64>, BotError>;

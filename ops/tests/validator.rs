@@ -90,6 +90,9 @@ fn token_account(
     account.pubkey()
 }
 
+/// One test validator at a time in this process (they share port ranges).
+static VALIDATOR: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn margin_cli(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_margin")).args(args).output().expect("run margin");
     (
@@ -105,6 +108,7 @@ fn margin_cli(args: &[&str]) -> (bool, String) {
 
 #[test]
 fn keeper_and_liquidator_binaries_work_over_json_rpc() {
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     std::env::set_var("SBF_OUT_DIR", program_dir());
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     // Pyth accounts are created at genesis (the validator has no Pyth): USDC's legacy
@@ -121,6 +125,11 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         ema_conf: 0,
     };
     let mut genesis = TestValidatorGenesis::default();
+    // Transaction history on: the test reads back what the bots sent.
+    genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
+        enable_rpc_transaction_history: true,
+        ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
+    });
     genesis.add_program("margin", program_id());
     // Mainnet-beta's runtime, not every feature the validator knows.
     genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
@@ -247,10 +256,48 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         &oracle,
         "--min-profit",
         "0",
+        "--priority-fee",
+        "1000",
         "--once",
     ]);
     assert!(ok, "{output}");
     assert!(output.contains(&format!("liquidated {victim}")), "{output}");
+    // The liquidation went out with its compute budget first: the limit it
+    // reports (simulated units + 10%) and the fixed 1,000 micro-lamports/CU.
+    let field = |name: &str| -> String {
+        output
+            .split(name)
+            .nth(1)
+            .and_then(|rest| rest.split([',', ')', '\n', ' ']).next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let limit: u32 = field("CU limit ").parse().unwrap_or_else(|_| panic!("no CU limit in: {output}"));
+    assert!(output.contains("priority fee 1000 micro-lamports/CU"), "{output}");
+    let signature: solana_sdk::signature::Signature =
+        field("signature ").parse().unwrap_or_else(|_| panic!("no signature in: {output}"));
+    let config = solana_rpc_client_types::config::RpcTransactionConfig {
+        encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+        commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    // The history is written a moment after confirmation.
+    let landed = (0..50)
+        .find_map(|_| {
+            rpc.get_transaction_with_config(&signature, config).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                None
+            })
+        })
+        .expect("the liquidation is on chain");
+    let meta = landed.transaction.meta.expect("status");
+    assert!(meta.err.is_none(), "landed without error");
+    let tx = landed.transaction.transaction.decode().expect("a decodable transaction");
+    let (set_limit, set_price) = margin_client::budget::decode_budget(&tx.message);
+    assert_eq!((set_limit, set_price), (Some(limit), Some(1_000)));
+    let consumed: u64 = Option::from(meta.compute_units_consumed).expect("units consumed");
+    // Simulated units + 10% + 5,000 of headroom (the state moves by landing).
+    assert!(consumed <= limit as u64 && limit as u64 <= consumed * 12 / 10 + 5_000, "{consumed} used of {limit}");
     // The bot reports the units it repaid; exactly those left the liquidator's wallet.
     let repaid: u64 = output
         .split("repaid ")
@@ -276,4 +323,150 @@ fn margin_tests_transfer(from: &Pubkey, to: &Pubkey, lamports: u64) -> Instructi
         ],
         data,
     }
+}
+
+/// `init_group` (seed `seed`, admin = payer) for the program at `program`: the
+/// client's builder, re-addressed (its PDA and bump derived from `program`).
+fn init_group_at(program: &Pubkey, admin: &Pubkey, seed: u64) -> (Instruction, Pubkey) {
+    let (group, bump) = Pubkey::find_program_address(
+        &[margin_interface::pda::GROUP_SEED, admin.as_ref(), &seed.to_le_bytes()],
+        program,
+    );
+    let mut ix = instructions::init_group(admin, admin, seed, admin);
+    ix.program_id = *program;
+    ix.accounts[2].pubkey = group;
+    // InitGroup's data: tag, seed (8), fee destination (32), then the bump.
+    ix.data[1 + 8 + 32] = bump;
+    (ix, group)
+}
+
+/// The program deployed through the upgradeable loader (not genesis) with the
+/// CLI, used, upgraded with a rebuilt `.so` (state and behaviour survive), made
+/// immutable (then upgrades are refused); a buffer resumed and closed.
+#[test]
+fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut genesis = TestValidatorGenesis::default();
+    genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
+    let (validator, payer) = genesis.start();
+    let rpc = validator.get_rpc_client();
+    let url = validator.rpc_url();
+    let so = program_dir().join("margin.so");
+    let elf = std::fs::read(&so).expect("margin.so");
+    let dir = std::env::temp_dir().join(format!("margin-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write_key = |name: &str, key: &Keypair| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{:?}", key.to_bytes().to_vec())).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let payer_path = write_key("payer.json", &payer);
+    let program = Keypair::new();
+    let program_path = write_key("program.json", &program);
+    let so_path = dir.join("margin.so");
+    std::fs::copy(&so, &so_path).unwrap();
+    let so_arg = so_path.to_str().unwrap();
+    let common = ["--rpc-url", url.as_str(), "--keypair", payer_path.as_str()];
+
+    // Deploy: chunks written, program live at the new address, payer the authority,
+    // twice the ELF's room.
+    let mut args = vec!["program", "deploy", so_arg];
+    args.extend(common);
+    args.extend(["--program-keypair", program_path.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    let chunk = margin_ops::deploy::chunk_len(&payer.pubkey());
+    let chunks = elf.len().div_ceil(chunk);
+    assert!(output.contains(&format!("wrote {chunks} of {chunks} chunks of {chunk} bytes")), "{output}");
+    let id = program.pubkey();
+    let account = rpc.get_account(&id).unwrap();
+    assert!(account.executable);
+    assert_eq!(account.owner, margin_ops::deploy::loader_id());
+    let info = margin_ops::deploy::program_info(&rpc, &id).unwrap();
+    assert_eq!((info.upgrade_authority, info.max_len), (Some(payer.pubkey()), 2 * elf.len()));
+    // The buffer keypair file the CLI kept while writing is gone with the buffer.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3, "payer, program and the .so only");
+
+    // The deployed program is this build, byte for byte.
+    let mut args = vec!["program", "verify", so_arg];
+    args.extend(common);
+    let id_text = id.to_string();
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    let sha = solana_sdk::hash::hashv(&[&elf]).to_bytes().iter().map(|b| format!("{b:02x}")).collect::<String>();
+    assert!(output.contains(&format!("holds this build: {} bytes, sha256 {sha}", elf.len())), "{output}");
+    // And not another one.
+    let other = dir.join("other.so");
+    let mut changed = elf.clone();
+    changed[100] ^= 1;
+    std::fs::write(&other, &changed).unwrap();
+    let mut args = vec!["program", "verify", other.to_str().unwrap()];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(!ok, "{output}");
+    assert!(output.contains("does not hold this build"), "{output}");
+    std::fs::remove_file(&other).unwrap();
+
+    // Behaviour: a group at the deployed address.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (ix, group) = init_group_at(&id, &payer.pubkey(), 1);
+    send(&rpc, &payer, &[ix], &[]);
+    let group_account = rpc.get_account(&group).unwrap();
+    assert_eq!(group_account.owner, id);
+    let decoded = margin_client::accounts::group(&group_account.data).unwrap();
+    assert_eq!(decoded.admin, payer.pubkey().to_bytes());
+
+    // Upgrade with a rebuilt .so (the build is reproducible: the same bytes).
+    let mut args = vec!["program", "upgrade", so_arg];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(output.contains(&format!("upgraded {id}")), "{output}");
+    let upgraded = margin_ops::deploy::program_info(&rpc, &id).unwrap();
+    assert!(upgraded.slot > info.slot, "redeployed in a later slot: {} -> {}", info.slot, upgraded.slot);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    // State survives; behaviour too (a second group).
+    assert_eq!(rpc.get_account(&group).unwrap().data, group_account.data);
+    let (ix, second) = init_group_at(&id, &payer.pubkey(), 2);
+    send(&rpc, &payer, &[ix], &[]);
+    assert_eq!(rpc.get_account(&second).unwrap().owner, id);
+
+    // A half-written buffer is resumed: only the chunk that differs is rewritten;
+    // then it is closed and its rent comes back. (Ten chunks of the ELF: buffers
+    // are checked only when deployed.)
+    let buffer = Keypair::new();
+    let mut log = |_: &str| {};
+    let mut altered = elf[..10 * chunk].to_vec();
+    margin_ops::deploy::write_buffer(&rpc, &payer, &buffer, &altered, &mut log).unwrap();
+    altered[chunk + 7] ^= 0xff;
+    let resumed = margin_ops::deploy::write_buffer(&rpc, &payer, &buffer, &altered, &mut log).unwrap();
+    assert_eq!(resumed, margin_ops::deploy::Written { chunks: 10, sent: 1 });
+    let rent = rpc.get_account(&buffer.pubkey()).unwrap().lamports;
+    let before = rpc.get_balance(&payer.pubkey()).unwrap();
+    let buffer_text = buffer.pubkey().to_string();
+    let mut args = vec!["program", "close-buffer"];
+    args.extend(common);
+    args.extend(["--buffer", buffer_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(rpc.get_account_with_commitment(&buffer.pubkey(), rpc.commitment()).unwrap().value.is_none());
+    // The rent back, less the one signature's fee.
+    assert_eq!(rpc.get_balance(&payer.pubkey()).unwrap(), before + rent - 5_000);
+
+    // Immutable: the authority is gone and an upgrade is a one-line error.
+    let mut args = vec!["program", "set-upgrade-authority"];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str(), "--final"]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert_eq!(margin_ops::deploy::program_info(&rpc, &id).unwrap().upgrade_authority, None);
+    let mut args = vec!["program", "upgrade", so_arg];
+    args.extend(common);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(!ok);
+    assert_eq!(output.trim(), format!("error: {id} is immutable (no upgrade authority)\n [exit status: 1]"));
 }

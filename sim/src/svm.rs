@@ -140,6 +140,19 @@ impl Svm {
 
     /// Starts a fresh SVM under the runtime features of `features`.
     pub fn with_features(features: FeatureSet) -> Self {
+        Self::with_programs(features, &[program_id()])
+    }
+
+    /// Starts a fresh SVM with `margin.so` loaded at `id` instead of the declared
+    /// program id (a deployment of one's own: build its instructions with
+    /// `margin_client::MarginProgram { id }`), under [`FeatureSet::from_env`].
+    pub fn with_program_id(id: Pubkey) -> Self {
+        Self::with_programs(FeatureSet::from_env(), &[id])
+    }
+
+    /// Starts a fresh SVM under `features` with `margin.so` loaded at each of
+    /// `ids` (independent deployments of the same program).
+    pub fn with_programs(features: FeatureSet, ids: &[Pubkey]) -> Self {
         let dir = program_dir();
         assert!(
             dir.join("margin.so").exists(),
@@ -162,7 +175,9 @@ impl Svm {
         for feature in features.inactive() {
             program_test.deactivate_feature(feature);
         }
-        program_test.add_program("margin", program_id(), None);
+        for id in ids {
+            program_test.add_program("margin", *id, None);
+        }
         // The swap fixture, when built (scripts/build-sbf.sh builds both).
         if dir.join("swap.so").exists() {
             program_test.add_program("swap", crate::swap::SWAP_PROGRAM_ID, None);
@@ -259,17 +274,47 @@ impl Svm {
     ) -> Result<Landed, Failed> {
         let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
         let mut blockhash = self.context.last_blockhash;
-        let mut tx = margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash)
-            .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+        let mut tx =
+            margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash).map_err(|e| {
+                Failed { error: TransactionError::SanitizeFailure, logs: vec![e.to_string()], refusal: None }
+            })?;
         if self.seen.contains(&tx.signatures[0]) {
             // Same bytes as an earlier transaction: move to a new blockhash.
             self.next_slot();
             blockhash = self.context.last_blockhash;
-            tx = margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash)
-                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+            tx = margin_client::transaction::assemble(payer, instructions, &signers, tables, blockhash).map_err(
+                |e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e.to_string()], refusal: None },
+            )?;
         }
         self.seen.insert(tx.signatures[0]);
         self.submit(tx)
+    }
+
+    /// Simulates what [`Svm::send_as`] would send (nothing is committed):
+    /// the compute units it would consume, or how it would fail.
+    pub fn simulate_as(
+        &mut self,
+        payer: &Keypair,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[solana_sdk::message::AddressLookupTableAccount],
+    ) -> Result<u64, Failed> {
+        let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
+        let tx =
+            margin_client::transaction::assemble(payer, instructions, &signers, tables, self.context.last_blockhash)
+                .map_err(|e| Failed {
+                    error: TransactionError::SanitizeFailure,
+                    logs: vec![e.to_string()],
+                    refusal: None,
+                })?;
+        let simulated =
+            self.runtime.block_on(self.context.banks_client.simulate_transaction(tx)).expect("banks client transport");
+        let (units, logs) = simulated.simulation_details.map(|d| (d.units_consumed, d.logs)).unwrap_or_default();
+        match simulated.result {
+            Some(Ok(())) => Ok(units),
+            Some(Err(error)) => Err(Failed { error, logs, refusal: None }),
+            None => Err(Failed { error: TransactionError::SanitizeFailure, logs, refusal: None }),
+        }
     }
 
     /// Runs a signed transaction and reports what the runtime said. Refuses, as a
@@ -324,7 +369,11 @@ impl Svm {
         let signers: Vec<&dyn solana_sdk::signer::Signer> = signers.iter().map(|k| *k as _).collect();
         let tx =
             margin_client::transaction::assemble(&payer, instructions, &signers, tables, self.context.last_blockhash)
-                .map_err(|e| Failed { error: TransactionError::SanitizeFailure, logs: vec![e], refusal: None })?;
+                .map_err(|e| Failed {
+                error: TransactionError::SanitizeFailure,
+                logs: vec![e.to_string()],
+                refusal: None,
+            })?;
         self.submit(tx).map(|landed| {
             let size = landed.size;
             (landed, size)

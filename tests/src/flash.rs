@@ -169,6 +169,10 @@ impl FixtureRouter {
 }
 
 impl Router for FixtureRouter {
+    fn programs(&self) -> Vec<Pubkey> {
+        vec![swap::SWAP_PROGRAM_ID]
+    }
+
     fn quote(&self, chain: &mut dyn Chain, sale: &Sale) -> Result<Option<u64>, BotError> {
         let Some(route) = self.route(sale) else { return Ok(None) };
         let mut reserve = |vault: &Pubkey| -> Result<u64, BotError> {

@@ -1145,6 +1145,7 @@ fn perturb(config: &PoolConfig, rng: &mut Rng, total_deposits: u128, total_debt:
                 c.liquidation_confidence_bonus_pct = [0, 100, 500][rng.below(3) as usize];
                 c.age_haircut_max_bps = [0, 500, 5_000][rng.below(3) as usize];
                 c.age_haircut_start_secs = c.oracle.max_age_secs.saturating_sub(1 + rng.below(30) as u32);
+                c.flash_fee_bps = [0, 9, 100][rng.below(3) as usize];
             }
             6 => {
                 let curve = &mut c.rate_curve;

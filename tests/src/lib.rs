@@ -6,6 +6,7 @@ pub mod bench;
 pub mod flash;
 pub mod fuzz;
 pub mod sbpf;
+pub mod synthetic;
 
 use margin_client::{
     accounts::{self, MarginAccountData},

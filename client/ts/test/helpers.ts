@@ -163,6 +163,7 @@ export function poolConfig(feedId: Uint8Array): PoolConfigArgs {
     liquidationConfidenceBonusPct: 0,
     ageHaircutStartSecs: 0,
     ageHaircutMaxBps: 0,
+    flashFeeBps: 0,
     isolatedDebtCeilingMicroUsd: 0n,
   };
 }

@@ -25,17 +25,28 @@ use margin_client::{
 use margin_ops::bots::{self, Chain, Liquidator, OracleBook, Rpc};
 use margin_ops::deleverage::deleverage_once;
 use margin_ops::demo::{self, DemoConfig};
-use solana_sdk::{pubkey::Pubkey, signature::read_keypair_file};
+use solana_sdk::{
+    pubkey::Pubkey,
+    signature::{read_keypair_file, Signer},
+};
 
 const USAGE: &str = "usage:
   margin demo [--users N] [--days N] [--bot-logs]
   margin keeper [--rpc-url URL --keypair PATH] [--max-age SECS] [--interval SECS] [--once]
                 [--margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ... --oracle FEED_HEX=ACCOUNT ...]
+                [--priority-fee MICRO_LAMPORTS | --fee-percentile P] [--cu-margin PCT]
   margin liquidator [--rpc-url URL --keypair PATH --margin-account ADDR --wallet MINT=TOKEN_ACCOUNT ...
                      --oracle FEED_HEX=ACCOUNT ...] [--min-profit USD] [--keep-positions N]
                      [--lookup-table ADDR ...] [--interval SECS] [--once]
+                     [--priority-fee MICRO_LAMPORTS | --fee-percentile P] [--cu-margin PCT] [--max-fee-share BPS]
   margin risk --rpc-url URL --account ADDR [--oracle FEED_HEX=ACCOUNT ...] [--horizon 24h]
-              [--vol POOL=SIGMA ...] [--correlation RHO] [--json]";
+              [--vol POOL=SIGMA ...] [--correlation RHO] [--json]
+  margin program deploy SO --rpc-url URL --keypair PATH --program-keypair PATH [--buffer-keypair PATH] [--max-len BYTES]
+  margin program upgrade SO --rpc-url URL --keypair PATH --program-id ADDR [--buffer-keypair PATH]
+  margin program set-upgrade-authority --rpc-url URL --keypair PATH --program-id ADDR (--new-authority ADDR | --final)
+  margin program close-buffer --rpc-url URL --keypair PATH --buffer ADDR [--recipient ADDR]
+  margin program show --rpc-url URL --keypair PATH --program-id ADDR
+  margin program verify SO --rpc-url URL --keypair PATH --program-id ADDR";
 
 /// Parsed `--flag value` pairs (repeatable) and bare `--switch`es.
 struct Args {
@@ -150,8 +161,20 @@ fn wallets(args: &Args) -> Result<HashMap<Pubkey, Pubkey>, String> {
 /// With `--margin-account`, the keeper also deleverages accounts that opted in
 /// to protection (repaying from `--wallet`s, receiving collateral there).
 fn run_keeper(args: &Args) -> Result<(), String> {
-    args.known(&["--rpc-url", "--keypair", "--max-age", "--interval", "--margin-account", "--wallet", "--oracle"])?;
+    args.known(&[
+        "--rpc-url",
+        "--keypair",
+        "--max-age",
+        "--interval",
+        "--margin-account",
+        "--wallet",
+        "--oracle",
+        "--priority-fee",
+        "--fee-percentile",
+        "--cu-margin",
+    ])?;
     let max_age = args.number("--max-age", 3_600i64)?;
+    let fees = fee_policy(args)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running the keeper inside the embedded demo market");
@@ -165,17 +188,40 @@ fn run_keeper(args: &Args) -> Result<(), String> {
         Some(text) => Some(Liquidator {
             wallets: wallets(args)?,
             oracles: oracle_book(args)?,
+            fees,
             ..Liquidator::new(&signer, pubkey(text, "--margin-account")?)
         }),
         None => None,
     };
     let mut chain = Rpc::new(url);
     repeat(args, || {
-        bots::keeper_once(&mut chain, &signer, max_age, &mut |line| println!("{line}"))?;
+        bots::keeper_once_with(&mut chain, &signer, max_age, &fees, &mut |line| println!("{line}"))?;
         if let Some(keeper) = &deleverager {
             deleverage_once(&mut chain, keeper, &mut |line| println!("{line}"))?;
         }
         Ok(())
+    })
+}
+
+/// `--priority-fee MICRO_LAMPORTS` (a fixed bid) or `--fee-percentile P` of
+/// recent fees (default 75), `--cu-margin PCT` over the simulated units
+/// (default 10), `--max-fee-share BPS` of a liquidation's bonus (default 2000).
+fn fee_policy(args: &Args) -> Result<bots::FeePolicy, String> {
+    let defaults = bots::FeePolicy::default();
+    let price = match args.one("--priority-fee") {
+        Some(_) => bots::PriorityFee::Fixed(args.number("--priority-fee", 0u64)?),
+        None => {
+            let percentile = args.number("--fee-percentile", 75u8)?;
+            if percentile > 100 {
+                return Err(format!("--fee-percentile must be 0..=100, not {percentile}"));
+            }
+            bots::PriorityFee::Percentile(percentile)
+        }
+    };
+    Ok(bots::FeePolicy {
+        margin_pct: args.number("--cu-margin", defaults.margin_pct)?,
+        price,
+        max_bonus_share_bps: args.number("--max-fee-share", defaults.max_bonus_share_bps)?,
     })
 }
 
@@ -190,8 +236,13 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
         "--interval",
         "--keep-positions",
         "--lookup-table",
+        "--priority-fee",
+        "--fee-percentile",
+        "--cu-margin",
+        "--max-fee-share",
     ])?;
     let min_profit_usd = args.number("--min-profit", 1.0f64)?;
+    let fees = fee_policy(args)?;
     args.number("--interval", 10u64)?;
     let Some(url) = args.one("--rpc-url") else {
         println!("no --rpc-url: running two liquidators inside the embedded demo market");
@@ -210,6 +261,7 @@ fn run_liquidator(args: &Args) -> Result<(), String> {
         oracles: oracle_book(args)?,
         min_profit_usd,
         keep_positions,
+        fees,
         ..Liquidator::new(&signer, margin_account)
     };
     let mut chain = Rpc::new(url);
@@ -409,12 +461,145 @@ fn risk_json(address: &Pubkey, report: &GreeksReport) -> String {
     )
 }
 
+/// `margin program deploy|upgrade SO ...`, `set-upgrade-authority`,
+/// `close-buffer`, `show`: the upgradeable loader (`margin_ops::deploy`).
+fn run_program(raw: &[String]) -> Result<(), String> {
+    let sub = raw.first().ok_or_else(|| format!("program needs a subcommand\n{USAGE}"))?.as_str();
+    let takes_so = matches!(sub, "deploy" | "upgrade" | "verify");
+    let so = if takes_so {
+        Some(raw.get(1).filter(|a| !a.starts_with("--")).ok_or_else(|| format!("program {sub} needs the .so path"))?)
+    } else {
+        None
+    };
+    let args = Args::parse(&raw[if takes_so { 2 } else { 1 }..], &["--final"])?;
+    args.known(&[
+        "--rpc-url",
+        "--keypair",
+        "--program-keypair",
+        "--program-id",
+        "--buffer-keypair",
+        "--max-len",
+        "--new-authority",
+        "--buffer",
+        "--recipient",
+    ])?;
+    let url = args.one("--rpc-url").ok_or("--rpc-url is required")?;
+    let path = args.one("--keypair").ok_or("--keypair is required")?;
+    let payer = read_keypair_file(path).map_err(|e| format!("cannot read keypair {path}: {e}"))?;
+    let rpc = solana_rpc_client::rpc_client::RpcClient::new_with_commitment(
+        url.to_string(),
+        solana_commitment_config::CommitmentConfig::confirmed(),
+    );
+    let mut log = |line: &str| println!("{line}");
+    let elf = match so {
+        Some(so) => Some(std::fs::read(so).map_err(|e| format!("cannot read {so}: {e}"))?),
+        None => None,
+    };
+    // The buffer keypair: given, or new and saved next to the .so until the
+    // loader consumes the buffer (so a failed write can be resumed or closed).
+    let buffer = || -> Result<(solana_sdk::signature::Keypair, Option<String>), String> {
+        match args.one("--buffer-keypair") {
+            Some(path) => Ok((read_keypair_file(path).map_err(|e| format!("cannot read {path}: {e}"))?, None)),
+            None => {
+                let keypair = solana_sdk::signature::Keypair::new();
+                let file = format!("{}.buffer-{}.json", so.expect("deploy and upgrade take a .so"), keypair.pubkey());
+                solana_sdk::signature::write_keypair_file(&keypair, &file)
+                    .map_err(|e| format!("cannot write {file}: {e}"))?;
+                Ok((keypair, Some(file)))
+            }
+        }
+    };
+    // After a failure: how to resume, if a buffer was created; else the
+    // generated keypair file goes.
+    let resume_hint = |file: &Option<String>, buffer: &Pubkey| {
+        let exists = rpc.get_account_with_commitment(buffer, rpc.commitment()).is_ok_and(|r| r.value.is_some());
+        match file {
+            Some(file) if exists => format!(
+                " (resume with --buffer-keypair {file}, or reclaim its rent: margin program close-buffer --buffer {buffer})"
+            ),
+            Some(file) => {
+                let _ = std::fs::remove_file(file);
+                String::new()
+            }
+            None => String::new(),
+        }
+    };
+    match sub {
+        "deploy" => {
+            let elf = elf.expect("read above");
+            let program_path = args.one("--program-keypair").ok_or("--program-keypair is required")?;
+            let program =
+                read_keypair_file(program_path).map_err(|e| format!("cannot read keypair {program_path}: {e}"))?;
+            let max_len = args.number("--max-len", elf.len() * 2)?;
+            let (buffer, file) = buffer()?;
+            margin_ops::deploy::deploy(&rpc, &payer, &program, &buffer, &elf, max_len, &mut log)
+                .map_err(|e| format!("{e}{}", resume_hint(&file, &buffer.pubkey())))?;
+            file.map(std::fs::remove_file);
+            Ok(())
+        }
+        "upgrade" => {
+            let elf = elf.expect("read above");
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let (buffer, file) = buffer()?;
+            margin_ops::deploy::upgrade(&rpc, &payer, &program_id, &buffer, &elf, &mut log)
+                .map_err(|e| format!("{e}{}", resume_hint(&file, &buffer.pubkey())))?;
+            file.map(std::fs::remove_file);
+            Ok(())
+        }
+        "set-upgrade-authority" => {
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let new = match (args.one("--new-authority"), args.has("--final")) {
+                (Some(text), false) => Some(pubkey(text, "--new-authority")?),
+                (None, true) => None,
+                _ => return Err("pass exactly one of --new-authority ADDR and --final".into()),
+            };
+            margin_ops::deploy::set_upgrade_authority(&rpc, &payer, &program_id, new.as_ref(), &mut log)
+        }
+        "close-buffer" => {
+            let buffer = pubkey(args.one("--buffer").ok_or("--buffer is required")?, "--buffer")?;
+            let recipient = match args.one("--recipient") {
+                Some(text) => pubkey(text, "--recipient")?,
+                None => payer.pubkey(),
+            };
+            margin_ops::deploy::close_buffer(&rpc, &payer, &buffer, &recipient, &mut log)
+        }
+        "verify" => {
+            let elf = elf.expect("read above");
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let bytes = margin_ops::deploy::verify(&rpc, &program_id, &elf)?;
+            let digest = solana_sdk::hash::hashv(&[&elf]);
+            println!("program {program_id} holds this build: {bytes} bytes, sha256 {}", hex(&digest.to_bytes()));
+            Ok(())
+        }
+        "show" => {
+            let program_id = pubkey(args.one("--program-id").ok_or("--program-id is required")?, "--program-id")?;
+            let info = margin_ops::deploy::program_info(&rpc, &program_id)?;
+            let authority = info.upgrade_authority.map_or("none (immutable)".to_string(), |a| a.to_string());
+            println!(
+                "program {program_id}: data {}, last deployed in slot {}, upgrade authority {authority}, room for {} bytes",
+                info.program_data, info.slot, info.max_len
+            );
+            Ok(())
+        }
+        other => Err(format!("unknown program subcommand '{other}'\n{USAGE}")),
+    }
+}
+
 fn main() -> ExitCode {
     let raw: Vec<String> = std::env::args().skip(1).collect();
     let Some(command) = raw.first() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if command == "program" {
+        return match run_program(&raw[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let args = match Args::parse(&raw[1..], &["--once", "--bot-logs", "--json"]) {
         Ok(args) => args,
         Err(message) => {
@@ -436,4 +621,9 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Lowercase hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -144,6 +144,62 @@ fn a_round_trip_borrows_unchecked_and_repays_before_the_end() {
 }
 
 #[test]
+fn a_flash_borrow_owes_the_pools_fee_to_insurance_and_an_ordinary_borrow_does_not() {
+    let mut b = borrower();
+    let mut config = b.env.pool(&b.usdc).config;
+    config.flash_fee_bps = 9;
+    assert!(b.env.update_config(&b.usdc.clone(), config), "a higher flash fee waits out the delay, like every fee");
+    let owner = b.owner.insecure_clone();
+    let debt = |b: &mut Borrower| {
+        let shares = b.env.margin(&b.margin).active()[1].borrow_shares;
+        fixed::mul_q64_ceil(shares, b.env.pool(&b.usdc).borrow_share_value()).unwrap()
+    };
+    let insurance = |b: &mut Borrower| fixed::load(&b.env.pool(&b.usdc).insurance_fund);
+    let (debt_before, insurance_before) = (debt(&mut b), insurance(&mut b));
+    // 1,000 USDC inside a flash: 0.09% on top, 0.9 USDC, to insurance.
+    let end = b.end();
+    b.env.svm.process(&[b.begin(2), b.borrow(1_000_000_000), end], &[&owner]).expect("flash borrow");
+    assert_eq!(debt(&mut b), debt_before + 1_000_900_000);
+    assert_eq!(insurance(&mut b) - insurance_before, 900_000u128 << 64);
+    assert_eq!(b.env.svm.token_balance(&b.wallet), 1_000_000 + 1_000_000_000);
+    // The same borrow outside a flash: no fee.
+    let ix = b.env.borrow_ix(&owner, &b.margin, &b.usdc.clone(), &b.wallet, 1_000_000_000);
+    b.env.svm.process(&[ix], &[&owner]).expect("ordinary borrow");
+    assert_eq!(debt(&mut b), debt_before + 2_000_900_000);
+    assert_eq!(insurance(&mut b) - insurance_before, 900_000u128 << 64);
+    // Out of bounds: above 1%.
+    config.flash_fee_bps = 101;
+    let admin = b.env.admin.insecure_clone();
+    let ix = instructions::update_pool_config(&admin.pubkey(), &b.env.group, &b.usdc.pool, config);
+    b.env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[b.usdc.pool]);
+}
+
+#[test]
+fn the_capital_less_bot_pays_the_flash_fee_out_of_the_sale() {
+    use margin_ops::bots::{self, Attempt, Embedded, Liquidator, OracleBook};
+    let mut m = FlashMarket::new();
+    // Staged directly (a fee change waits out the delay, and interest would move
+    // the numbers).
+    m.env.write_pool(&m.usdc.clone(), |pool| pool.config.flash_fee_bps = 9);
+    let planned = m.plan(u64::MAX);
+    let sol_out = m.sol_for(planned.liquidator_shares);
+    let proceeds = m.quote(sol_out);
+    let router = m.router();
+    let feeds = m.env.oracles.values().map(|o| (o.address, o.account)).collect();
+    let bot = Liquidator {
+        wallets: [(m.usdc.mint, m.usdc_wallet), (m.sol.mint, m.sol_wallet)].into_iter().collect(),
+        oracles: OracleBook { feeds },
+        router: Some(&router),
+        ..Liquidator::new(&m.liquidator, m.liquidator_margin)
+    };
+    let attempts = bots::liquidator_once(&mut Embedded(&mut m.env.svm), &bot, &mut |_| {}).expect("a pass");
+    assert!(matches!(attempts.as_slice(), [Attempt::Liquidated { .. }]), "{attempts:?}");
+    // 3,500 USDC borrowed plus 3.15 of fee repaid out of the sale.
+    assert_eq!(m.env.svm.token_balance(&m.usdc_wallet), proceeds - 3_500_000_000 - 3_150_000);
+    assert_eq!(m.env.margin(&m.liquidator_margin).active().len(), 0);
+}
+
+#[test]
 fn flash_end_runs_the_initial_check_the_borrows_skipped() {
     let mut b = borrower();
     let end = b.end();

@@ -19,25 +19,25 @@ use solana_sdk::{pubkey::Pubkey, signature::Keypair, signer::Signer};
 /// $5,000 of debt at most against the isolated-only token.
 const CEILING: u64 = 5_000_000_000;
 
-struct Market {
-    env: Env,
+pub(crate) struct Market {
+    pub(crate) env: Env,
     /// Isolated-only collateral at $100 (9 decimals) with the ceiling.
-    token: PoolKeys,
-    usdc: PoolKeys,
+    pub(crate) token: PoolKeys,
+    pub(crate) usdc: PoolKeys,
     /// Two isolated borrowers ([`A`], [`B`]), 100 tokens each.
-    borrowers: [Borrower; 2],
+    pub(crate) borrowers: [Borrower; 2],
 }
 
-const A: usize = 0;
-const B: usize = 1;
+pub(crate) const A: usize = 0;
+pub(crate) const B: usize = 1;
 
-struct Borrower {
-    owner: Keypair,
-    margin: Pubkey,
-    usdc_wallet: Pubkey,
+pub(crate) struct Borrower {
+    pub(crate) owner: Keypair,
+    pub(crate) margin: Pubkey,
+    pub(crate) usdc_wallet: Pubkey,
 }
 
-fn market() -> Market {
+pub(crate) fn market() -> Market {
     let mut env = Env::new();
     let token = env.add_priced_pool(9, 100.0, Feed::Pull);
     let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
@@ -85,7 +85,7 @@ impl Market {
         self.env.borrow_ix(&owner, &margin, &usdc, &wallet, amount)
     }
 
-    fn borrow(&mut self, who: usize, amount: u64) -> Result<(), MarginError> {
+    pub(crate) fn borrow(&mut self, who: usize, amount: u64) -> Result<(), MarginError> {
         let ix = self.borrow_ix(who, amount);
         let owner = self.borrowers[who].owner.insecure_clone();
         self.env.svm.process(&[ix], &[&owner]).map(|_| ()).map_err(|f| f.margin_error().unwrap())
@@ -101,7 +101,7 @@ impl Market {
         instructions::repay_tallied(&b.owner.pubkey(), &b.margin, &self.usdc, &b.usdc_wallet, amount, collateral)
     }
 
-    fn repay(&mut self, who: usize, amount: RepayAmount) {
+    pub(crate) fn repay(&mut self, who: usize, amount: RepayAmount) {
         let ix = self.repay_ix(who, amount, Some(&self.token.pool));
         let owner = self.borrowers[who].owner.insecure_clone();
         self.env.svm.process(&[ix], &[&owner]).expect("repay");

@@ -108,6 +108,7 @@ errors! {
     NotInFlash = 6077 => "flash_end without a flash_begin on this margin account",
     IsolationDebtCeilingExceeded = 6078 => "the borrow would take the debt owed against this isolated-only collateral past its pool's debt ceiling",
     CollateralPoolRequired = 6079 => "this isolated account's debt is tallied against its collateral pool: pass that pool (writable) where the instruction's docs say",
+    IsolatedDebtOutstanding = 6080 => "the isolated-only flag cannot be lifted while isolated accounts owe debt tallied against the pool",
 }
 
 impl From<MarginError> for solana_program_error::ProgramError {

@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod fixed;
+pub mod flash;
 pub mod health;
 pub mod instruction;
 pub mod interest;

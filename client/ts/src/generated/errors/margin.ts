@@ -94,6 +94,7 @@ export const MARGIN_ERROR__FLASH_ACTIVE = 0x17bc; // 6076
 export const MARGIN_ERROR__NOT_IN_FLASH = 0x17bd; // 6077
 export const MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED = 0x17be; // 6078
 export const MARGIN_ERROR__COLLATERAL_POOL_REQUIRED = 0x17bf; // 6079
+export const MARGIN_ERROR__ISOLATED_DEBT_OUTSTANDING = 0x17c0; // 6080
 
 export type MarginError =
   | typeof MARGIN_ERROR__ACCOUNT_NOT_EMPTY
@@ -136,6 +137,7 @@ export type MarginError =
   | typeof MARGIN_ERROR__INVALID_TOKEN_PROGRAM
   | typeof MARGIN_ERROR__INVALID_VAULT
   | typeof MARGIN_ERROR__INVALID_WEIGHTS
+  | typeof MARGIN_ERROR__ISOLATED_DEBT_OUTSTANDING
   | typeof MARGIN_ERROR__ISOLATED_POOL_MISMATCH
   | typeof MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED
   | typeof MARGIN_ERROR__LIQUIDATION_CANNOT_IMPROVE
@@ -220,6 +222,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [MARGIN_ERROR__INVALID_TOKEN_PROGRAM]: `the token program is neither SPL Token nor Token-2022, or not the pool's`,
     [MARGIN_ERROR__INVALID_VAULT]: `the vault account is not this pool's vault`,
     [MARGIN_ERROR__INVALID_WEIGHTS]: `weights must satisfy 0 <= init asset <= maint asset <= 1 <= maint liab <= init liab`,
+    [MARGIN_ERROR__ISOLATED_DEBT_OUTSTANDING]: `the isolated-only flag cannot be lifted while isolated accounts owe debt tallied against the pool`,
     [MARGIN_ERROR__ISOLATED_POOL_MISMATCH]: `an isolated account only uses its own collateral and debt pools`,
     [MARGIN_ERROR__ISOLATION_DEBT_CEILING_EXCEEDED]: `the borrow would take the debt owed against this isolated-only collateral past its pool's debt ceiling`,
     [MARGIN_ERROR__LIQUIDATION_CANNOT_IMPROVE]: `with these weights and bonus, repaying this debt would not raise maintenance health`,

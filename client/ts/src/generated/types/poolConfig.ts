@@ -117,7 +117,13 @@ export type PoolConfig = {
    * weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
    */
   ageHaircutMaxBps: number;
-  padding3: ReadonlyUint8Array;
+  /**
+   * Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
+   * (the health check deferred to `flash_end`): added to the debt and paid to
+   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+   * applies at once, a higher one waits out the delay like every fee.
+   */
+  flashFeeBps: number;
   /**
    * Isolation debt ceiling of an isolated-only collateral pool: the most debt
    * (micro-USD, each borrow valued at its oracle price when it was made)
@@ -207,6 +213,13 @@ export type PoolConfigArgs = {
    */
   ageHaircutMaxBps: number;
   /**
+   * Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
+   * (the health check deferred to `flash_end`): added to the debt and paid to
+   * the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+   * applies at once, a higher one waits out the delay like every fee.
+   */
+  flashFeeBps: number;
+  /**
    * Isolation debt ceiling of an isolated-only collateral pool: the most debt
    * (micro-USD, each borrow valued at its oracle price when it was made)
    * isolated accounts may owe against this collateral at once; borrows past it
@@ -243,14 +256,13 @@ export function getPoolConfigEncoder(): FixedSizeEncoder<PoolConfigArgs> {
       ["liquidationConfidenceBonusPct", getU16Encoder()],
       ["ageHaircutStartSecs", getU32Encoder()],
       ["ageHaircutMaxBps", getU16Encoder()],
-      ["padding3", fixEncoderSize(getBytesEncoder(), 2)],
+      ["flashFeeBps", getU16Encoder()],
       ["isolatedDebtCeilingMicroUsd", getU64Encoder()],
       ["reserved", fixEncoderSize(getBytesEncoder(), 8)],
     ]),
     (value) => ({
       ...value,
       padding: new Uint8Array([0, 0]),
-      padding3: new Uint8Array([0, 0]),
       reserved: new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]),
     }),
   );
@@ -281,7 +293,7 @@ export function getPoolConfigDecoder(): FixedSizeDecoder<PoolConfig> {
     ["liquidationConfidenceBonusPct", getU16Decoder()],
     ["ageHaircutStartSecs", getU32Decoder()],
     ["ageHaircutMaxBps", getU16Decoder()],
-    ["padding3", fixDecoderSize(getBytesDecoder(), 2)],
+    ["flashFeeBps", getU16Decoder()],
     ["isolatedDebtCeilingMicroUsd", getU64Decoder()],
     ["reserved", fixDecoderSize(getBytesDecoder(), 8)],
   ]);

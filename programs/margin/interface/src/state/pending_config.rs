@@ -73,8 +73,9 @@ impl PoolConfig {
             && new.close_factor_bps <= old.close_factor_bps
             && new.liquidation_target_bps <= old.liquidation_target_bps
             && new.dust_threshold_micro_usd <= old.dust_threshold_micro_usd;
-        let fees_not_higher =
-            new.protocol_fee_bps <= old.protocol_fee_bps && new.insurance_fee_bps <= old.insurance_fee_bps;
+        let fees_not_higher = new.protocol_fee_bps <= old.protocol_fee_bps
+            && new.insurance_fee_bps <= old.insurance_fee_bps
+            && new.flash_fee_bps <= old.flash_fee_bps;
         let flags_not_added = new.flags & !old.flags == 0;
         let (no, oo) = (&new.oracle, &old.oracle);
         // A pool's first oracle prices positions nobody could borrow against yet.

@@ -153,7 +153,11 @@ pub struct PoolConfig {
     /// Haircut (bps) at the hard age: Initial asset weights x (1 - h), liability
     /// weights x (1 + h). At most [`MAX_AGE_HAIRCUT_BPS`]; 0 turns it off.
     pub age_haircut_max_bps: u16,
-    pub _padding3: [u8; 2],
+    /// Fee (bps of the amount, rounded up) on a borrow made inside a flash loan
+    /// (the health check deferred to `flash_end`): added to the debt and paid to
+    /// the insurance fund. At most [`MAX_FLASH_FEE_BPS`]; 0 = free. A lower fee
+    /// applies at once, a higher one waits out the delay like every fee.
+    pub flash_fee_bps: u16,
     /// Isolation debt ceiling of an isolated-only collateral pool: the most debt
     /// (micro-USD, each borrow valued at its oracle price when it was made)
     /// isolated accounts may owe against this collateral at once; borrows past it
@@ -185,6 +189,9 @@ pub const MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT: u16 = 1_000;
 
 /// Largest `liquidation_confidence_bonus_pct`: 10x the confidence ratio.
 pub const MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT: u16 = 1_000;
+
+/// Largest `flash_fee_bps`: 1%.
+pub const MAX_FLASH_FEE_BPS: u16 = 100;
 
 /// Largest `age_haircut_max_bps`: 50% (the marked-up liability weight stays
 /// within `u16` at [`MAX_LIAB_WEIGHT_BPS`]).
@@ -242,6 +249,7 @@ impl PoolConfig {
             && self.stress_confidence_multiplier_pct <= MAX_STRESS_CONFIDENCE_MULTIPLIER_PCT
             && self.liquidation_confidence_bonus_pct <= MAX_LIQUIDATION_CONFIDENCE_BONUS_PCT
             && self.age_haircut_max_bps <= MAX_AGE_HAIRCUT_BPS
+            && self.flash_fee_bps <= MAX_FLASH_FEE_BPS
             && (self.age_haircut_max_bps == 0 || self.age_haircut_start_secs < self.oracle.max_age_secs)
             && self.flags & !POOL_FLAG_ISOLATED_ONLY == 0;
         if !liquidation_ok {
@@ -369,6 +377,23 @@ impl AccountType for Pool {
 }
 
 impl Pool {
+    /// What no config change may do to this pool, queued or not: remove its
+    /// oracle once set (`OracleCannotBeRemoved`), or lift the isolated-only flag
+    /// while its isolation tally is non-zero (`IsolatedDebtOutstanding`: debt
+    /// borrowed without the flag would mix with tallied debt, and repaying it would
+    /// release ceiling room that is still owed).
+    pub fn check_config_change(&self, new: &PoolConfig) -> Result<(), MarginError> {
+        let (old, none) = (&self.config, super::OracleKind::None as u8);
+        if new.oracle.kind == none && old.oracle.kind != none {
+            return Err(MarginError::OracleCannotBeRemoved);
+        }
+        let lifted = old.flags & POOL_FLAG_ISOLATED_ONLY != 0 && new.flags & POOL_FLAG_ISOLATED_ONLY == 0;
+        if lifted && self.isolated_debt_micro_usd != 0 {
+            return Err(MarginError::IsolatedDebtOutstanding);
+        }
+        Ok(())
+    }
+
     /// Native units per deposit share (Q64.64).
     pub fn deposit_share_value(&self) -> u128 {
         fixed::load(&self.deposit_share_value)

@@ -37,6 +37,8 @@ pub fn process(program_id: &Address, accounts: &mut [AccountView]) -> ProgramRes
     config.validate()?;
     {
         let mut pool_state = pool_in_group_mut(program_id, pool, group)?;
+        // The tally may have grown during the delay.
+        pool_state.check_config_change(&config)?;
         pool_state.accrue(timestamp)?;
         pool_state.config = config;
     }

@@ -8,7 +8,7 @@ use margin_interface::{
     error::MarginError,
     fixed::key_eq,
     pda::PENDING_CONFIG_SEED,
-    state::{AccountType, Group, OracleKind, PendingPoolConfig, PoolConfig, LAYOUT_VERSION},
+    state::{AccountType, Group, PendingPoolConfig, PoolConfig, LAYOUT_VERSION},
 };
 use pinocchio::{
     cpi::{Seed, Signer},
@@ -40,9 +40,7 @@ pub fn process(
     let immediate = {
         let mut pool_state = pool_as_admin(program_id, admin, group, pool)?;
         let current = pool_state.config;
-        if config.oracle.kind == OracleKind::None as u8 && current.oracle.kind != OracleKind::None as u8 {
-            return Err(MarginError::OracleCannotBeRemoved.into());
-        }
+        pool_state.check_config_change(config)?;
         let immediate = config.applies_immediately_over(&current);
         if immediate {
             pool_state.accrue(timestamp)?;
