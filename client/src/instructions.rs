@@ -175,19 +175,19 @@ pub fn create_pool(payer: &Pubkey, admin: &Pubkey, keys: &PoolKeys, config: Pool
 /// Replaces a pool's configuration: at once when it only loosens risk, otherwise
 /// queued in [`crate::pda::pending_config`] for the group's delay (then
 /// [`apply_pool_config`]). The admin pays the pending account's rent.
-pub fn update_pool_config(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
-    MarginProgram::default().update_pool_config(admin, group, pool, config)
+pub fn update_pool_config(admin: &Pubkey, keys: &PoolKeys, config: PoolConfig) -> Instruction {
+    MarginProgram::default().update_pool_config(admin, keys, config)
 }
 
 /// Applies `pool`'s queued config change once its delay has passed (anyone may
 /// send it); the pending account's rent goes back to `rent_payer`.
-pub fn apply_pool_config(group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
-    MarginProgram::default().apply_pool_config(group, pool, rent_payer)
+pub fn apply_pool_config(keys: &PoolKeys, rent_payer: &Pubkey) -> Instruction {
+    MarginProgram::default().apply_pool_config(keys, rent_payer)
 }
 
 /// Sets a pool's status.
-pub fn set_pool_status(admin: &Pubkey, group: &Pubkey, pool: &Pubkey, status: PoolStatus) -> Instruction {
-    MarginProgram::default().set_pool_status(admin, group, pool, status)
+pub fn set_pool_status(admin: &Pubkey, keys: &PoolKeys, status: PoolStatus) -> Instruction {
+    MarginProgram::default().set_pool_status(admin, keys, status)
 }
 
 /// Pauses or resumes the group.
@@ -290,20 +290,11 @@ pub fn transfer_collateral(
     owner: &Pubkey,
     source: &Pubkey,
     destination: &Pubkey,
-    group: &Pubkey,
-    pool: &Pubkey,
+    keys: &PoolKeys,
     amount: Amount,
     source_health_accounts: &[AccountMeta],
 ) -> Instruction {
-    MarginProgram::default().transfer_collateral(
-        owner,
-        source,
-        destination,
-        group,
-        pool,
-        amount,
-        source_health_accounts,
-    )
+    MarginProgram::default().transfer_collateral(owner, source, destination, keys, amount, source_health_accounts)
 }
 
 /// Read-only health query; the result is the transaction's return data
@@ -362,13 +353,8 @@ pub fn set_protection(owner: &Pubkey, margin_account: &Pubkey, protection: Prote
 
 /// Writes off the debt of a bankrupt margin account whose remaining deposits are
 /// dust (swept to insurance); `health_accounts` as for `health`, dust pools writable.
-pub fn resolve_bad_debt(
-    margin_account: &Pubkey,
-    group: &Pubkey,
-    pool: &Pubkey,
-    health_accounts: &[AccountMeta],
-) -> Instruction {
-    MarginProgram::default().resolve_bad_debt(margin_account, group, pool, health_accounts)
+pub fn resolve_bad_debt(margin_account: &Pubkey, keys: &PoolKeys, health_accounts: &[AccountMeta]) -> Instruction {
+    MarginProgram::default().resolve_bad_debt(margin_account, keys, health_accounts)
 }
 
 /// Opens a flash loan on `margin_account`: its borrows and withdrawals skip the

@@ -4,7 +4,7 @@
 //! [`MarginProgram`] derive for any deployment.
 
 use crate::sdk::pubkey::Pubkey;
-use margin_interface::pda::*;
+use margin_interface::{pda::*, state::Pool};
 
 use crate::MarginProgram;
 
@@ -170,5 +170,18 @@ impl PoolKeys {
     /// the declared program id ([`MarginProgram::pool_keys`] for another).
     pub fn derive(group: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Self {
         MarginProgram::default().pool_keys(group, mint, token_program)
+    }
+
+    /// The keys a decoded pool account records about itself (whatever program
+    /// id created it): what a bot or CLI that only knows a pool's address uses.
+    pub fn from_pool(address: &Pubkey, pool: &Pool) -> Self {
+        Self {
+            group: Pubkey::new_from_array(pool.group),
+            pool: *address,
+            mint: Pubkey::new_from_array(pool.mint),
+            vault: Pubkey::new_from_array(pool.vault),
+            vault_authority: Pubkey::new_from_array(pool.vault_authority),
+            token_program: Pubkey::new_from_array(pool.token_program),
+        }
     }
 }

@@ -132,8 +132,8 @@ fn account_flags_match_the_rust_builders() {
     let built: Vec<Vec<Instruction>> = vec![
         vec![ix::init_group(&a, &b, 7, &c)],
         vec![ix::create_pool(&a, &b, &keys, margin_client::config::default_pool_config())],
-        vec![ix::update_pool_config(&a, &b, &c, margin_client::config::default_pool_config())],
-        vec![ix::set_pool_status(&a, &b, &c, margin_interface::state::PoolStatus::Paused)],
+        vec![ix::update_pool_config(&a, &keys, margin_client::config::default_pool_config())],
+        vec![ix::set_pool_status(&a, &keys, margin_interface::state::PoolStatus::Paused)],
         vec![ix::propose_admin(&a, &b, &c)],
         vec![ix::accept_admin(&a, &b)],
         vec![
@@ -148,11 +148,11 @@ fn account_flags_match_the_rust_builders() {
         vec![ix::set_group_pause(&a, &b, true)],
         vec![ix::borrow(&a, &b, &keys, &c, 1, &[])],
         vec![ix::repay(&a, &b, &keys, &c, RepayAmount::All)],
-        vec![ix::transfer_collateral(&a, &b, &c, &d, &keys.pool, WithdrawAmount::All, &[])],
+        vec![ix::transfer_collateral(&a, &b, &c, &keys, WithdrawAmount::All, &[])],
         vec![ix::health(&a, &[])],
         vec![ix::liquidate(&a, &b, &c, &keys, &keys, &d, 1, &[], &[])],
-        vec![ix::resolve_bad_debt(&a, &b, &c, &[])],
-        vec![ix::apply_pool_config(&a, &b, &c)],
+        vec![ix::resolve_bad_debt(&a, &keys, &[])],
+        vec![ix::apply_pool_config(&keys, &c)],
         vec![ix::set_protection(&a, &b, margin_interface::state::Protection::default())],
         vec![ix::deleverage(
             &ix::SeizeAccounts {

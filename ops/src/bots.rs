@@ -763,8 +763,16 @@ fn resolve_bad_debt(
             return attempts;
         };
         let pool = Pubkey::new_from_array(debt.pool);
+        let keys = match chain.account(&pool).map(|found| found.map(|a| accounts::pool(&a.data))) {
+            Ok(Some(Ok(decoded))) => PoolKeys::from_pool(&pool, &decoded),
+            Ok(_) => return vec![failed(format!("debt pool {pool} unreadable"))],
+            Err(error) => {
+                attempts.push(failed(error.to_string()));
+                return attempts;
+            }
+        };
         let metas = sweep_account_metas(&data, |p| oracles.get(p).copied().unwrap_or_default());
-        let ix = instructions::resolve_bad_debt(&account, &plan.group, &pool, &metas);
+        let ix = instructions::resolve_bad_debt(&account, &keys, &metas);
         match send_fitting(chain, bot, &[ix], None, log) {
             Ok(sent) => {
                 log(&format!("liquidator {me}: wrote off the bad debt of {account} in pool {pool}"));
@@ -917,7 +925,7 @@ pub fn withdraw_seized(
         let pool_key = Pubkey::new_from_array(position.pool);
         let Some(pool_account) = chain.account(&pool_key)? else { continue };
         let pool = accounts::pool(&pool_account.data).map_err(|e| BotError::Decode(e.to_string()))?;
-        let keys = pool_keys(pool_key, &pool);
+        let keys = PoolKeys::from_pool(&pool_key, &pool);
         let mut batch = Vec::new();
         let destination = match bot.wallets.get(&keys.mint) {
             Some(wallet) => *wallet,
@@ -1005,17 +1013,6 @@ pub(crate) fn fetch_positions(
 pub(crate) fn token_amount(chain: &mut impl Chain, account: &Pubkey) -> Result<u64, BotError> {
     let data = chain.account(account)?.map(|a| a.data).unwrap_or_default();
     Ok(data.get(64..72).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))).unwrap_or(0))
-}
-
-pub(crate) fn pool_keys(pool_key: Pubkey, pool: &Pool) -> PoolKeys {
-    PoolKeys {
-        group: Pubkey::new_from_array(pool.group),
-        pool: pool_key,
-        mint: Pubkey::new_from_array(pool.mint),
-        vault: Pubkey::new_from_array(pool.vault),
-        vault_authority: Pubkey::new_from_array(pool.vault_authority),
-        token_program: Pubkey::new_from_array(pool.token_program),
-    }
 }
 
 /// Whether `resolve_bad_debt` would accept the account now: every deposit in a
@@ -1161,7 +1158,7 @@ pub fn find_liquidations(
                 };
                 let repaid_usd = sized.repay as f64 * liability_price as f64 / fixed::ONE as f64;
                 let (asset_keys, liability_keys) =
-                    (pool_keys(asset, &asset_pool), pool_keys(liability, &liability_pool));
+                    (PoolKeys::from_pool(&asset, &asset_pool), PoolKeys::from_pool(&liability, &liability_pool));
                 let seize = instructions::SeizeAccounts {
                     keeper: bot.signer.pubkey(),
                     keeper_margin: bot.margin_account,

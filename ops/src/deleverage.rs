@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use margin_client::{
     health::{health_account_metas, CachedPosition, HealthCache},
     instructions::{self, SeizeAccounts},
+    pda::PoolKeys,
 };
 use margin_interface::{
     fixed,
@@ -17,7 +18,7 @@ use margin_interface::{
 };
 use solana_sdk::{account::Account, pubkey::Pubkey, signature::Signer};
 
-use crate::bots::{fetch_positions, pool_keys, send_fitting, snapshot, token_amount, BotError, Chain, Liquidator};
+use crate::bots::{fetch_positions, send_fitting, snapshot, token_amount, BotError, Chain, Liquidator};
 
 /// One pass: deleverages every protected account inside its band that the
 /// keeper can fund (one step each; the next pass takes the next step while the
@@ -84,8 +85,10 @@ pub fn deleverage_once(
             continue;
         }
         let metas = health_account_metas(account.active(), oracle_of);
-        let (asset, liability) =
-            (pool_keys(collateral.pool_key, &collateral.pool), pool_keys(debt.pool_key, &debt.pool));
+        let (asset, liability) = (
+            PoolKeys::from_pool(&collateral.pool_key, &collateral.pool),
+            PoolKeys::from_pool(&debt.pool_key, &debt.pool),
+        );
         let accounts = SeizeAccounts {
             keeper: keeper.signer.pubkey(),
             keeper_margin: keeper.margin_account,

@@ -658,8 +658,8 @@ pub fn run(config: DemoConfig, mut sink: impl FnMut(&str)) -> Result<DemoSummary
                 let Some(debt) = account.active().iter().find(|p| p.borrow_shares > 0) else { break };
                 let oracles = market.oracle_of();
                 let metas = sweep_account_metas(&account, |p| oracles[p]);
-                let debt_pool = Pubkey::new_from_array(debt.pool);
-                let ix = instructions::resolve_bad_debt(margin, &group, &debt_pool, &metas);
+                let keys = market.assets[market.asset_of(&debt.pool)].keys;
+                let ix = instructions::resolve_bad_debt(margin, &keys, &metas);
                 let before = market.debt_usd(margin)?;
                 if market.send(ix, &[]).is_err() {
                     break;

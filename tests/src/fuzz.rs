@@ -669,15 +669,7 @@ fn pick_user_action(world: &mut World, rng: &mut Rng, kind: u64) -> Option<Actio
             let other = others[rng.below(others.len() as u64) as usize];
             let how = if rng.below(2) == 0 { WithdrawAmount::All } else { WithdrawAmount::Exact(amount) };
             let metas = world.health_metas_after_withdraw(&margin, &keys.pool, how == WithdrawAmount::All);
-            let ix = instructions::transfer_collateral(
-                &owner.pubkey(),
-                &margin,
-                &other,
-                &world.env.group,
-                &keys.pool,
-                how,
-                &metas,
-            );
+            let ix = instructions::transfer_collateral(&owner.pubkey(), &margin, &other, &keys, how, &metas);
             user_ix("transfer_collateral", ix)
         }
         690..=704 => {
@@ -1196,7 +1188,7 @@ fn admin_config(world: &mut World, rng: &mut Rng, report: &mut Report) -> Result
     let current = pool.config;
     let candidate = perturb(&current, rng, pool.total_deposits().unwrap_or(0), pool.total_debt().unwrap_or(0));
     let admin = world.env.admin.insecure_clone();
-    let update = instructions::update_pool_config(&admin.pubkey(), &world.env.group, &keys.pool, candidate);
+    let update = instructions::update_pool_config(&admin.pubkey(), &keys, candidate);
     if let Err(expected) = candidate.validate() {
         let outcome = world.send(report, "admin_config_invalid", update, &[&admin])?;
         return match outcome.as_ref().err().and_then(|f| f.margin_error()) {
@@ -1223,7 +1215,7 @@ fn admin_config(world: &mut World, rng: &mut Rng, report: &mut Report) -> Result
         if world.env.pool(&keys).config != current {
             return Err(format!("a tightening change of pool {p} applied without the delay"));
         }
-        let apply = instructions::apply_pool_config(&world.env.group, &keys.pool, &admin.pubkey());
+        let apply = instructions::apply_pool_config(&keys, &admin.pubkey());
         let early = world.send(report, "admin_config_apply_early", apply.clone(), &[])?;
         if early.as_ref().err().and_then(|f| f.margin_error()) != Some(MarginError::ConfigChangeNotReady) {
             return Err(format!("applying before the delay was not refused with ConfigChangeNotReady: {early:?}"));
@@ -1338,7 +1330,7 @@ pub fn run_with(seed: u64, steps: usize, options: Options) -> Result<Report, Vio
                 };
                 log.push(format!("{step}: admin_status pool {p} {status:?}"));
                 let admin = world.env.admin.insecure_clone();
-                let ix = instructions::set_pool_status(&admin.pubkey(), &world.env.group, &world.pools[p].pool, status);
+                let ix = instructions::set_pool_status(&admin.pubkey(), &world.pools[p], status);
                 let before = world.equities();
                 world
                     .send(&mut report, "admin_status", ix, &[&admin])

@@ -138,26 +138,29 @@ impl MarginProgram {
     /// otherwise queued in the pool's pending config PDA for the group's delay
     /// (then [`MarginProgram::apply_pool_config`]). The admin pays the pending
     /// account's rent.
-    pub fn update_pool_config(&self, admin: &Pubkey, group: &Pubkey, pool: &Pubkey, config: PoolConfig) -> Instruction {
-        let (pending, pending_bump) = self.pending_config_with_bump(pool);
+    pub fn update_pool_config(&self, admin: &Pubkey, keys: &PoolKeys, config: PoolConfig) -> Instruction {
+        let (pending, pending_bump) = self.pending_config_with_bump(&keys.pool);
         self.build(
-            vec![ws(*admin), r(*group), w(*pool), w(pending), r(system_program_id())],
+            vec![ws(*admin), r(keys.group), w(keys.pool), w(pending), r(system_program_id())],
             MarginInstruction::UpdatePoolConfig { config, pending_bump },
         )
     }
 
     /// Applies `pool`'s queued config change once its delay has passed (anyone
     /// may send it); the pending account's rent goes back to `rent_payer`.
-    pub fn apply_pool_config(&self, group: &Pubkey, pool: &Pubkey, rent_payer: &Pubkey) -> Instruction {
+    pub fn apply_pool_config(&self, keys: &PoolKeys, rent_payer: &Pubkey) -> Instruction {
         self.build(
-            vec![r(*group), w(*pool), w(self.pending_config(pool)), w(*rent_payer)],
+            vec![r(keys.group), w(keys.pool), w(self.pending_config(&keys.pool)), w(*rent_payer)],
             MarginInstruction::ApplyPoolConfig,
         )
     }
 
     /// Sets a pool's status.
-    pub fn set_pool_status(&self, admin: &Pubkey, group: &Pubkey, pool: &Pubkey, status: PoolStatus) -> Instruction {
-        self.build(vec![rs(*admin), r(*group), w(*pool)], MarginInstruction::SetPoolStatus { status: status as u8 })
+    pub fn set_pool_status(&self, admin: &Pubkey, keys: &PoolKeys, status: PoolStatus) -> Instruction {
+        self.build(
+            vec![rs(*admin), r(keys.group), w(keys.pool)],
+            MarginInstruction::SetPoolStatus { status: status as u8 },
+        )
     }
 
     /// Pauses or resumes the group.
@@ -315,19 +318,17 @@ impl MarginProgram {
 
     /// Moves a deposit in `pool` from `source` to `destination` (same owner);
     /// `source_health_accounts` are the source's after the move, when it has debt.
-    #[allow(clippy::too_many_arguments)]
     pub fn transfer_collateral(
         &self,
         owner: &Pubkey,
         source: &Pubkey,
         destination: &Pubkey,
-        group: &Pubkey,
-        pool: &Pubkey,
+        keys: &PoolKeys,
         amount: Amount,
         source_health_accounts: &[AccountMeta],
     ) -> Instruction {
         let (amount, all) = amount.encode();
-        let mut accounts = vec![rs(*owner), w(*source), w(*destination), r(*group), w(*pool)];
+        let mut accounts = vec![rs(*owner), w(*source), w(*destination), r(keys.group), w(keys.pool)];
         accounts.extend_from_slice(source_health_accounts);
         self.build(accounts, MarginInstruction::TransferCollateral { amount, all })
     }
@@ -366,11 +367,10 @@ impl MarginProgram {
     pub fn resolve_bad_debt(
         &self,
         margin_account: &Pubkey,
-        group: &Pubkey,
-        pool: &Pubkey,
+        keys: &PoolKeys,
         health_accounts: &[AccountMeta],
     ) -> Instruction {
-        let mut accounts = vec![w(*margin_account), r(*group), w(*pool)];
+        let mut accounts = vec![w(*margin_account), r(keys.group), w(keys.pool)];
         accounts.extend_from_slice(health_accounts);
         self.build(accounts, MarginInstruction::ResolveBadDebt)
     }

@@ -132,9 +132,7 @@ fn update_pool_config_enforces_every_bound() {
     let mut good = default_pool_config();
     good.deposit_cap = 5_000;
     good.init_asset_weight_bps = 8_100;
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, good)], &[&admin])
-        .expect("update");
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &keys, good)], &[&admin]).expect("update");
     assert_eq!(env.pool(&keys).config, good);
 
     let cases: Vec<(fn(&mut margin_interface::state::PoolConfig), MarginError)> = vec![
@@ -181,15 +179,15 @@ fn update_pool_config_enforces_every_bound() {
     for (mutate, expected) in cases {
         let mut config = good;
         mutate(&mut config);
-        let ix = instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, config);
+        let ix = instructions::update_pool_config(&admin.pubkey(), &keys, config);
         env.expect_error(&[ix], &[&admin], expected, &watched);
     }
 
     // Not the admin, and admin not signing.
     let stranger = env.user();
-    let ix = instructions::update_pool_config(&stranger.pubkey(), &group, &keys.pool, good);
+    let ix = instructions::update_pool_config(&stranger.pubkey(), &keys, good);
     env.expect_error(&[ix], &[&stranger], MarginError::Unauthorized, &watched);
-    let ix = strip_signer(instructions::update_pool_config(&admin.pubkey(), &group, &keys.pool, good), &admin.pubkey());
+    let ix = strip_signer(instructions::update_pool_config(&admin.pubkey(), &keys, good), &admin.pubkey());
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &watched);
 }
 
@@ -202,7 +200,11 @@ fn pool_of_another_group_is_rejected() {
     let ix = instructions::init_group(&env.svm.payer().pubkey(), &other_admin.pubkey(), 1, &other_admin.pubkey());
     env.svm.process(&[ix], &[&other_admin]).expect("second group");
     let other_group = pda::group(&other_admin.pubkey(), 1);
-    let ix = instructions::set_pool_status(&other_admin.pubkey(), &other_group, &keys.pool, PoolStatus::Paused);
+    let ix = instructions::set_pool_status(
+        &other_admin.pubkey(),
+        &PoolKeys { group: other_group, ..keys },
+        PoolStatus::Paused,
+    );
     env.expect_error(&[ix], &[&other_admin], MarginError::WrongGroup, &[keys.pool]);
 }
 
@@ -211,18 +213,15 @@ fn set_pool_status_ok_and_rejections() {
     let mut env = Env::new();
     let keys = env.add_pool(6);
     let admin = env.admin.insecure_clone();
-    let group = env.group;
     for status in [PoolStatus::ReduceOnly, PoolStatus::Paused, PoolStatus::Active] {
-        env.svm
-            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &keys.pool, status)], &[&admin])
-            .expect("status");
+        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &keys, status)], &[&admin]).expect("status");
         assert_eq!(env.pool(&keys).status(), status);
     }
-    let mut ix = instructions::set_pool_status(&admin.pubkey(), &group, &keys.pool, PoolStatus::Paused);
+    let mut ix = instructions::set_pool_status(&admin.pubkey(), &keys, PoolStatus::Paused);
     *ix.data.last_mut().unwrap() = 3;
     env.expect_error(&[ix], &[&admin], MarginError::InvalidStatus, &[keys.pool]);
     let stranger = env.user();
-    let ix = instructions::set_pool_status(&stranger.pubkey(), &group, &keys.pool, PoolStatus::Paused);
+    let ix = instructions::set_pool_status(&stranger.pubkey(), &keys, PoolStatus::Paused);
     env.expect_error(&[ix], &[&stranger], MarginError::Unauthorized, &[keys.pool]);
 }
 

@@ -76,7 +76,7 @@ fn haircut_bounds_are_validated() {
     for (start, max) in [(20, 5_001), (60, 1_000)] {
         let mut config = env.pool(&sol).config;
         (config.age_haircut_start_secs, config.age_haircut_max_bps) = (start, max);
-        let ix = margin_client::instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, config);
+        let ix = margin_client::instructions::update_pool_config(&admin.pubkey(), &sol, config);
         env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[sol.pool]);
     }
 }

@@ -146,34 +146,25 @@ fn isolated_collateral_backs_only_its_own_debt() {
 fn borrow_respects_caps_status_liquidity_and_own_deposits() {
     let (mut env, sol, usdc, borrower, margin, wallet) = setup(Feed::Legacy);
     let admin = env.admin.insecure_clone();
-    let group = env.group;
     let watched = [margin, usdc.pool, usdc.vault, wallet];
 
     let mut config = env.pool(&usdc).config;
     config.borrow_cap = 1_000_000;
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &usdc, config)], &[&admin]).unwrap();
     let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, 1_000_001);
     env.expect_error(&[ix], &[&borrower], MarginError::BorrowCapExceeded, &watched);
     env.borrow(&borrower, &margin, &usdc, &wallet, 1_000_000).expect("exactly the cap");
     config.borrow_cap = u64::MAX;
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &usdc, config)], &[&admin]).unwrap();
 
     for (status, error) in
         [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)]
     {
-        env.svm
-            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin])
-            .unwrap();
+        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, status)], &[&admin]).unwrap();
         let ix = env.borrow_ix(&borrower, &margin, &usdc, &wallet, 10);
         env.expect_error(&[ix], &[&borrower], error, &watched);
     }
-    env.svm
-        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Active)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::Active)], &[&admin]).unwrap();
 
     // Utilization cannot pass 100%: more than the idle 9,999 USDC (1 USDC is
     // already lent) is refused even with plenty of collateral.

@@ -168,7 +168,6 @@ fn pool_status_and_caps_gate_deposits() {
     config.deposit_cap = 10_000;
     let usdc = env.add_pool_with(6, config);
     let admin = env.admin.insecure_clone();
-    let group = env.group;
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let source = env.token_account(&usdc, &user.pubkey(), 1_000_000);
@@ -181,16 +180,12 @@ fn pool_status_and_caps_gate_deposits() {
     let mut config = env.pool(&usdc).config;
     config.deposit_cap = u64::MAX;
     // Caps move either way at once.
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &group, &usdc.pool, config)], &[&admin])
-        .expect("raise cap");
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &usdc, config)], &[&admin]).expect("raise cap");
     assert_eq!(env.pool(&usdc).config.deposit_cap, u64::MAX);
     for (status, error) in
         [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)]
     {
-        env.svm
-            .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, status)], &[&admin])
-            .expect("status");
+        env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, status)], &[&admin]).expect("status");
         env.expect_error(&[ix.clone()], &[&user], error, &watched);
     }
 }

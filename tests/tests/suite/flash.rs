@@ -170,7 +170,7 @@ fn a_flash_borrow_owes_the_pools_fee_to_insurance_and_an_ordinary_borrow_does_no
     // Out of bounds: above 1%.
     config.flash_fee_bps = 101;
     let admin = b.env.admin.insecure_clone();
-    let ix = instructions::update_pool_config(&admin.pubkey(), &b.env.group, &b.usdc.pool, config);
+    let ix = instructions::update_pool_config(&admin.pubkey(), &b.usdc, config);
     b.env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[b.usdc.pool]);
 }
 
@@ -297,8 +297,7 @@ fn an_account_in_flash_cannot_close_move_collateral_or_be_liquidated_or_written_
         &owner.pubkey(),
         &b.margin,
         &empty,
-        &b.env.group,
-        &b.sol.pool,
+        &b.sol,
         instructions::WithdrawAmount::Exact(1_000_000_000),
         &[],
     );
@@ -307,8 +306,7 @@ fn an_account_in_flash_cannot_close_move_collateral_or_be_liquidated_or_written_
         &owner.pubkey(),
         &empty,
         &b.margin,
-        &b.env.group,
-        &b.sol.pool,
+        &b.sol,
         instructions::WithdrawAmount::Exact(1),
         &[],
     );

@@ -335,9 +335,7 @@ fn liquidation_rejections_change_nothing() {
     // Paused pools and a paused group still allow liquidation (and repay).
     let admin = env.admin.insecure_clone();
     let group = env.group;
-    env.svm
-        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::Paused)], &[&admin]).unwrap();
     env.svm.process(&[instructions::set_group_pause(&admin.pubkey(), &group, true)], &[&admin]).unwrap();
     let ix = liquidator.ix(&mut env, &victim, &sol, &usdc, u64::MAX);
     env.svm.process(&[ix], &[&liquidator.key]).expect("liquidation while paused");

@@ -75,7 +75,7 @@ fn repay_partial_never_lowers_the_debt_by_more_than_was_paid() {
 fn repay_all_works_while_paused_and_releases_the_position() {
     let mut t = Indebted::new();
     let (admin, group) = (t.env.admin.insecure_clone(), t.env.group);
-    let pause_pool = instructions::set_pool_status(&admin.pubkey(), &group, &t.usdc.pool, PoolStatus::Paused);
+    let pause_pool = instructions::set_pool_status(&admin.pubkey(), &t.usdc, PoolStatus::Paused);
     let pause_group = instructions::set_group_pause(&admin.pubkey(), &group, true);
     t.env.svm.process(&[pause_pool, pause_group], &[&admin]).unwrap();
     // Accrue first so the debt read below is what repay-all pays.

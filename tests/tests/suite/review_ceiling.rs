@@ -38,7 +38,7 @@ fn review_lifting_the_flag_cannot_free_ceiling_room_that_is_still_owed() {
     let mut lifted = m.env.pool(&token).config;
     lifted.flags = 0;
     let admin = m.env.admin.insecure_clone();
-    let ix = instructions::update_pool_config(&admin.pubkey(), &m.env.group, &token.pool, lifted);
+    let ix = instructions::update_pool_config(&admin.pubkey(), &token, lifted);
     m.env.expect_error(&[ix], &[&admin], MarginError::IsolatedDebtOutstanding, &[token.pool]);
     // Once the tally is back to zero, the flag may go (at once: a loosening).
     m.repay(A, RepayAmount::All);

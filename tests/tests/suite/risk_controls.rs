@@ -25,7 +25,6 @@ fn weight_changes_apply_to_existing_positions() {
 
     // The admin halves SOL's collateral weights: the same position is now liquidatable.
     let admin = env.admin.insecure_clone();
-    let group = env.group;
     let mut config = env.pool(&sol).config;
     config.init_asset_weight_bps = 4_000;
     config.maint_asset_weight_bps = 4_500;
@@ -35,16 +34,10 @@ fn weight_changes_apply_to_existing_positions() {
 
     // Reduce-only pools still liquidate.
     env.svm
-        .process(
-            &[instructions::set_pool_status(&admin.pubkey(), &group, &sol.pool, PoolStatus::ReduceOnly)],
-            &[&admin],
-        )
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &sol, PoolStatus::ReduceOnly)], &[&admin])
         .unwrap();
     env.svm
-        .process(
-            &[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)],
-            &[&admin],
-        )
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::ReduceOnly)], &[&admin])
         .unwrap();
     let liquidator = env.user();
     let liquidator_margin = env.open_cross(&liquidator, 0);
@@ -101,15 +94,7 @@ fn isolated_only_collateral_counts_only_in_isolated_accounts() {
     let spare = env.open_isolated(&user, 2, &meme, &usdc);
     let spare_wallet = env.token_account(&meme, &user.pubkey(), 5_000_000_000);
     env.deposit(&user, &spare, &meme, &spare_wallet, 5_000_000_000).unwrap();
-    let ix = instructions::transfer_collateral(
-        &user.pubkey(),
-        &spare,
-        &cross,
-        &env.group,
-        &meme.pool,
-        WithdrawAmount::All,
-        &[],
-    );
+    let ix = instructions::transfer_collateral(&user.pubkey(), &spare, &cross, &meme, WithdrawAmount::All, &[]);
     env.svm.process(&[ix], &[&user]).expect("move into cross");
     assert_eq!(env.margin(&cross).positions[0].deposit_shares, 6_000_000_000);
     let ix = env.borrow_ix(&user, &cross, &usdc, &out, 1);

@@ -165,7 +165,7 @@ fn config_that_makes_liquidation_unable_to_improve_is_refused() {
     config.maint_asset_weight_bps = 9_500;
     config.init_asset_weight_bps = 9_000;
     config.liquidation_penalty_max_bps = 1_000;
-    let ix = instructions::update_pool_config(&env.admin.pubkey(), &env.group, &sol.pool, config);
+    let ix = instructions::update_pool_config(&env.admin.pubkey(), &sol, config);
     let admin = env.admin.insecure_clone();
     env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[sol.pool, pda::pending_config(&sol.pool)]);
 }
@@ -186,9 +186,9 @@ fn admin_cannot_seize_equity_in_one_transaction() {
     (seize.liquidation_penalty_min_bps, seize.liquidation_penalty_max_bps) = (2_000, 2_000);
     let accomplice = Liquidator::new(&mut env, &[usdc]);
     let admin = env.admin.insecure_clone();
-    let cut = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, seize);
+    let cut = instructions::update_pool_config(&admin.pubkey(), &sol, seize);
     let liquidate = accomplice.ix(&mut env, &margin, &sol, &usdc, u64::MAX);
-    let restore = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, original);
+    let restore = instructions::update_pool_config(&admin.pubkey(), &sol, original);
     let watched =
         [margin, sol.pool, usdc.pool, accomplice.margin, accomplice.wallet(&usdc), pda::pending_config(&sol.pool)];
     env.expect_error(
@@ -201,7 +201,7 @@ fn admin_cannot_seize_equity_in_one_transaction() {
     // The same change, queued, applies only after the group's delay, in view of users.
     env.svm.process(&[cut], &[&admin]).expect("queue");
     assert_eq!(env.pool(&sol).config, original, "nothing applies at once");
-    let apply = instructions::apply_pool_config(&env.group, &sol.pool, &admin.pubkey());
+    let apply = instructions::apply_pool_config(&sol, &admin.pubkey());
     env.expect_error(
         &[apply.clone()],
         &[],
@@ -226,16 +226,12 @@ fn loosening_applies_at_once_and_cancels_a_queued_change() {
     let admin = env.admin.insecure_clone();
     let mut tighter = original;
     tighter.maint_asset_weight_bps -= 100;
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, tighter)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &sol, tighter)], &[&admin]).unwrap();
     assert!(env.svm.account(&pda::pending_config(&sol.pool)).is_some());
     let mut looser = original;
     looser.deposit_cap = 1_000;
     looser.init_asset_weight_bps += 100;
-    env.svm
-        .process(&[instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, looser)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &sol, looser)], &[&admin]).unwrap();
     assert_eq!(env.pool(&sol).config, looser);
     assert_eq!(env.svm.account(&pda::pending_config(&sol.pool)), None, "queued change cancelled");
 }
@@ -249,7 +245,7 @@ fn an_oracle_cannot_be_removed() {
     let mut config = env.pool(&sol).config;
     config.oracle.kind = margin_interface::state::OracleKind::None as u8;
     let admin = env.admin.insecure_clone();
-    let ix = instructions::update_pool_config(&admin.pubkey(), &env.group, &sol.pool, config);
+    let ix = instructions::update_pool_config(&admin.pubkey(), &sol, config);
     env.expect_error(&[ix], &[&admin], MarginError::OracleCannotBeRemoved, &[sol.pool]);
 }
 

@@ -96,12 +96,7 @@ fn stress_bounds_are_validated() {
         let mut config = env.pool(&sol).config;
         config.stress_bps = stress;
         config.stress_confidence_multiplier_pct = multiplier;
-        let ix = instructions::update_pool_config(
-            &solana_sdk::signer::Signer::pubkey(&admin),
-            &env.group,
-            &sol.pool,
-            config,
-        );
+        let ix = instructions::update_pool_config(&solana_sdk::signer::Signer::pubkey(&admin), &sol, config);
         env.expect_error(&[ix], &[&admin], MarginError::InvalidConfig, &[sol.pool]);
     }
 }

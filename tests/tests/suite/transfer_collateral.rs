@@ -14,7 +14,6 @@ fn move_collateral_between_isolated_and_cross() {
     env.lend(&usdc, 10_000_000_000);
 
     let user = env.user();
-    let group = env.group;
     let isolated = env.open_isolated(&user, 0, &sol, &usdc);
     let cross = env.open_cross(&user, 1);
     let sol_wallet = env.token_account(&sol, &user.pubkey(), 10_000_000_000);
@@ -32,8 +31,7 @@ fn move_collateral_between_isolated_and_cross() {
         &user.pubkey(),
         &isolated,
         &cross,
-        &group,
-        &sol.pool,
+        &sol,
         WithdrawAmount::Exact(movable + 1),
         &metas,
     );
@@ -42,8 +40,7 @@ fn move_collateral_between_isolated_and_cross() {
         &user.pubkey(),
         &isolated,
         &cross,
-        &group,
-        &sol.pool,
+        &sol,
         WithdrawAmount::Exact(movable),
         &metas,
     );
@@ -53,15 +50,7 @@ fn move_collateral_between_isolated_and_cross() {
     assert_eq!(env.pool(&sol).total_deposit_shares, 10_000_000_000, "pool totals unchanged");
 
     // Back from cross (no debt: no health accounts needed) into the isolated account.
-    let ix = instructions::transfer_collateral(
-        &user.pubkey(),
-        &cross,
-        &isolated,
-        &group,
-        &sol.pool,
-        WithdrawAmount::All,
-        &[],
-    );
+    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &sol, WithdrawAmount::All, &[]);
     env.svm.process(&[ix], &[&user]).expect("move back");
     assert_eq!(env.margin(&isolated).positions[0].deposit_shares, 10_000_000_000);
     assert_eq!(env.margin(&cross).header.position_count, 0);
@@ -69,44 +58,19 @@ fn move_collateral_between_isolated_and_cross() {
     // Into an isolated account whose collateral pool differs.
     let btc_wallet = env.token_account(&btc, &user.pubkey(), 1_000_000);
     env.deposit(&user, &cross, &btc, &btc_wallet, 1_000_000).unwrap();
-    let ix = instructions::transfer_collateral(
-        &user.pubkey(),
-        &cross,
-        &isolated,
-        &group,
-        &btc.pool,
-        WithdrawAmount::All,
-        &[],
-    );
+    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &btc, WithdrawAmount::All, &[]);
     env.expect_error(&[ix], &[&user], MarginError::IsolatedPoolMismatch, &[cross, isolated, btc.pool]);
     // Same account twice.
-    let ix =
-        instructions::transfer_collateral(&user.pubkey(), &cross, &cross, &group, &btc.pool, WithdrawAmount::All, &[]);
+    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &cross, &btc, WithdrawAmount::All, &[]);
     env.expect_error(&[ix], &[&user], MarginError::DuplicateAccount, &[cross, btc.pool]);
     // Someone else's account as the destination.
     let other = env.user();
     let other_cross = env.open_cross(&other, 0);
-    let ix = instructions::transfer_collateral(
-        &user.pubkey(),
-        &cross,
-        &other_cross,
-        &group,
-        &btc.pool,
-        WithdrawAmount::All,
-        &[],
-    );
+    let ix = instructions::transfer_collateral(&user.pubkey(), &cross, &other_cross, &btc, WithdrawAmount::All, &[]);
     env.expect_error(&[ix], &[&user], MarginError::NotSameOwner, &[cross, other_cross, btc.pool]);
     // The owner must sign.
     let ix = margin_tests::strip_signer(
-        instructions::transfer_collateral(
-            &user.pubkey(),
-            &cross,
-            &isolated,
-            &group,
-            &sol.pool,
-            WithdrawAmount::All,
-            &[],
-        ),
+        instructions::transfer_collateral(&user.pubkey(), &cross, &isolated, &sol, WithdrawAmount::All, &[]),
         &user.pubkey(),
     );
     env.expect_error(&[ix], &[], MarginError::MissingSigner, &[cross, isolated]);

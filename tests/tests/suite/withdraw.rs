@@ -43,7 +43,6 @@ fn withdraw_rejections_change_nothing() {
     let usdc = env.add_pool(6);
     let sol = env.add_pool(9);
     let admin = env.admin.insecure_clone();
-    let group = env.group;
     let user = env.user();
     let margin = env.open_cross(&user, 0);
     let source = env.token_account(&usdc, &user.pubkey(), 1_000_000);
@@ -88,15 +87,10 @@ fn withdraw_rejections_change_nothing() {
     env.expect_error(&[ix], &[&thief], MarginError::Unauthorized, &watched);
 
     // Paused refuses; reduce-only allows.
-    env.svm
-        .process(&[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::Paused)], &[&admin])
-        .unwrap();
+    env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::Paused)], &[&admin]).unwrap();
     env.expect_error(&[ok.clone()], &[&user], MarginError::PoolPaused, &watched);
     env.svm
-        .process(
-            &[instructions::set_pool_status(&admin.pubkey(), &group, &usdc.pool, PoolStatus::ReduceOnly)],
-            &[&admin],
-        )
+        .process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::ReduceOnly)], &[&admin])
         .unwrap();
     env.svm.process(&[ok], &[&user]).expect("reduce-only still lets depositors leave");
 }
