@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use margin_client::{
-    health::{health_account_metas, CachedPosition, HealthCache},
-    instructions::{self, SeizeAccounts},
+    health::{health_account_metas, CachedPosition},
+    instructions::SeizeAccounts,
 };
 use margin_interface::{
     fixed,
@@ -42,7 +42,9 @@ pub fn deleverage_once(
             continue;
         }
         fetch_positions(chain, account, oracle_of, &mut fetched)?;
-        let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::Refuse) else { continue };
+        let Ok(cache) = chain.program().health_cache_with(account, &fetched, oracle_of, now, Unpriced::Refuse) else {
+            continue;
+        };
         let Ok(health) = cache.health() else { continue };
         if !in_band(&health, &protection) {
             continue;
@@ -96,7 +98,7 @@ pub fn deleverage_once(
             account_health: &metas,
             keeper_health: &[],
         };
-        let ix = instructions::deleverage(&accounts, balance);
+        let ix = chain.program().deleverage(&accounts, balance);
         match send_fitting(chain, keeper, &[ix], None, log) {
             Ok(_) => {
                 log(&format!(
