@@ -35,9 +35,10 @@ pub use market::{check_pool_config, MarketFile, PoolEntry};
 /// What went wrong, in one line (printed after `error: `).
 pub type CliError = String;
 
-/// `margin`: operate the margin lending program.
+/// Operate the margin lending program: markets, pools, accounts, the keeper and
+/// liquidator bots, deployments.
 #[derive(Parser, Debug)]
-#[command(name = "margin", version, about, arg_required_else_help = true, propagate_version = true)]
+#[command(name = "margin", version, arg_required_else_help = true, propagate_version = true)]
 pub struct Cli {
     /// Flags every command takes, before or after the subcommand.
     #[command(flatten)]
