@@ -34,6 +34,7 @@ use margin_client::{
         serialized_size, tables_used, ACCOUNT_LOCK_LIMIT, LOOKUP_TABLE_CAPACITY, LOOKUP_TABLE_EXTEND_CHUNK,
         PACKET_LIMIT,
     },
+    MarginProgram,
 };
 use margin_sim::svm::Svm;
 
@@ -139,6 +140,13 @@ pub trait Chain {
     /// locked `writable` (`getRecentPrioritizationFees`); empty where there is no
     /// fee market.
     fn recent_fees(&mut self, writable: &[Pubkey]) -> Result<Vec<u64>, BotError>;
+    /// The deployment of the margin program the bots work with: every
+    /// instruction they build and every health they compute is for this id, and
+    /// [`Chain::program_accounts`] lists its accounts. The declared id unless the
+    /// chain says otherwise ([`Rpc::for_program`]).
+    fn program(&self) -> MarginProgram {
+        MarginProgram::default()
+    }
 }
 
 /// The embedded SVM as a chain.
@@ -218,13 +226,26 @@ fn budget_of(instructions: &[Instruction]) -> (Option<u32>, Option<u64>) {
     (limit, price)
 }
 
-/// A real cluster over JSON-RPC.
-pub struct Rpc(pub RpcClient);
+/// A real cluster over JSON-RPC, and the deployment of the margin program on it.
+pub struct Rpc {
+    /// The JSON-RPC client, at confirmed commitment.
+    pub client: RpcClient,
+    /// The margin program the bots work with (`margin --program-id`).
+    pub program: MarginProgram,
+}
 
 impl Rpc {
-    /// Client for `url` at confirmed commitment.
+    /// Client for `url` at confirmed commitment, for the declared program id.
     pub fn new(url: &str) -> Self {
-        Self(RpcClient::new_with_commitment(url.to_string(), solana_commitment_config::CommitmentConfig::confirmed()))
+        Self::for_program(url, MarginProgram::default())
+    }
+
+    /// Client for `url` at confirmed commitment, for the program deployed at
+    /// `program.id` (a deployment of one's own).
+    pub fn for_program(url: &str, program: MarginProgram) -> Self {
+        let client =
+            RpcClient::new_with_commitment(url.to_string(), solana_commitment_config::CommitmentConfig::confirmed());
+        Self { client, program }
     }
 }
 
@@ -235,22 +256,22 @@ fn rpc_error(error: impl std::fmt::Display) -> BotError {
 impl Chain for Rpc {
     fn now(&mut self) -> Result<i64, BotError> {
         // Clock sysvar: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
-        let clock = self.0.get_account(&solana_sdk::sysvar::clock::id()).map_err(rpc_error)?;
+        let clock = self.client.get_account(&solana_sdk::sysvar::clock::id()).map_err(rpc_error)?;
         let bytes: [u8; 8] =
             clock.data.get(32..40).and_then(|b| b.try_into().ok()).ok_or_else(|| rpc_error("short clock sysvar"))?;
         Ok(i64::from_le_bytes(bytes))
     }
     fn slot(&mut self) -> Result<u64, BotError> {
-        self.0.get_slot().map_err(rpc_error)
+        self.client.get_slot().map_err(rpc_error)
     }
     fn recent_slot(&mut self) -> Result<u64, BotError> {
         // A finalized slot is an ancestor of every bank, so `SlotHashes` has it.
         let finalized = solana_commitment_config::CommitmentConfig::finalized();
-        self.0.get_slot_with_commitment(finalized).map_err(rpc_error)
+        self.client.get_slot_with_commitment(finalized).map_err(rpc_error)
     }
     fn wait_past(&mut self, slot: u64) -> Result<(), BotError> {
         for _ in 0..150 {
-            if self.0.get_slot().map_err(rpc_error)? > slot {
+            if self.client.get_slot().map_err(rpc_error)? > slot {
                 return Ok(());
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
@@ -272,7 +293,7 @@ impl Chain for Rpc {
             },
             ..RpcProgramAccountsConfig::default()
         };
-        let found = self.0.get_program_ui_accounts_with_config(&program_id(), config).map_err(rpc_error)?;
+        let found = self.client.get_program_ui_accounts_with_config(&self.program.id, config).map_err(rpc_error)?;
         found
             .into_iter()
             .map(|(key, ui)| {
@@ -281,7 +302,7 @@ impl Chain for Rpc {
             .collect()
     }
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
-        self.0.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
+        self.client.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
     }
     fn send(
         &mut self,
@@ -290,14 +311,14 @@ impl Chain for Rpc {
         tables: &[AddressLookupTableAccount],
     ) -> Result<Sent, BotError> {
         use solana_rpc_client::api::{client_error::ErrorKind, request::RpcError};
-        let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
+        let blockhash = self.client.get_latest_blockhash().map_err(rpc_error)?;
         let tx =
             assemble(signer, instructions, &[], tables, blockhash).map_err(|e| BotError::Refused(e.to_string()))?;
         // What every RPC refuses before running anything, checked here so the
         // reason is exact (mainnet-beta's lock limit: 64 accounts).
         check_limits(&tx, ACCOUNT_LOCK_LIMIT)?;
         let sent = Sent::of(&tx);
-        self.0.send_and_confirm_transaction(&tx).map(|_| sent).map_err(|error| {
+        self.client.send_and_confirm_transaction(&tx).map(|_| sent).map_err(|error| {
             if let Some(failure) = error.get_transaction_error() {
                 return BotError::Rejected { error: error.to_string(), margin: margin_error(&failure) };
             }
@@ -315,7 +336,7 @@ impl Chain for Rpc {
         tables: &[AddressLookupTableAccount],
     ) -> Result<u64, BotError> {
         use solana_rpc_client_types::config::RpcSimulateTransactionConfig;
-        let blockhash = self.0.get_latest_blockhash().map_err(rpc_error)?;
+        let blockhash = self.client.get_latest_blockhash().map_err(rpc_error)?;
         let tx =
             assemble(signer, instructions, &[], tables, blockhash).map_err(|e| BotError::Refused(e.to_string()))?;
         let config = RpcSimulateTransactionConfig {
@@ -325,7 +346,7 @@ impl Chain for Rpc {
             commitment: Some(solana_commitment_config::CommitmentConfig::processed()),
             ..RpcSimulateTransactionConfig::default()
         };
-        let result = self.0.simulate_transaction_with_config(&tx, config).map_err(rpc_error)?.value;
+        let result = self.client.simulate_transaction_with_config(&tx, config).map_err(rpc_error)?.value;
         match result.err {
             Some(error) => {
                 let error: solana_sdk::transaction::TransactionError = error.into();
@@ -338,8 +359,11 @@ impl Chain for Rpc {
             None => Ok(result.units_consumed.unwrap_or(budget::MAX_COMPUTE_UNIT_LIMIT as u64)),
         }
     }
+    fn program(&self) -> MarginProgram {
+        self.program
+    }
     fn recent_fees(&mut self, writable: &[Pubkey]) -> Result<Vec<u64>, BotError> {
-        let fees = self.0.get_recent_prioritization_fees(writable).map_err(rpc_error)?;
+        let fees = self.client.get_recent_prioritization_fees(writable).map_err(rpc_error)?;
         Ok(fees.into_iter().map(|fee| fee.prioritization_fee).collect())
     }
 }
@@ -416,7 +440,7 @@ pub fn keeper_once_with(
     due.sort();
     let mut cranked = Vec::new();
     for batch in due.chunks(ACCRUALS_PER_TRANSACTION) {
-        let batch_ixs: Vec<Instruction> = batch.iter().map(|(key, _)| instructions::accrue_interest(key)).collect();
+        let batch_ixs: Vec<Instruction> = batch.iter().map(|(key, _)| chain.program().accrue_interest(key)).collect();
         let oldest = batch.iter().map(|(_, age)| *age).max().unwrap_or(0);
         match send_priced(chain, signer, &batch_ixs, &[], fees, None) {
             Ok(_) => {
@@ -432,7 +456,8 @@ pub fn keeper_once_with(
             Err(error) if batch.len() > 1 => {
                 log(&format!("keeper: a batch of {} accruals failed ({error}); retrying one by one", batch.len()));
                 for (key, age) in batch {
-                    match send_priced(chain, signer, &[instructions::accrue_interest(key)], &[], fees, None) {
+                    let accrue = chain.program().accrue_interest(key);
+                    match send_priced(chain, signer, &[accrue], &[], fees, None) {
                         Ok(_) => {
                             log(&format!("keeper: accrued pool {key} ({age} s since last accrual)"));
                             cranked.push(*key);
@@ -772,7 +797,7 @@ fn resolve_bad_debt(
             }
         };
         let metas = sweep_account_metas(&data, |p| oracles.get(p).copied().unwrap_or_default());
-        let ix = instructions::resolve_bad_debt(&account, &keys, &metas);
+        let ix = chain.program().resolve_bad_debt(&account, &keys, &metas);
         match send_fitting(chain, bot, &[ix], None, log) {
             Ok(sent) => {
                 log(&format!("liquidator {me}: wrote off the bad debt of {account} in pool {pool}"));
@@ -938,7 +963,7 @@ pub fn withdraw_seized(
             }
         };
         let before = token_amount(chain, &destination)?;
-        batch.push(instructions::withdraw(&me, &bot.margin_account, &keys, &destination, WithdrawAmount::All));
+        batch.push(chain.program().withdraw(&me, &bot.margin_account, &keys, &destination, WithdrawAmount::All));
         match send_fitting(chain, bot, &batch, None, log) {
             Ok(_) => {
                 let units = token_amount(chain, &destination)?.saturating_sub(before);
@@ -1059,7 +1084,9 @@ pub fn find_liquidations(
         }
         fetch_positions(chain, account, oracle_of, &mut fetched)?;
         // Eligibility as `liquidate` judges it: outages count zero on both sides.
-        let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else { continue };
+        let Ok(cache) = chain.program().health_cache_with(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else {
+            continue;
+        };
         let Ok(health) = cache.health() else { continue };
         if bad_debt_eligible(&cache, health.equity, now) {
             let oracles = cache.positions.iter().map(|p| (p.pool_key, oracle_of(&p.pool_key))).collect();
@@ -1169,7 +1196,7 @@ pub fn find_liquidations(
                     account_health: &metas,
                     keeper_health: &[],
                 };
-                let liquidate = instructions::liquidate_with(&seize, sized.repay);
+                let liquidate = chain.program().liquidate(&seize, sized.repay);
                 let (instructions, bonus_usd) = match bot.router {
                     None => (vec![liquidate], repaid_usd * sized.bonus_bps as f64 / 1e4),
                     Some(router) => {
@@ -1304,22 +1331,23 @@ fn flash_liquidation(
     let slippage = (proceeds as u128 * bot.max_slippage_bps as u128).div_ceil(BPS as u128) as u64;
     let min_out = proceeds.saturating_sub(slippage).max(owed.saturating_add(1));
     let swap = router.swap(&me, &sale, &collateral_wallet, &debt_wallet, min_out);
-    if let Err(why) = check_route(bot, router, &swap, &collateral_wallet, &debt_wallet) {
+    let program = chain.program();
+    if let Err(why) = check_route(bot, router, &program.id, &swap, &collateral_wallet, &debt_wallet) {
         return Ok(Err(why));
     }
-    let mut steps = vec![instructions::borrow(&me, &margin, liability, &debt_wallet, flash.repay, &[])];
+    let mut steps = vec![program.borrow(&me, &margin, liability, &debt_wallet, flash.repay, &[])];
     steps.push(flash.liquidate.clone());
     // Exactly what this liquidation seizes (the bot's account holds no other
     // deposit in the pool: `clear_for_flash`): if a lost race seizes less, the
     // withdrawal fails and so does the transaction, instead of the sale taking
     // collateral the bot already owned.
-    steps.push(instructions::withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::Exact(flash.sold)));
+    steps.push(program.withdraw(&me, &margin, asset, &collateral_wallet, WithdrawAmount::Exact(flash.sold)));
     steps.extend(swap);
-    steps.push(instructions::repay(&me, &margin, liability, &debt_wallet, instructions::RepayAmount::All));
+    steps.push(program.repay(&me, &margin, liability, &debt_wallet, instructions::RepayAmount::All));
     let profit_usd = (proceeds - owed) as f64 * liability_price as f64 / fixed::ONE as f64;
     // The bot's account ends free of debt: flash_end checks nothing, needs no health accounts.
     // Sent after the two budget instructions (`send_priced`).
-    Ok(Ok((instructions::flash_wrap(&me, &margin, BUDGET_INSTRUCTIONS, steps, &[]), profit_usd)))
+    Ok(Ok((program.flash_wrap(&me, &margin, BUDGET_INSTRUCTIONS, steps, &[]), profit_usd)))
 }
 
 /// A router's swap instructions run under the bot's signature: each must call a
@@ -1330,6 +1358,7 @@ fn flash_liquidation(
 fn check_route(
     bot: &Liquidator,
     router: &dyn Router,
+    margin_program: &Pubkey,
     swap: &[Instruction],
     source: &Pubkey,
     destination: &Pubkey,
@@ -1339,7 +1368,7 @@ fn check_route(
     }
     let allowed = router.programs();
     let forbidden = [
-        program_id(),
+        *margin_program,
         margin_client::spl_token_id(),
         margin_client::token_2022_id(),
         margin_client::system_program_id(),

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use margin_client::{
-    health::{health_account_metas, CachedPosition, HealthCache},
-    instructions::{self, SeizeAccounts},
+    health::{health_account_metas, CachedPosition},
+    instructions::SeizeAccounts,
     pda::PoolKeys,
 };
 use margin_interface::{
@@ -43,7 +43,9 @@ pub fn deleverage_once(
             continue;
         }
         fetch_positions(chain, account, oracle_of, &mut fetched)?;
-        let Ok(cache) = HealthCache::load(account, &fetched, oracle_of, now, Unpriced::Refuse) else { continue };
+        let Ok(cache) = chain.program().health_cache_with(account, &fetched, oracle_of, now, Unpriced::Refuse) else {
+            continue;
+        };
         let Ok(health) = cache.health() else { continue };
         if !in_band(&health, &protection) {
             continue;
@@ -99,7 +101,7 @@ pub fn deleverage_once(
             account_health: &metas,
             keeper_health: &[],
         };
-        let ix = instructions::deleverage(&accounts, balance);
+        let ix = chain.program().deleverage(&accounts, balance);
         match send_fitting(chain, keeper, &[ix], None, log) {
             Ok(_) => {
                 log(&format!(

@@ -1,8 +1,9 @@
 //! The operators' side of the margin program: the keeper and liquidator bots
 //! (over JSON-RPC or the embedded SVM), the liquidator index and the demo market; the `margin` CLI is
-//! `src/bin/margin.rs`.
+//! [`cli`] (run by `src/bin/margin.rs`).
 
 pub mod bots;
+pub mod cli;
 pub mod deleverage;
 pub mod demo;
 pub mod deploy;

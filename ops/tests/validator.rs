@@ -232,6 +232,26 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     let key_path = dir.join("liquidator.json");
     std::fs::write(&key_path, format!("{:?}", liquidator.to_bytes().to_vec())).unwrap();
     let key = key_path.to_str().unwrap();
+    let payer_path = dir.join("payer.json");
+    std::fs::write(&payer_path, format!("{:?}", payer.to_bytes().to_vec())).unwrap();
+
+    // The operator commands on this market, before the liquidation.
+    operator_commands(&Market {
+        rpc: &rpc,
+        payer: &payer,
+        url: &url,
+        payer_path: payer_path.to_str().unwrap(),
+        dir: &dir,
+        sol,
+        usdc,
+        victim,
+        borrower: borrower.pubkey(),
+        lender: lender_margin,
+        feed: sol_feed,
+        update: sol_update,
+        crash: sol_crash,
+        usdc_oracle,
+    });
 
     // Keeper over JSON-RPC.
     std::thread::sleep(std::time::Duration::from_secs(2));
@@ -309,6 +329,260 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     assert!(seized.active()[0].deposit_shares > 0, "the liquidator holds the seized SOL");
     let balance: u64 = rpc.get_token_account_balance(&liquidator_usdc).unwrap().amount.parse().unwrap();
     assert_eq!(balance, 5_000_000_000 - repaid);
+}
+
+/// The market of `keeper_and_liquidator_binaries_work_over_json_rpc`.
+struct Market<'a> {
+    rpc: &'a solana_rpc_client::rpc_client::RpcClient,
+    payer: &'a Keypair,
+    url: &'a str,
+    payer_path: &'a str,
+    dir: &'a std::path::Path,
+    sol: PoolKeys,
+    usdc: PoolKeys,
+    victim: Pubkey,
+    borrower: Pubkey,
+    lender: Pubkey,
+    feed: [u8; 32],
+    update: Pubkey,
+    crash: Pubkey,
+    usdc_oracle: Pubkey,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `accounts list`, `account show`, `market init`, `pool show|status|update|apply`
+/// over JSON-RPC, and their one-line refusals.
+fn operator_commands(m: &Market) {
+    let (url, key) = (m.url, m.payer_path);
+    let feed = hex(&m.feed);
+    let (at_100, at_55) = (format!("{feed}={}", m.update), format!("{feed}={}", m.crash));
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["-u", url, "-k", key]);
+        margin_cli(&all)
+    };
+    let ok = |args: &[&str]| {
+        let (ok, output) = run(args);
+        assert!(ok, "{args:?}: {output}");
+        output
+    };
+    let refused = |args: &[&str]| {
+        let (ok, output) = run(args);
+        assert!(!ok, "{args:?}: {output}");
+        let message = output.strip_suffix(" [exit status: 1]").unwrap_or_else(|| panic!("exit 1: {output}"));
+        assert_eq!(message.lines().count(), 1, "{message}");
+        message.trim_end().to_string()
+    };
+    let (victim, sol_pool) = (m.victim.to_string(), m.sol.pool.to_string());
+
+    // accounts list: the borrower's health needs the SOL pull update; the lender's
+    // USDC needs nothing more (legacy oracle). At $55 the borrower is unhealthy,
+    // at $100 not.
+    let output = ok(&["accounts", "list"]);
+    assert!(
+        output.contains(&format!(
+            "{victim} owner {} cross 2 position(s) maintenance unavailable (pool {sol_pool} has a pull feed: pass its update account with --oracle {feed}=ACCOUNT)",
+            m.borrower
+        )),
+        "{output}"
+    );
+    assert!(
+        output.contains(&format!("{} owner {} cross 1 position(s) maintenance $8500.00", m.lender, m.payer.pubkey())),
+        "{output}"
+    );
+    let output = ok(&["accounts", "list", "--unhealthy", "--oracle", &at_55]);
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines.len(), 2, "{output}");
+    assert!(
+        lines[0].starts_with(&format!("{victim} owner {} cross 2 position(s) maintenance $-267.50", m.borrower)),
+        "{output}"
+    );
+    assert_eq!(lines[1], "1 unhealthy margin account(s)");
+    assert_eq!(ok(&["accounts", "list", "--unhealthy", "--oracle", &at_100]), "0 unhealthy margin account(s)\n");
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(&["accounts", "list", "--unhealthy", "--oracle", &at_55, "-o", "json"])).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["address"], victim.as_str());
+
+    // account show: positions, health at every level, the risk report.
+    let output = ok(&["account", "show", &victim, "--oracle", &at_55]);
+    assert!(
+        output.contains(&format!(
+            "pool {sol_pool} (mint {}): deposit 10 (10000000000 native), debt 0 (0 native), price $55.0000",
+            m.sol.mint
+        )),
+        "{output}"
+    );
+    assert!(output.contains("health: initial $-330.00, maintenance $-267.50, equity $-150.00"), "{output}");
+    assert!(output.contains("(liquidatable)") && output.contains("P(maintenance health < 0)"), "{output}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&["account", "show", &victim, "--oracle", &at_55, "--output", "json"])).unwrap();
+    assert_eq!(shown["positions"][0]["deposit_native"], 10_000_000_000u64);
+    let maintenance = shown["health"]["maintenance"].as_f64().unwrap();
+    assert!((maintenance + 267.5).abs() < 0.01, "{maintenance}");
+    assert_eq!(shown["risk"]["assets"].as_array().map(Vec::len), Some(2), "{shown}");
+    // Without the update: positions, and why there is no health.
+    let output = ok(&["account", "show", &victim]);
+    assert!(output.contains("health: unavailable (pool"), "{output}");
+
+    // The wrong kind of account, the wrong program: one line each.
+    assert_eq!(
+        refused(&["account", "show", &sol_pool]),
+        format!("error: {sol_pool} is not a margin account: it is a pool of the margin program")
+    );
+    assert_eq!(
+        refused(&["pool", "show", &victim]),
+        format!("error: {victim} is not a pool: it is a margin account of the margin program")
+    );
+    let elsewhere = Pubkey::new_unique();
+    assert_eq!(
+        refused(&["accounts", "list", "--program-id", &elsewhere.to_string()]),
+        format!("error: program {elsewhere} is not deployed on {url}")
+    );
+    assert_eq!(
+        refused(&["pool", "show", &sol_pool, "--program-id", &sol_pool]),
+        format!("error: {sol_pool} is not a program (an account owned by {})", program_id())
+    );
+
+    // market init: a group and two pools from a file; nothing for a bad file.
+    let (mint_a, mint_b) = (mint(m.rpc, m.payer, 9), mint(m.rpc, m.payer, 6));
+    let write = |name: &str, text: String| {
+        let path = m.dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let market = write(
+        "market.toml",
+        format!(
+            "[group]\nseed = 9\nconfig_delay_secs = 86400\n\n\
+             [[pool]]\nsymbol = \"wSOL\"\nmint = \"{mint_a}\"\ninit_asset_weight_bps = 7000\nmaint_asset_weight_bps = 8000\nstress_bps = 3000\n\
+             [pool.oracle]\nkind = \"pyth-pull\"\nfeed_id = \"{feed}\"\nmax_age_secs = 3600\n\n\
+             [[pool]]\nsymbol = \"USD\"\nmint = \"{mint_b}\"\n\
+             [pool.oracle]\nkind = \"pyth-legacy\"\naccount = \"{}\"\nmax_age_secs = 3600\n",
+            m.usdc_oracle
+        ),
+    );
+    let group = pda::group(&m.payer.pubkey(), 9);
+    let (pool_a, pool_b) = (pda::pool(&group, &mint_a), pda::pool(&group, &mint_b));
+    let output = ok(&["market", "init", "--config", &market]);
+    assert_eq!(
+        output,
+        format!(
+            "group {group}: created (seed 9, config delay 86400 s, admin {})\npool \"wSOL\" (mint {mint_a}): created {pool_a}\npool \"USD\" (mint {mint_b}): created {pool_b}\n",
+            m.payer.pubkey()
+        )
+    );
+    let created = margin_client::accounts::pool(&m.rpc.get_account(&pool_a).unwrap().data).unwrap();
+    assert_eq!((created.config.init_asset_weight_bps, created.config.stress_bps), (7_000, 3_000));
+    assert_eq!((created.config.oracle.kind, created.config.oracle.address), (OracleKind::PythPull as u8, m.feed));
+    let decoded = margin_client::accounts::group(&m.rpc.get_account(&group).unwrap().data).unwrap();
+    assert_eq!(decoded.config_delay_secs, 86_400);
+    // Again: everything exists, nothing is sent.
+    let output = ok(&["market", "init", "--config", &market]);
+    assert!(
+        output.starts_with(&format!("group {group}: exists")) && output.contains(&format!("exists {pool_b}")),
+        "{output}"
+    );
+    // A bad field, a missing mint: named, and nothing created.
+    let bad = write(
+        "bad.toml",
+        format!("[group]\nseed = 10\n[[pool]]\nsymbol = \"wSOL\"\nmint = \"{mint_a}\"\nclose_factor_bps = 0\n"),
+    );
+    assert_eq!(
+        refused(&["market", "init", "--config", &bad]),
+        format!("error: {bad}: pool \"wSOL\": close_factor_bps = 0 is out of bounds (between 1 and 10000)")
+    );
+    let nowhere = Pubkey::new_unique();
+    let missing =
+        write("missing.toml", format!("[group]\nseed = 10\n[[pool]]\nsymbol = \"Z\"\nmint = \"{nowhere}\"\n"));
+    assert_eq!(
+        refused(&["market", "init", "--config", &missing]),
+        format!("error: {missing}: pool \"Z\": mint {nowhere} not found on {url}")
+    );
+    let untouched = pda::group(&m.payer.pubkey(), 10);
+    assert!(m.rpc.get_account_with_commitment(&untouched, m.rpc.commitment()).unwrap().value.is_none());
+
+    // pool show: the configured values, totals, rates.
+    let (pool_a_text, pool_b_text) = (pool_a.to_string(), pool_b.to_string());
+    let output = ok(&["pool", "show", &pool_a_text]);
+    for line in [
+        "  status active",
+        "    init_asset_weight_bps = 7000",
+        "    oracle.kind = pyth-pull",
+        "    stress_bps = 3000",
+        "  no queued config change",
+    ] {
+        assert!(output.contains(&format!("{line}\n")), "{line}: {output}");
+    }
+    assert!(output.contains("deposits 0 (0 native), debt 0 (0 native), utilization 0.00%"), "{output}");
+    let shown: serde_json::Value = serde_json::from_str(&ok(&["pool", "show", &pool_b_text, "-o", "json"])).unwrap();
+    assert_eq!(shown["config"]["oracle.account"], m.usdc_oracle.to_string().as_str());
+    assert_eq!(shown["decimals"], 6);
+    // USDC's pool: the lender's 10,000 and the borrower's 700.
+    let output = ok(&["pool", "show", &m.usdc.pool.to_string()]);
+    // (Interest projected to now: a few native units more than deposited.)
+    assert!(output.contains("  deposits 10000") && output.contains("utilization 7.00%"), "{output}");
+
+    // pool status.
+    assert_eq!(
+        ok(&["pool", "status", &pool_a_text, "reduce-only"]),
+        format!("pool {pool_a}: status active -> reduce-only\n")
+    );
+    assert_eq!(margin_client::accounts::pool(&m.rpc.get_account(&pool_a).unwrap().data).unwrap().status, 1);
+    assert_eq!(
+        ok(&["pool", "status", &pool_a_text, "reduce-only"]),
+        format!("pool {pool_a}: status already reduce-only\n")
+    );
+    assert_eq!(
+        ok(&["pool", "status", &pool_a_text, "active"]),
+        format!("pool {pool_a}: status reduce-only -> active\n")
+    );
+
+    // pool update: a tightening waits out the delay, a loosening applies at once
+    // (and cancels the queued change); apply before the delay is refused.
+    let tighter = write("tighter.toml", format!("[[pool]]\nmint = \"{mint_a}\"\ninit_asset_weight_bps = 6000\n"));
+    let output = ok(&["pool", "update", &pool_a_text, "--config", &tighter]);
+    assert!(
+        output.starts_with(&format!("pool {pool_a}: queued (init_asset_weight_bps 7000 -> 6000): applies after ")),
+        "{output}"
+    );
+    assert!(output.ends_with(&format!("then run `margin pool apply {pool_a}`\n")), "{output}");
+    let output = ok(&["pool", "show", &pool_a_text]);
+    assert!(
+        output.contains("queued config change, applies after") && output.contains("init_asset_weight_bps 7000 -> 6000"),
+        "{output}"
+    );
+    let message = refused(&["pool", "apply", &pool_a_text]);
+    assert!(
+        message.starts_with(&format!("error: the queued config change of pool {pool_a} applies after ")),
+        "{message}"
+    );
+    let looser = write("looser.toml", format!("[[pool]]\nmint = \"{mint_a}\"\ndeposit_cap = 5000000\n"));
+    assert_eq!(
+        ok(&["pool", "update", &pool_a_text, "--config", &looser]),
+        format!("pool {pool_a}: applied at once (deposit_cap 18446744073709551615 -> 5000000)\n")
+    );
+    let updated = margin_client::accounts::pool(&m.rpc.get_account(&pool_a).unwrap().data).unwrap();
+    assert_eq!((updated.config.deposit_cap, updated.config.init_asset_weight_bps), (5_000_000, 7_000));
+    assert_eq!(refused(&["pool", "apply", &pool_a_text]), format!("error: pool {pool_a} has no queued config change"));
+    // What the program would refuse is refused before sending, named.
+    let no_oracle = write(
+        "no-oracle.toml",
+        format!("[[pool]]\nsymbol = \"wSOL\"\nmint = \"{mint_a}\"\n[pool.oracle]\nkind = \"none\"\n"),
+    );
+    assert_eq!(
+        refused(&["pool", "update", &pool_a_text, "--config", &no_oracle]),
+        format!(
+            "error: {no_oracle}: pool \"wSOL\": oracle.kind = \"none\": a pool's oracle cannot be removed once set"
+        )
+    );
+    assert_eq!(
+        refused(&["pool", "update", &pool_b_text, "--config", &tighter]),
+        format!("error: {tighter}: no [[pool]] has mint {mint_b} (pool {pool_b}'s)")
+    );
 }
 
 /// System transfer (instruction 2), built by hand.
@@ -433,6 +707,38 @@ fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
     let (ix, second) = init_group_at(&id, &payer.pubkey(), 2);
     send(&rpc, &payer, &[ix], &[]);
     assert_eq!(rpc.get_account(&second).unwrap().owner, id);
+
+    // --program-id reaches every command: a market on this deployment, the
+    // keeper cranking its pool (the bots' scans and instructions), and the
+    // declared id, not deployed here, refused in one line.
+    let token = mint(&rpc, &payer, 9);
+    let market = dir.join("market.toml");
+    std::fs::write(&market, format!("[group]\nseed = 5\n[[pool]]\nsymbol = \"TOK\"\nmint = \"{token}\"\n")).unwrap();
+    let ours = margin_client::MarginProgram { id };
+    let (group5, pool) = (ours.group(&payer.pubkey(), 5), ours.pool(&ours.group(&payer.pubkey(), 5), &token));
+    let mut args = vec!["market", "init", "--config", market.to_str().unwrap(), "--program-id", id_text.as_str()];
+    args.extend(common);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(
+        output.contains(&format!("group {group5}: created")) && output.contains(&format!("created {pool}")),
+        "{output}"
+    );
+    assert_eq!(rpc.get_account(&pool).unwrap().owner, id);
+    let mut args = vec!["keeper", "--max-age", "0", "--once", "--program-id", id_text.as_str()];
+    args.extend(common);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok, "{output}");
+    assert!(output.contains(&format!("keeper: accrued pool {pool}")), "{output}");
+    let pool_text = pool.to_string();
+    let mut args = vec!["pool", "show", pool_text.as_str()];
+    args.extend(common);
+    let (ok, output) = margin_cli(&args);
+    assert_eq!(output, format!("error: program {} is not deployed on {url}\n [exit status: 1]", program_id()));
+    assert!(!ok);
+    args.extend(["--program-id", id_text.as_str()]);
+    let (ok, output) = margin_cli(&args);
+    assert!(ok && output.contains("  status active\n"), "{output}");
 
     // A half-written buffer is resumed: only the chunk that differs is rewritten;
     // then it is closed and its rent comes back. (Ten chunks of the ELF: buffers
