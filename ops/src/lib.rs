@@ -1,5 +1,5 @@
 //! The operators' side of the margin program: the keeper and liquidator bots
-//! (over JSON-RPC or the embedded SVM), the liquidator index and the demo market; the `margin` CLI is
+//! (over JSON-RPC or the embedded SVM), the liquidator index, the streaming liquidator and the demo market; the `margin` CLI is
 //! `src/bin/margin.rs`.
 
 pub mod bots;
@@ -8,3 +8,4 @@ pub mod demo;
 pub mod deploy;
 pub mod index;
 pub mod router;
+pub mod stream;
