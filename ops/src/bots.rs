@@ -1073,12 +1073,27 @@ pub fn find_liquidations(
 ) -> Result<Vec<Planned>, BotError> {
     let now = chain.now()?;
     let snapshot = snapshot(chain)?;
-    let oracle_of =
-        |pool: &Pubkey| snapshot.pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
+    plan_liquidations(chain, bot, &snapshot.pools, &snapshot.margin_accounts, now, log)
+}
+
+/// [`find_liquidations`] over the given margin accounts only, with `pools` as the
+/// market's pools (configs, share values) at cluster time `now`: what the
+/// polling pass runs on a full snapshot and the streaming liquidator
+/// ([`crate::stream`]) on the accounts its index flags, so both decide alike.
+/// Each account's pools and oracles are fetched afresh for its health.
+pub fn plan_liquidations(
+    chain: &mut impl Chain,
+    bot: &Liquidator,
+    pools: &HashMap<Pubkey, Pool>,
+    margin_accounts: &[(Pubkey, MarginAccountData)],
+    now: i64,
+    log: &mut impl FnMut(&str),
+) -> Result<Vec<Planned>, BotError> {
+    let oracle_of = |pool: &Pubkey| pools.get(pool).and_then(|p| bot.oracles.oracle_for(p)).unwrap_or_default();
     let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
     let mut candidates = Vec::new();
     let mut bankrupt = Vec::new();
-    for (key, account) in &snapshot.margin_accounts {
+    for (key, account) in margin_accounts {
         if key == &bot.margin_account || account.active().iter().all(|p| p.borrow_shares == 0) {
             continue;
         }
@@ -1101,7 +1116,7 @@ pub fn find_liquidations(
         }
     }
     candidates.sort_by_key(|(_, _, health, _)| health.maintenance);
-    let sol_price = sol_usd(chain, bot, &snapshot.pools, now);
+    let sol_price = sol_usd(chain, bot, pools, now);
 
     let mut balances: HashMap<Pubkey, u64> = HashMap::new();
     let mut planned = Vec::new();
@@ -1138,7 +1153,7 @@ pub fn find_liquidations(
         let metas = health_account_metas(account.active(), oracle_of);
         let mut choices = Vec::new();
         for &(liability, _, borrow_shares, borrow_share_value, liability_price) in &debts {
-            let liability_pool = snapshot.pools[&liability];
+            let Some(&liability_pool) = pools.get(&liability) else { continue };
             let mint = Pubkey::new_from_array(liability_pool.mint);
             let Some(&source) = bot.wallets.get(&mint) else {
                 log(&format!("liquidator: no wallet for mint {mint} (pool {liability}) to repay {key}'s debt"));
@@ -1165,7 +1180,7 @@ pub fn find_liquidations(
                 if asset == liability {
                     continue;
                 }
-                let asset_pool = snapshot.pools[&asset];
+                let Some(&asset_pool) = pools.get(&asset) else { continue };
                 let Ok(sized) = plan(&LiquidationInput {
                     maintenance_health: health.maintenance,
                     maintenance_liabilities: health.maintenance_liabilities,

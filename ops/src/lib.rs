@@ -1,6 +1,7 @@
 //! The operators' side of the margin program: the keeper and liquidator bots
-//! (over JSON-RPC or the embedded SVM), the liquidator index and the demo market; the `margin` CLI is
-//! [`cli`] (run by `src/bin/margin.rs`).
+//! (over JSON-RPC or the embedded SVM), the liquidator index, the streaming
+//! liquidator and the demo market; the `margin` CLI is [`cli`] (run by
+//! `src/bin/margin.rs`).
 
 pub mod bots;
 pub mod cli;
@@ -9,3 +10,4 @@ pub mod demo;
 pub mod deploy;
 pub mod index;
 pub mod router;
+pub mod stream;

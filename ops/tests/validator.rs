@@ -776,3 +776,415 @@ fn the_cli_deploys_upgrades_and_freezes_the_program_through_the_loader() {
     assert!(!ok);
     assert_eq!(output.trim(), format!("error: {id} is immutable (no upgrade authority)\n [exit status: 1]"));
 }
+
+/// A Pyth price of `usd` per whole token published at `at`, no confidence band.
+fn usd_price(usd: i64, at: i64) -> OraclePrice {
+    OraclePrice {
+        price: usd * 100_000_000,
+        conf: 0,
+        expo: -8,
+        publish_time: at,
+        ema_price: usd * 100_000_000,
+        ema_conf: 0,
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+/// A validator with the margin program at genesis, transaction history on (the
+/// tests read back what the bots sent), mainnet-beta's features, and a legacy Pyth
+/// price account per `(address, price)` (no Pyth program runs here).
+fn start_validator(oracles: &[(Pubkey, OraclePrice)]) -> (solana_test_validator::TestValidator, Keypair) {
+    std::env::set_var("SBF_OUT_DIR", program_dir());
+    let mut genesis = TestValidatorGenesis::default();
+    genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
+        enable_rpc_transaction_history: true,
+        ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
+    });
+    genesis.add_program("margin", program_id());
+    genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
+    for (key, price) in oracles {
+        genesis.add_account(*key, AccountSharedData::from(legacy_oracle(price)));
+    }
+    genesis.start()
+}
+
+fn legacy_oracle(price: &OraclePrice) -> Account {
+    Account {
+        lamports: 1_000_000_000,
+        data: legacy_trading(price),
+        owner: Pubkey::new_from_array(PYTH_LEGACY_PROGRAM_ID),
+        ..Account::default()
+    }
+}
+
+/// Publishes `price` into the legacy price account `key`, as Pyth's publishers
+/// would: written straight into the validator's working bank (no oracle program
+/// runs here), under the bank's freeze lock so the slot cannot close mid-write;
+/// returns once the RPC reads it at confirmed commitment.
+fn publish_price(
+    validator: &solana_test_validator::TestValidator,
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    key: &Pubkey,
+    price: &OraclePrice,
+) {
+    let account = AccountSharedData::from(legacy_oracle(price));
+    loop {
+        let bank = validator.bank_forks().read().unwrap().working_bank();
+        let frozen = bank.freeze_lock();
+        if *frozen == Default::default() {
+            bank.store_account(key, &account);
+            break;
+        }
+        drop(frozen);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for _ in 0..150 {
+        if rpc.get_account(key).map(|a| a.data == legacy_trading(price)).unwrap_or(false) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("the price at {key} was not confirmed within 30 s");
+}
+
+/// Group (seed 0, admin = payer) and one pool per `(decimals, legacy oracle)`,
+/// oracle ages generous; two pools per transaction.
+fn market(
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    payer: &Keypair,
+    pools: &[(u8, Pubkey)],
+) -> (Pubkey, Vec<PoolKeys>) {
+    send(rpc, payer, &[instructions::init_group(&payer.pubkey(), &payer.pubkey(), 0, &payer.pubkey())], &[]);
+    let group = pda::group(&payer.pubkey(), 0);
+    let mut keys = Vec::new();
+    for chunk in pools.chunks(2) {
+        let mut ixs = Vec::new();
+        for &(decimals, oracle) in chunk {
+            let mint = mint(rpc, payer, decimals);
+            let pool = PoolKeys::derive(&group, &mint, &spl_token_id());
+            let mut config = default_pool_config();
+            config.oracle.kind = OracleKind::PythLegacy as u8;
+            config.oracle.address = oracle.to_bytes();
+            config.oracle.max_age_secs = 3_600;
+            ixs.push(instructions::create_pool(&payer.pubkey(), &payer.pubkey(), &pool, config));
+            keys.push(pool);
+        }
+        send(rpc, payer, &ixs, &[]);
+    }
+    (group, keys)
+}
+
+/// A lender of 10,000 USDC in `usdc`, and a borrower holding 10 SOL in `sol` and
+/// owing 700 USDC (Maintenance health $115 at SOL $100). Returns the borrower's
+/// key and margin account.
+fn lender_and_borrower(
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    payer: &Keypair,
+    group: &Pubkey,
+    (sol, sol_oracle): (&PoolKeys, Pubkey),
+    (usdc, usdc_oracle): (&PoolKeys, Pubkey),
+) -> (Keypair, Pubkey) {
+    let lender_margin = pda::margin_account(group, &payer.pubkey(), 0);
+    let lender_usdc = token_account(rpc, payer, &usdc.mint, &payer.pubkey(), 10_000_000_000);
+    send(
+        rpc,
+        payer,
+        &[
+            instructions::open_margin_account(&payer.pubkey(), &payer.pubkey(), group, 0, OpenKind::Cross),
+            instructions::deposit(&payer.pubkey(), &lender_margin, usdc, &lender_usdc, 10_000_000_000),
+        ],
+        &[],
+    );
+    let borrower = Keypair::new();
+    let victim = pda::margin_account(group, &borrower.pubkey(), 0);
+    let sol_wallet = token_account(rpc, payer, &sol.mint, &borrower.pubkey(), 10_000_000_000);
+    let usdc_out = token_account(rpc, payer, &usdc.mint, &borrower.pubkey(), 0);
+    let metas: Vec<solana_sdk::instruction::AccountMeta> = [(sol.pool, sol_oracle), (usdc.pool, usdc_oracle)]
+        .iter()
+        .flat_map(|(pool, oracle)| {
+            [
+                solana_sdk::instruction::AccountMeta::new_readonly(*pool, false),
+                solana_sdk::instruction::AccountMeta::new_readonly(*oracle, false),
+            ]
+        })
+        .collect();
+    send(
+        rpc,
+        payer,
+        &[
+            instructions::open_margin_account(&payer.pubkey(), &borrower.pubkey(), group, 0, OpenKind::Cross),
+            instructions::deposit(&borrower.pubkey(), &victim, sol, &sol_wallet, 10_000_000_000),
+            instructions::borrow(&borrower.pubkey(), &victim, usdc, &usdc_out, 700_000_000, &metas),
+        ],
+        &[&borrower],
+    );
+    (borrower, victim)
+}
+
+/// A funded liquidator key with a cross margin account and `usdc_units` of USDC.
+fn liquidator_setup(
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    payer: &Keypair,
+    group: &Pubkey,
+    usdc: &PoolKeys,
+    usdc_units: u64,
+) -> (Keypair, Pubkey, Pubkey) {
+    let liquidator = Keypair::new();
+    send(
+        rpc,
+        payer,
+        &[
+            margin_tests_transfer(&payer.pubkey(), &liquidator.pubkey(), 2_000_000_000),
+            instructions::open_margin_account(&payer.pubkey(), &liquidator.pubkey(), group, 0, OpenKind::Cross),
+        ],
+        &[&liquidator],
+    );
+    let margin = pda::margin_account(group, &liquidator.pubkey(), 0);
+    let wallet = token_account(rpc, payer, &usdc.mint, &liquidator.pubkey(), usdc_units);
+    (liquidator, margin, wallet)
+}
+
+fn token_balance(rpc: &solana_rpc_client::rpc_client::RpcClient, account: &Pubkey) -> u64 {
+    rpc.get_token_account_balance(account).unwrap().amount.parse().unwrap()
+}
+
+/// The borrow shares of `pool` in margin account `key`.
+fn borrow_shares(rpc: &solana_rpc_client::rpc_client::RpcClient, key: &Pubkey, pool: &Pubkey) -> u64 {
+    let account = margin_client::accounts::margin_account(&rpc.get_account(key).unwrap().data).unwrap();
+    account.active().iter().find(|p| p.pool == pool.to_bytes()).map_or(0, |p| p.borrow_shares)
+}
+
+/// The streaming liquidator, started in a thread against the validator's RPC and
+/// websocket endpoints, loads the market once, then liquidates a borrower made
+/// unhealthy by a published price as the notification arrives: no second scan.
+#[test]
+fn the_streaming_liquidator_liquidates_on_a_price_notification_without_a_rescan() {
+    use margin_ops::{
+        bots::{Attempt, Liquidator, Rpc},
+        stream::{StreamConfig, StreamingLiquidator},
+    };
+    use std::sync::{atomic::AtomicBool, mpsc, Arc};
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let now = unix_now();
+    let (sol_oracle, usdc_oracle) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let (validator, payer) = start_validator(&[(sol_oracle, usd_price(100, now)), (usdc_oracle, usd_price(1, now))]);
+    let rpc = validator.get_rpc_client();
+    let (group, pools) = market(&rpc, &payer, &[(9, sol_oracle), (6, usdc_oracle)]);
+    let (sol, usdc) = (pools[0], pools[1]);
+    let (_borrower, victim) = lender_and_borrower(&rpc, &payer, &group, (&sol, sol_oracle), (&usdc, usdc_oracle));
+    let (liquidator, liquidator_margin, liquidator_usdc) = liquidator_setup(&rpc, &payer, &group, &usdc, 5_000_000_000);
+    let debt_before = borrow_shares(&rpc, &victim, &usdc.pool);
+
+    let (url, ws_url) = (validator.rpc_url(), validator.rpc_pubsub_url());
+    let (ready_tx, ready) = mpsc::channel();
+    let (attempt_tx, attempts) = mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let key_bytes = liquidator.to_bytes();
+    let started = std::time::Instant::now();
+    let bot_thread = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let signer = Keypair::try_from(&key_bytes[..]).unwrap();
+            let mut bot = Liquidator::new(&signer, liquidator_margin);
+            bot.wallets.insert(usdc.mint, liquidator_usdc);
+            bot.min_profit_usd = 0.0;
+            let mut chain = Rpc::new(&url);
+            let mut config = StreamConfig::new(&ws_url);
+            // No resync within the test: whatever it sees comes from notifications.
+            config.resync = std::time::Duration::from_secs(3_600);
+            config.tick = std::time::Duration::from_millis(100);
+            let mut log = |line: &str| println!("{line}");
+            let mut streaming = StreamingLiquidator::connect(&mut chain, &bot, config, &mut log)?;
+            let index = streaming.index();
+            ready_tx
+                .send((streaming.stats(), index.len(), index.liquidatable().len(), streaming.oracle_subscriptions()))
+                .unwrap();
+            streaming
+                .run(&mut chain, &stop, &mut log, &mut |attempt: &Attempt| attempt_tx.send(attempt.clone()).unwrap())
+        }
+    });
+    let (stats, indexed, liquidatable, oracles) =
+        ready.recv_timeout(std::time::Duration::from_secs(60)).expect("the streaming liquidator connects");
+    // One load: only the borrower has debt; nobody is liquidatable at $100; both
+    // pools' oracles watched.
+    assert_eq!((stats.full_scans, indexed, liquidatable, oracles), (1, 1, 0, 2));
+    println!("connected after {:?}", started.elapsed());
+
+    // SOL at $85: Maintenance health 722.50 - 735 = -$12.50.
+    let published = std::time::Instant::now();
+    publish_price(&validator, &rpc, &sol_oracle, &usd_price(85, unix_now()));
+    let attempt = attempts.recv_timeout(std::time::Duration::from_secs(60)).expect("a liquidation attempt");
+    let latency = published.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let stats = bot_thread.join().unwrap().expect("the run ends without error");
+    let Attempt::Liquidated { account, asset_pool, liability_pool, repaid, sent, .. } = attempt else {
+        panic!("not a liquidation: {attempt:?}")
+    };
+    println!("liquidated {latency:?} after the price was published; {stats:?}");
+    assert_eq!((account, asset_pool, liability_pool, sent.legacy), (victim, sol.pool, usdc.pool, true));
+    // Still the one full load: the liquidation came from the price notification.
+    assert_eq!((stats.full_scans, stats.passes, stats.liquidations), (1, 1, 1));
+    assert_eq!(stats.price_updates, 1, "one price published, one notification");
+    // Exactly the planned repay left the wallet, and the debt shares it buys were burned.
+    assert_eq!(token_balance(&rpc, &liquidator_usdc), 5_000_000_000 - repaid);
+    let pool = margin_client::accounts::pool(&rpc.get_account(&usdc.pool).unwrap().data).unwrap();
+    let burned = margin_interface::fixed::div_q64_floor(repaid, pool.borrow_share_value()).unwrap();
+    assert_eq!(borrow_shares(&rpc, &victim, &usdc.pool), debt_before - burned);
+}
+
+/// The transaction `signature` as the validator recorded it (its history is
+/// written a moment after confirmation).
+fn recorded_transaction(
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    signature: &solana_sdk::signature::Signature,
+) -> solana_transaction_status_client_types::EncodedTransactionWithStatusMeta {
+    let config = solana_rpc_client_types::config::RpcTransactionConfig {
+        encoding: Some(solana_transaction_status_client_types::UiTransactionEncoding::Base64),
+        commitment: Some(solana_commitment_config::CommitmentConfig::confirmed()),
+        max_supported_transaction_version: Some(0),
+    };
+    (0..50)
+        .find_map(|_| {
+            rpc.get_transaction_with_config(signature, config).ok().or_else(|| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                None
+            })
+        })
+        .unwrap_or_else(|| panic!("{signature} is not on chain"))
+        .transaction
+}
+
+/// A cross account with 16 positions (SOL, the USDC debt, 14 small deposits) is
+/// liquidated by the bot over JSON-RPC: the transaction does not fit a legacy
+/// packet, so the bot creates a lookup table, extends it with exactly the
+/// liquidation's accounts and sends v0; the next round reuses the table as it is.
+#[test]
+fn a_16_position_liquidation_creates_extends_and_reuses_a_lookup_table() {
+    use margin_client::{
+        health::health_account_metas,
+        instructions::SeizeAccounts,
+        transaction::{decode_lookup_table, legacy_size, PACKET_LIMIT},
+    };
+    use margin_ops::bots::{liquidator_once, Attempt, Liquidator, Rpc};
+    let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let started = std::time::Instant::now();
+    let now = unix_now();
+    let oracles: Vec<(Pubkey, OraclePrice)> =
+        (0..16).map(|i| (Pubkey::new_unique(), usd_price(if i == 0 { 100 } else { 1 }, now))).collect();
+    let (validator, payer) = start_validator(&oracles);
+    let rpc = validator.get_rpc_client();
+    let specs: Vec<(u8, Pubkey)> =
+        oracles.iter().enumerate().map(|(i, (key, _))| (if i == 0 { 9 } else { 6 }, *key)).collect();
+    let (group, pools) = market(&rpc, &payer, &specs);
+    let (sol, usdc) = (pools[0], pools[1]);
+    let (sol_oracle, usdc_oracle) = (oracles[0].0, oracles[1].0);
+    let (borrower, victim) = lender_and_borrower(&rpc, &payer, &group, (&sol, sol_oracle), (&usdc, usdc_oracle));
+    // 14 more positions: 0.01 token ($0.01) in each other pool, two pools a transaction.
+    for chunk in pools[2..].chunks(2) {
+        let mut ixs = Vec::new();
+        let wallets: Vec<Keypair> = chunk.iter().map(|_| Keypair::new()).collect();
+        let rent = rpc.get_minimum_balance_for_rent_exemption(TokenAccount::LEN).unwrap();
+        for (pool, wallet) in chunk.iter().zip(&wallets) {
+            let (owner, account) = (borrower.pubkey(), wallet.pubkey());
+            ixs.push(create_account_ix(&payer.pubkey(), &account, rent, TokenAccount::LEN as u64, &spl_token_id()));
+            ixs.push(token_ix::initialize_account3(&spl_token_id(), &account, &pool.mint, &owner).unwrap());
+            ixs.push(token_ix::mint_to(&spl_token_id(), &pool.mint, &account, &payer.pubkey(), &[], 10_000).unwrap());
+            ixs.push(instructions::deposit(&owner, &victim, pool, &account, 10_000));
+        }
+        let mut signers: Vec<&Keypair> = wallets.iter().collect();
+        signers.push(&borrower);
+        send(&rpc, &payer, &ixs, &signers);
+    }
+    let positions = margin_client::accounts::margin_account(&rpc.get_account(&victim).unwrap().data).unwrap();
+    assert_eq!(positions.active().len(), 16);
+    let (liquidator, liquidator_margin, liquidator_usdc) = liquidator_setup(&rpc, &payer, &group, &usdc, 5_000_000_000);
+    let setup = started.elapsed();
+
+    // What the liquidation names besides signers and the program: exactly what
+    // the table must hold (the repay does not change the accounts).
+    let oracle_of = |pool: &Pubkey| oracles[pools.iter().position(|p| p.pool == *pool).unwrap()].0;
+    let metas = health_account_metas(positions.active(), oracle_of);
+    let seize = SeizeAccounts {
+        keeper: liquidator.pubkey(),
+        keeper_margin: liquidator_margin,
+        account: victim,
+        asset: &sol,
+        liability: &usdc,
+        source: liquidator_usdc,
+        account_health: &metas,
+        keeper_health: &[],
+    };
+    let liquidate = instructions::liquidate_with(&seize, 1);
+    let mut expected: Vec<Pubkey> = Vec::new();
+    for meta in &liquidate.accounts {
+        if !meta.is_signer && meta.pubkey != program_id() && !expected.contains(&meta.pubkey) {
+            expected.push(meta.pubkey);
+        }
+    }
+    let budgeted = margin_client::budget::with_budget(margin_client::budget::MAX_COMPUTE_UNIT_LIMIT, 0, &[liquidate]);
+    let legacy = legacy_size(&liquidator.pubkey(), &budgeted);
+    assert_eq!((legacy, PACKET_LIMIT), (1_520, 1_232), "the 16-position liquidation does not fit legacy");
+
+    let mut bot = Liquidator::new(&liquidator, liquidator_margin);
+    bot.wallets.insert(usdc.mint, liquidator_usdc);
+    bot.min_profit_usd = 0.0;
+    let mut chain = Rpc::new(&validator.rpc_url());
+    let mut lines = Vec::new();
+    let mut round = |price: i64, lines: &mut Vec<String>| {
+        publish_price(&validator, &rpc, &sol_oracle, &usd_price(price, unix_now()));
+        let attempts = liquidator_once(&mut chain, &bot, &mut |line: &str| {
+            println!("{line}");
+            lines.push(line.to_string());
+        })
+        .expect("a pass");
+        let [Attempt::Liquidated { account, repaid, sent, .. }] = attempts.as_slice() else {
+            panic!("one liquidation expected: {attempts:?}")
+        };
+        assert_eq!(*account, victim);
+        (*repaid, sent.clone())
+    };
+
+    // SOL at $85: liquidatable (Maintenance health about -$12.50).
+    let first_started = std::time::Instant::now();
+    let (first_repaid, first) = round(85, &mut lines);
+    let first_time = first_started.elapsed();
+    let tables: Vec<Pubkey> = bot.tables.borrow().iter().map(|t| t.key).collect();
+    assert_eq!(tables.len(), 1, "one table created");
+    let table = tables[0];
+    assert_eq!((first.legacy, first.lookup_tables.clone()), (false, vec![table]));
+    let created = |lines: &[String]| lines.iter().filter(|l| l.contains("creating lookup table")).count();
+    assert_eq!(created(&lines), 1);
+    // On chain: the bot's table (its authority), extended with exactly those accounts.
+    let (authority, addresses) = decode_lookup_table(&rpc.get_account(&table).unwrap().data).unwrap();
+    assert_eq!((authority, addresses.clone()), (Some(liquidator.pubkey()), expected.clone()));
+    // 9 of its own (the two margin accounts, the group, the pools, the debt vault, the
+    // wallet, the mint, the token program) and the 14 other pools and 16 oracles.
+    assert_eq!(expected.len(), 39);
+    // It landed as v0 through that table.
+    let landed = recorded_transaction(&rpc, &first.signature.unwrap());
+    assert_eq!(landed.version, Some(solana_sdk::transaction::TransactionVersion::Number(0)));
+    let tx = landed.transaction.decode().unwrap();
+    let lookups = tx.message.address_table_lookups().unwrap();
+    assert_eq!(lookups.iter().map(|l| l.account_key).collect::<Vec<_>>(), vec![table]);
+    assert_eq!((first.size, margin_client::transaction::serialized_size(&tx)), (347, 347));
+
+    // SOL at $75: liquidatable again; the same table, no creation, no extension.
+    let second_started = std::time::Instant::now();
+    let (second_repaid, second) = round(75, &mut lines);
+    let second_time = second_started.elapsed();
+    assert_eq!((second.legacy, second.lookup_tables.clone(), second.size), (false, vec![table], 347));
+    assert_eq!(bot.tables.borrow().len(), 1);
+    assert_eq!(created(&lines), 1);
+    assert_eq!(decode_lookup_table(&rpc.get_account(&table).unwrap().data).unwrap().1, addresses);
+    let landed = recorded_transaction(&rpc, &second.signature.unwrap());
+    let tx = landed.transaction.decode().unwrap();
+    assert_eq!(tx.message.address_table_lookups().unwrap()[0].account_key, table);
+    assert_eq!(token_balance(&rpc, &liquidator_usdc), 5_000_000_000 - first_repaid - second_repaid);
+    println!(
+        "setup {setup:?}; first liquidation (table created and extended) {first_time:?}, {} bytes v0 ({legacy} legacy); second {second_time:?}, {} bytes",
+        first.size, second.size
+    );
+}

@@ -1,7 +1,7 @@
 //! `margin demo`, `margin keeper`, `margin liquidator`: the bots of
 //! [`crate::bots`] on a cluster (`--url`) or in the embedded demo market.
 
-use std::{collections::HashMap, thread, time::Duration};
+use std::{collections::HashMap, sync::atomic::AtomicBool, thread, time::Duration};
 
 use clap::Args;
 use solana_sdk::pubkey::Pubkey;
@@ -11,6 +11,7 @@ use crate::{
     bots::{self, Liquidator},
     deleverage::deleverage_once,
     demo::{self, DemoConfig},
+    stream::{self, StreamConfig},
 };
 
 /// `margin demo`.
@@ -145,6 +146,14 @@ pub struct LiquidatorArgs {
     max_fee_share: u64,
     #[command(flatten)]
     fees: FeeArgs,
+    /// Stream instead of polling: subscribe to the program's accounts and the
+    /// oracles over this websocket (a validator serves it on its RPC port + 1);
+    /// --interval and --once do not apply
+    #[arg(long, value_name = "WS_URL")]
+    ws_url: Option<String>,
+    /// With --ws-url: a full rescan this often (seconds)
+    #[arg(long, default_value_t = 300, value_name = "SECS", requires = "ws_url")]
+    resync: u64,
     #[command(flatten)]
     repeat: Repeat,
 }
@@ -213,5 +222,11 @@ pub fn liquidator(ctx: &Context, args: LiquidatorArgs) -> Result<(), CliError> {
     };
     let mut chain = ctx.checked_chain()?;
     bot.load_tables(&mut chain, &args.lookup_tables).map_err(rpc)?;
+    if let Some(ws_url) = &args.ws_url {
+        let config = StreamConfig { resync: Duration::from_secs(args.resync), ..StreamConfig::new(ws_url) };
+        let stop = AtomicBool::new(false);
+        stream::run(&mut chain, &bot, config, &stop, &mut |line| println!("{line}")).map_err(rpc)?;
+        return Ok(());
+    }
     args.repeat.run(|| bots::liquidator_once(&mut chain, &bot, &mut |line| println!("{line}")).map(|_| ()))
 }
