@@ -842,7 +842,9 @@ fn publish_price(
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     for _ in 0..150 {
-        if rpc.get_account(key).map(|a| a.data == legacy_trading(price)).unwrap_or(false) {
+        // The bots read at confirmed; `rpc` reads at processed, which runs ahead.
+        let confirmed = rpc.get_account_with_commitment(key, solana_commitment_config::CommitmentConfig::confirmed());
+        if confirmed.ok().and_then(|read| read.value).is_some_and(|a| a.data == legacy_trading(price)) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
