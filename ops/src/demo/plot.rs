@@ -110,6 +110,45 @@ fn range(values: impl Iterator<Item = f64>, with_zero: bool) -> (f64, f64) {
     (low - pad, high + pad)
 }
 
+/// The day axis and a value axis shared by every panel.
+struct Axes<'a> {
+    days: std::ops::Range<f64>,
+    values: std::ops::Range<f64>,
+    /// What the values are, with their unit.
+    unit: &'a str,
+    /// Decimals of the value labels.
+    decimals: usize,
+    /// Most value labels (plotters draws 11 unless told).
+    labels: usize,
+}
+
+/// A panel of the figure: its caption, the axes with ticks and units, the mesh.
+fn panel<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    axes: Axes<'_>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 16))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(70)
+        .build_cartesian_2d(axes.days, axes.values)?;
+    chart
+        .configure_mesh()
+        .x_desc("day")
+        .y_desc(axes.unit)
+        .y_labels(axes.labels)
+        .label_style((FONT, 13))
+        .y_label_formatter(&|v| format!("{v:.*}", axes.decimals))
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .draw()?;
+    Ok(chart)
+}
+
 /// Draws the chart's legend at `position`.
 fn legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
@@ -141,26 +180,17 @@ where
     let root = root.titled("margin demo: a month of interest, then a SOL crash", (FONT, 22))?;
     let panels = root.split_evenly((4, 1));
     let days = timeline.last().map_or(1.0, |d| d.day).max(1.0);
-    let x_range = 0f64..days + 1.0;
-    let caption = (FONT, 16);
-    let label = (FONT, 13);
+    let axes = |values: std::ops::Range<f64>, unit, decimals| Axes {
+        days: 0.0..days + 1.0,
+        values,
+        unit,
+        decimals,
+        labels: 11,
+    };
 
     // 1. SOL price.
     let (low, high) = range(timeline.iter().map(|d| d.sol_usd), true);
-    let mut chart = ChartBuilder::on(&panels[0])
-        .caption("SOL price", caption)
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x_range.clone(), low..high)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("USD")
-        .label_style(label)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let mut chart = panel(&panels[0], "SOL price", axes(low..high, "USD", 0))?;
     let style = SOL.stroke_width(2);
     chart
         .draw_series(LineSeries::new(timeline.iter().map(|d| (d.day, d.sol_usd)), style))?
@@ -170,20 +200,7 @@ where
 
     // 2. Aggregate Maintenance health of the borrowers.
     let (low, high) = range(timeline.iter().map(|d| d.aggregate_health_usd / 1_000.0), true);
-    let mut chart = ChartBuilder::on(&panels[1])
-        .caption("Borrowers' aggregate Maintenance health", caption)
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x_range.clone(), low..high)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("thousand USD")
-        .label_style(label)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let mut chart = panel(&panels[1], "Borrowers' aggregate Maintenance health", axes(low..high, "thousand USD", 0))?;
     let style = HEALTH.stroke_width(2);
     chart
         .draw_series(LineSeries::new(timeline.iter().map(|d| (d.day, d.aggregate_health_usd / 1_000.0)), style))?
@@ -199,20 +216,8 @@ where
     let threshold = TWIN_PROTECTION.threshold_bps as f64 / 10_000.0;
     let ratios = timeline.iter().flat_map(|d| d.twin_ratios.iter().flatten().copied());
     let (low, high) = range(ratios.chain([threshold, 1.0]), false);
-    let mut chart = ChartBuilder::on(&panels[2])
-        .caption("Twin borrowers: Maintenance health ratio", caption)
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x_range.clone(), low.clamp(0.0, 0.8)..high.min(4.0))?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("weighted collateral / debt")
-        .label_style(label)
-        .y_label_formatter(&|v| format!("{v:.2}"))
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let ratio_axis = axes(low.clamp(0.0, 0.8)..high.min(4.0), "weighted collateral / debt", 2);
+    let mut chart = panel(&panels[2], "Twin borrowers: Maintenance health ratio", ratio_axis)?;
     for (i, (name, color)) in [("protected twin", PROTECTED), ("unprotected twin", UNPROTECTED)].into_iter().enumerate()
     {
         let style = color.stroke_width(2);
@@ -233,21 +238,8 @@ where
 
     // 4. Liquidations and deleverage steps per day.
     let most = timeline.iter().map(|d| d.liquidations.max(d.deleverage_steps)).max().unwrap_or(0).max(1);
-    let mut chart = ChartBuilder::on(&panels[3])
-        .caption("Liquidations and deleverage steps", caption)
-        .margin(10)
-        .x_label_area_size(35)
-        .y_label_area_size(70)
-        .build_cartesian_2d(x_range, 0f64..most as f64 * 1.15)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("per day")
-        .y_labels(most + 2)
-        .label_style(label)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .draw()?;
+    let count_axis = Axes { labels: most + 2, ..axes(0.0..most as f64 * 1.15, "per day", 0) };
+    let mut chart = panel(&panels[3], "Liquidations and deleverage steps", count_axis)?;
     let bars = |offset: f64, count: fn(&Day) -> usize, color: RGBColor| {
         timeline.iter().filter(move |d| count(d) > 0).map(move |d| {
             Rectangle::new([(d.day + offset, 0.0), (d.day + offset + 0.4, count(d) as f64)], color.filled())
