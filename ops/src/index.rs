@@ -26,6 +26,18 @@
 //! prices fixed. So the set after any sequence of updates equals a full rescan's
 //! (the `liquidator_index` tests).
 //!
+//! **The critical path.** Each exact evaluation also keeps the account's linear
+//! model: its health then and each coordinate's value and position then. When a
+//! trigger fires, the model predicts the health at the new coordinates with a
+//! handful of multiplies; outside the rounding margin the prediction decides the
+//! account's side as the engine would, and only the accounts inside it (or whose
+//! model does not apply: an outage, a move past 100%) are evaluated by the engine
+//! on the spot. The accounts decided by their model still need an exact
+//! evaluation and fresh triggers: [`LiquidatorIndex::settle`] does that off the
+//! critical path (a bot calls it while its liquidations are in flight), and
+//! every other update calls it first, so triggers are always re-armed before
+//! the next move is looked up.
+//!
 //! The index projects interest to one fixed time (`now`); [`LiquidatorIndex::set_now`]
 //! re-evaluates everything. An oracle outage (a price set to `None`) counts the
 //! pool's positions zero, as `liquidate` does (`Unpriced::ZeroAll`); going in or out
@@ -135,6 +147,23 @@ struct AccountEntry {
     pools: Vec<u32>,
     triggers: Vec<Installed>,
     state: State,
+    /// The linear model of its last exact evaluation.
+    model: Model,
+}
+
+/// An account's health as a linear function of its coordinates, from its last
+/// exact evaluation (see the module docs).
+#[derive(Clone, Debug, Default)]
+struct Model {
+    /// Maintenance health then (USD Q64.64 as f64).
+    health: f64,
+    /// How far the model may be from the engine (rounding), for moves up to 100%.
+    margin: f64,
+    /// The coordinates it holds, with their values and positions then.
+    terms: Vec<Variable>,
+    /// False when a position's value did not follow a coordinate then (an outage,
+    /// a pool without coordinates): only the engine can value the account.
+    linear: bool,
 }
 
 /// An account's standing at its last evaluation.
@@ -159,6 +188,9 @@ struct Installed {
 pub struct Touched {
     /// Accounts re-evaluated exactly.
     pub evaluated: usize,
+    /// Accounts whose side their linear model decided (outside its rounding
+    /// margin), left for [`LiquidatorIndex::settle`] to evaluate and re-arm.
+    pub predicted: usize,
     /// Accounts that became liquidatable.
     pub entered: usize,
     /// Accounts that stopped being liquidatable.
@@ -181,6 +213,8 @@ pub struct LiquidatorIndex {
     /// (pool id, account id) of every position, for outages.
     holders: BTreeSet<(u32, u32)>,
     liquidatable: BTreeSet<Pubkey>,
+    /// Accounts decided by their model since the last [`Self::settle`].
+    unsettled: Vec<u32>,
 }
 
 impl LiquidatorIndex {
@@ -219,7 +253,7 @@ impl LiquidatorIndex {
     ///
     /// Past [`MAX_ACCOUNTS`] accounts.
     pub fn upsert(&mut self, key: Pubkey, cache: &HealthCache) -> Touched {
-        let mut touched = Touched::default();
+        let mut touched = self.settle_before_update();
         let was_liquidatable = self.liquidatable.contains(&key);
         self.remove_entry(&key);
         let pools =
@@ -230,8 +264,15 @@ impl LiquidatorIndex {
             (self.accounts.len() - 1) as u32
         });
         let positions = cache.positions.iter().map(|cached| cached.position).collect();
-        let entry =
-            AccountEntry { key, kind: cache.kind, positions, pools, triggers: Vec::new(), state: State::Healthy };
+        let entry = AccountEntry {
+            key,
+            kind: cache.kind,
+            positions,
+            pools,
+            triggers: Vec::new(),
+            state: State::Healthy,
+            model: Model::default(),
+        };
         for &pool in &entry.pools {
             self.holders.insert((pool, id));
         }
@@ -240,8 +281,8 @@ impl LiquidatorIndex {
         self.evaluate(id, &mut touched);
         // Entered or left compared with the replaced account, not with an empty slot.
         let liquidatable = self.liquidatable.contains(&key);
-        touched.entered = usize::from(liquidatable && !was_liquidatable);
-        touched.left = usize::from(!liquidatable && was_liquidatable);
+        touched.entered += usize::from(liquidatable && !was_liquidatable);
+        touched.left += usize::from(!liquidatable && was_liquidatable);
         touched
     }
 
@@ -249,7 +290,7 @@ impl LiquidatorIndex {
     /// and re-evaluates every account holding it; its price stays. Unknown pools
     /// are ignored.
     pub fn set_pool(&mut self, key: &Pubkey, pool: &Pool) -> Touched {
-        let mut touched = Touched::default();
+        let mut touched = self.settle_before_update();
         let Some(&id) = self.pool_ids.get(key) else { return touched };
         let entry = &mut self.pools[id as usize];
         entry.pool = *pool;
@@ -263,12 +304,15 @@ impl LiquidatorIndex {
 
     /// Removes `key`'s account; true when it was held.
     pub fn remove(&mut self, key: &Pubkey) -> bool {
+        self.settle();
         self.remove_entry(key)
     }
 
     /// Moves the interest projection to `now` and re-evaluates every account.
     pub fn set_now(&mut self, now: i64) -> Touched {
         self.now = now;
+        // Every account is evaluated below anyway.
+        self.unsettled.clear();
         let mut touched = Touched::default();
         for id in 0..self.accounts.len() as u32 {
             self.evaluate(id, &mut touched);
@@ -280,6 +324,7 @@ impl LiquidatorIndex {
     /// re-evaluates exactly the accounts whose triggers the moves cross. Unknown
     /// pools are ignored (no account holds them).
     pub fn set_prices(&mut self, updates: &[(Pubkey, Option<OraclePrice>)]) -> Touched {
+        let mut touched = self.settle_before_update();
         let mut candidates: Vec<u32> = Vec::new();
         for (key, price) in updates {
             let Some(&pool) = self.pool_ids.get(key) else { continue };
@@ -309,11 +354,75 @@ impl LiquidatorIndex {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let mut touched = Touched::default();
         for id in candidates {
+            if !self.decide_by_model(id, &mut touched) {
+                self.evaluate(id, &mut touched);
+            }
+        }
+        touched
+    }
+
+    /// Evaluates exactly, and re-arms, the accounts the last update decided by
+    /// their linear model: off the critical path, e.g. while liquidations are in
+    /// flight. Every update does it first if it is still due, so calling it is
+    /// never needed for correctness, only to keep the next update fast. Their
+    /// sides do not change (the models decided them as the engine does).
+    pub fn settle(&mut self) -> Touched {
+        let mut touched = Touched::default();
+        for id in std::mem::take(&mut self.unsettled) {
             self.evaluate(id, &mut touched);
         }
         touched
+    }
+
+    /// Accounts still to [`Self::settle`].
+    pub fn unsettled(&self) -> usize {
+        self.unsettled.len()
+    }
+
+    /// [`Self::settle`] at the start of an update: its entries and exits (none
+    /// unless a model was wrong) count in the update's, its evaluations do not.
+    fn settle_before_update(&mut self) -> Touched {
+        Touched { evaluated: 0, ..self.settle() }
+    }
+
+    /// Decides account `id`'s side from its linear model at the current
+    /// coordinates when the prediction is outside the model's margin: updates the
+    /// set, leaves the triggers for [`Self::settle`] and returns true. False (nothing
+    /// changed) when only the engine can tell.
+    fn decide_by_model(&mut self, id: u32, touched: &mut Touched) -> bool {
+        let Some(entry) = self.accounts[id as usize].as_mut() else { return false };
+        if entry.state == State::Unevaluable || !entry.model.linear {
+            return false;
+        }
+        let mut health = entry.model.health;
+        for term in &entry.model.terms {
+            let Some(coordinates) = self.pools[term.pool as usize].coordinates else { return false };
+            let ratio = coordinates[term.side as usize] / term.current;
+            // The margin covers moves up to 100%.
+            if !(ratio > 0.0 && ratio <= 2.0) {
+                return false;
+            }
+            let change = term.value * (ratio - 1.0);
+            health += if term.side == LOW { change } else { -change };
+        }
+        if !(health.abs() > entry.model.margin) {
+            return false;
+        }
+        let liquidatable = health < 0.0;
+        if liquidatable != (entry.state == State::Liquidatable) {
+            if liquidatable {
+                self.liquidatable.insert(entry.key);
+                touched.entered += 1;
+            } else {
+                self.liquidatable.remove(&entry.key);
+                touched.left += 1;
+            }
+            entry.state = if liquidatable { State::Liquidatable } else { State::Healthy };
+        }
+        touched.predicted += 1;
+        self.unsettled.push(id);
+        true
     }
 
     fn pool_id(&mut self, key: Pubkey, pool: &Pool, price: Option<OraclePrice>) -> u32 {
@@ -353,7 +462,7 @@ impl LiquidatorIndex {
         let state = match health_with_values_of(entry.kind, self.now, MAINTENANCE, positions) {
             Ok((health, values)) => {
                 let healthy = health.maintenance >= 0;
-                let (variables, margin) = self.variables(&entry.pools, &values);
+                let (variables, margin, linear) = self.variables(&entry.pools, &values);
                 // How far health may move before its sign can flip, rounding set aside.
                 let distance = (health.maintenance as f64).abs() - margin;
                 // A fired trigger means its share of the distance is spent: every
@@ -364,6 +473,7 @@ impl LiquidatorIndex {
                     let tolerance = tolerance(distance, variable.volatility, weighted);
                     self.install(&mut entry, id, healthy, variable, tolerance);
                 }
+                entry.model = Model { health: health.maintenance as f64, margin, terms: variables, linear };
                 if healthy {
                     State::Healthy
                 } else {
@@ -374,6 +484,7 @@ impl LiquidatorIndex {
             // program would refuse it too), and any move of its prices re-checks it.
             Err(_) => {
                 self.clear_triggers(&mut entry);
+                entry.model = Model::default();
                 for &pool in &entry.pools {
                     let Some(coordinates) = self.pools[pool as usize].coordinates else { continue };
                     for side in [LOW, HIGH] {
@@ -404,13 +515,15 @@ impl LiquidatorIndex {
     }
 
     /// The coordinates an evaluated account holds, with their Maintenance values,
-    /// and the rounding margin of the linear model (see the module docs).
-    fn variables(&self, pools: &[u32], values: &[PositionValues]) -> (Vec<Variable>, f64) {
+    /// the rounding margin of the linear model (see the module docs), and whether
+    /// every position's value follows a coordinate.
+    fn variables(&self, pools: &[u32], values: &[PositionValues]) -> (Vec<Variable>, f64, bool) {
         let level = level_index(MAINTENANCE);
         let mut variables = Vec::with_capacity(values.len());
-        let (mut margin, mut gross) = (0.0, 0.0);
+        let (mut margin, mut gross, mut linear) = (0.0, 0.0, true);
         for (position, &pool) in values.iter().zip(pools) {
             let entry = &self.pools[pool as usize];
+            linear &= entry.coordinates.is_some();
             if let Some(coordinates) = entry.coordinates {
                 for (side, value) in [(LOW, position.assets[level]), (HIGH, position.liabilities[level])] {
                     if value != 0 {
@@ -428,7 +541,7 @@ impl LiquidatorIndex {
             margin += 4.0 * (position.deposit as f64 + position.debt as f64 + 2.0);
         }
         // f64 rounding of the values and their sums.
-        (variables, margin + gross * 1e-9)
+        (variables, margin + gross * 1e-9, linear)
     }
 
     /// Installs the trigger of `variable` at `tolerance` from its coordinate, in the
@@ -468,6 +581,7 @@ fn tolerance(distance: f64, volatility: f64, weighted: f64) -> f64 {
 }
 
 /// One coordinate an evaluated account holds.
+#[derive(Clone, Debug)]
 struct Variable {
     pool: u32,
     side: u8,

@@ -297,8 +297,12 @@ pub struct OffchainBench {
     pub liquidatable_before: usize,
     /// Liquidatable after it (index and rescan agree; checked).
     pub liquidatable_after: usize,
-    /// Accounts the index re-evaluated exactly.
+    /// Accounts the index re-evaluated exactly on the critical path.
     pub re_evaluated: usize,
+    /// Accounts decided by their linear model, evaluated and re-armed by `settle`.
+    pub predicted: usize,
+    /// `settle` after the move (off the critical path), median.
+    pub settle_ms: f64,
     /// Filling the index with every account.
     pub build_ms: f64,
     /// The move through the index, up to its liquidatable set.
@@ -320,7 +324,8 @@ impl OffchainBench {
             "{{\"accounts\": {}, \"liquidator_index_ms\": {:.3}, \"liquidator_rescan_ms\": {:.3}, \"speedup\": {:.1}, \
              \"liquidator_index_min_ms\": {:.3}, \"liquidator_rescan_min_ms\": {:.3}, \
              \"positions\": {}, \"move\": \"SOL x0.95\", \"liquidatable_before\": {}, \"liquidatable_after\": {}, \
-             \"re_evaluated\": {}, \"index_build_ms\": {:.1}, \"profile\": \"{}\"}}\n",
+             \"re_evaluated\": {}, \"predicted\": {}, \"index_settle_ms\": {:.3}, \"index_build_ms\": {:.1}, \
+             \"profile\": \"{}\"}}\n",
             self.accounts,
             self.index_ms,
             self.rescan_ms,
@@ -331,6 +336,8 @@ impl OffchainBench {
             self.liquidatable_before,
             self.liquidatable_after,
             self.re_evaluated,
+            self.predicted,
+            self.settle_ms,
             self.build_ms,
             self.profile
         )
@@ -343,9 +350,13 @@ pub const BENCH_TRIALS: usize = 9;
 
 /// The off-chain bench: `accounts` random accounts over the eight pools, SOL
 /// (held by ~70% of them) moves down 5%; the time to the new liquidatable set
-/// through the index (range query plus exact re-evaluation of the accounts it
-/// touches, on a fresh copy of the index each trial) and through a full rescan,
-/// medians (and minimums) of [`BENCH_TRIALS`]. Panics if the two sets differ.
+/// through the index (range query, then each account it touches decided by its
+/// linear model or, inside the model's margin, by the engine; on a fresh copy of
+/// the index each trial) and through a full rescan, medians (and minimums) of
+/// [`BENCH_TRIALS`]; and, apart, the index's `settle` after the move (exact
+/// evaluation and fresh triggers for the accounts their models decided), the
+/// work left off the critical path. Panics if the two sets differ, or if
+/// settling changes the set.
 pub fn bench(accounts: usize, seed: u64) -> OffchainBench {
     use std::time::Instant;
     let median = |times: &[f64]| {
@@ -363,7 +374,7 @@ pub fn bench(accounts: usize, seed: u64) -> OffchainBench {
     let update = market.move_price(SOL, 0.95);
 
     // Trials alternate, so both see the same load on a shared machine.
-    let (mut index_times, mut rescan_times) = (Vec::new(), Vec::new());
+    let (mut index_times, mut rescan_times, mut settle_times) = (Vec::new(), Vec::new(), Vec::new());
     let mut last = None;
     let mut rescanned = BTreeSet::new();
     for _ in 0..BENCH_TRIALS {
@@ -372,6 +383,10 @@ pub fn bench(accounts: usize, seed: u64) -> OffchainBench {
         let touched = moved.set_prices(&[update]);
         let liquidatable = moved.liquidatable().len();
         index_times.push(started.elapsed().as_secs_f64() * 1e3);
+        let started = Instant::now();
+        let settled = moved.settle();
+        settle_times.push(started.elapsed().as_secs_f64() * 1e3);
+        assert_eq!((settled.entered, settled.left, settled.evaluated), (0, 0, touched.predicted));
         last = Some((moved, touched, liquidatable));
 
         let started = Instant::now();
@@ -389,6 +404,8 @@ pub fn bench(accounts: usize, seed: u64) -> OffchainBench {
         liquidatable_before,
         liquidatable_after: rescanned.len(),
         re_evaluated: touched.evaluated,
+        predicted: touched.predicted,
+        settle_ms: median(&settle_times),
         build_ms,
         index_ms: median(&index_times),
         index_min_ms: index_times.iter().copied().fold(f64::INFINITY, f64::min),

@@ -40,7 +40,7 @@ fn run(seed: u64, pools: usize, accounts: usize, steps: usize) {
     println!("seed {seed}: {accounts} accounts over {pools} pools, {} liquidatable at the start", expected.len());
     let mut outage: Option<(usize, Option<OraclePrice>)> = None;
     let mut serial = accounts as u64;
-    let (mut entered, mut left) = (0, 0);
+    let (mut entered, mut left, mut predicted) = (0, 0, 0);
     for step in 0..steps {
         let mut roll = rng.below(20);
         if outage.is_some() && (14..=18).contains(&roll) {
@@ -116,18 +116,33 @@ fn run(seed: u64, pools: usize, accounts: usize, steps: usize) {
         let expected = market.rescan();
         assert_eq!(index.liquidatable(), &expected, "seed {seed}, step {step} ({what})");
         assert_eq!(index.len(), market.accounts.len());
+        // Every side a linear model decided is the engine's: settling (here, every
+        // other step, or else at the start of the next update) moves no account in
+        // or out.
+        assert_eq!(index.unsettled(), touched.predicted, "seed {seed}, step {step}");
+        if step % 2 == 1 {
+            let settled = index.settle();
+            assert_eq!((settled.evaluated, settled.entered, settled.left), (touched.predicted, 0, 0), "step {step}");
+            assert_eq!(index.liquidatable(), &expected, "seed {seed}, step {step}: settled");
+        }
+        predicted += touched.predicted;
         entered += touched.entered;
         left += touched.left;
         println!(
-            "step {step:>3} {what}: {} liquidatable (+{} -{}), {} of {} accounts re-evaluated",
+            "step {step:>3} {what}: {} liquidatable (+{} -{}), of {} accounts {} decided by their model, {} by the engine",
             expected.len(),
             touched.entered,
             touched.left,
+            market.accounts.len(),
+            touched.predicted,
             touched.evaluated,
-            market.accounts.len()
         );
     }
-    println!("seed {seed}: {entered} entries and {left} exits over {steps} steps, each equal to the rescan");
+    println!(
+        "seed {seed}: {entered} entries and {left} exits over {steps} steps, each equal to the rescan; {predicted} \
+         accounts decided by their model"
+    );
+    assert!(predicted > steps, "seed {seed}: the models decided {predicted} accounts in {steps} steps");
 
     // A month of interest: every debt grows, every account is re-evaluated.
     let later = NOW + 30 * 86_400;
@@ -163,8 +178,10 @@ fn liquidator_index_equals_a_full_rescan_in_a_small_market() {
 }
 
 /// One isolated SOL/USDC account around its liquidation price: the index
-/// re-evaluates it exactly when a move crosses one of its triggers, and flips it
-/// on the price `HealthCache::liquidation_price` solves for.
+/// looks at it when a move crosses one of its triggers, and flips it on the price
+/// `HealthCache::liquidation_price` solves for: decided by its linear model (a
+/// cent of health is far outside the model's rounding margin), then evaluated
+/// exactly and re-armed by `settle`.
 #[test]
 fn liquidator_index_flips_an_account_at_its_liquidation_price() {
     let mut rng = Rng::new(7);
@@ -176,32 +193,35 @@ fn liquidator_index_flips_an_account_at_its_liquidation_price() {
     let mut index = LiquidatorIndex::new(NOW);
     let inserted = index.upsert(key, &cache);
     market.accounts.push((key, cache));
-    assert_eq!(inserted, Touched { evaluated: 1, entered: 0, left: 0 });
+    assert_eq!(inserted, Touched { evaluated: 1, ..Touched::default() });
     assert!(index.liquidatable().is_empty());
 
     let sol_usd = |market: &Market| {
         let price = market.pools[SOL].price.unwrap();
         price.price as f64 * 10f64.powi(price.expo)
     };
+    // The move, and then what `settle` found: it never changes a side the model
+    // decided.
     let mut move_to = |market: &mut Market, usd: f64| {
         let update = market.move_price(SOL, usd / sol_usd(market));
         let touched = index.set_prices(&[update]);
-        (touched, index.liquidatable().contains(&key), market.rescan().contains(&key))
+        let (indexed, rescanned) = (index.liquidatable().contains(&key), market.rescan().contains(&key));
+        let settled = index.settle();
+        assert_eq!((settled.entered, settled.left, index.unsettled()), (0, 0, 0));
+        assert_eq!(index.liquidatable().contains(&key), indexed);
+        (touched, settled.evaluated, indexed, rescanned)
     };
     // A 1% rise helps a healthy account: nothing to look at.
-    assert_eq!(move_to(&mut market, 151.5), (Touched::default(), false, false));
+    assert_eq!(move_to(&mut market, 151.5), (Touched::default(), 0, false, false));
     // Down to 0.01% above the liquidation price: the trigger fires, still healthy.
-    let (touched, indexed, rescanned) = move_to(&mut market, liquidation_price * 1.0001);
-    assert_eq!((touched, indexed, rescanned), (Touched { evaluated: 1, entered: 0, left: 0 }, false, false));
+    let predicted = |entered, left| Touched { predicted: 1, entered, left, ..Touched::default() };
+    assert_eq!(move_to(&mut market, liquidation_price * 1.0001), (predicted(0, 0), 1, false, false));
     // 0.01% below it: liquidatable.
-    let (touched, indexed, rescanned) = move_to(&mut market, liquidation_price * 0.9999);
-    assert_eq!((touched, indexed, rescanned), (Touched { evaluated: 1, entered: 1, left: 0 }, true, true));
-    // Further down only deepens the deficit: not re-evaluated.
-    let (touched, indexed, rescanned) = move_to(&mut market, liquidation_price * 0.9);
-    assert_eq!((touched, indexed, rescanned), (Touched::default(), true, true));
+    assert_eq!(move_to(&mut market, liquidation_price * 0.9999), (predicted(1, 0), 1, true, true));
+    // Further down only deepens the deficit: not looked at.
+    assert_eq!(move_to(&mut market, liquidation_price * 0.9), (Touched::default(), 0, true, true));
     // Back above: it leaves the set.
-    let (touched, indexed, rescanned) = move_to(&mut market, liquidation_price * 1.0001);
-    assert_eq!((touched, indexed, rescanned), (Touched { evaluated: 1, entered: 0, left: 1 }, false, false));
+    assert_eq!(move_to(&mut market, liquidation_price * 1.0001), (predicted(0, 1), 1, false, false));
     assert!(index.remove(&key));
     assert!(index.is_empty() && index.liquidatable().is_empty());
 }
@@ -221,14 +241,15 @@ fn liquidator_index_rechecks_an_account_the_engine_cannot_value() {
     assert!(cache.health_at(margin_interface::health::MAINTENANCE).is_err());
     let key = account_key(3);
     let mut index = LiquidatorIndex::new(NOW);
-    assert_eq!(index.upsert(key, &cache), Touched { evaluated: 1, entered: 0, left: 0 });
+    assert_eq!(index.upsert(key, &cache), Touched { evaluated: 1, ..Touched::default() });
     market.accounts.push((key, cache));
     assert!(index.liquidatable().is_empty() && market.rescan().is_empty());
 
     // SOL to $1: 4.7e9 SOL x 0.85 = $4.0e9 of Maintenance collateral.
     let update = market.move_price(SOL, 1e-15);
     assert_eq!(market.pools[SOL].price.unwrap().price, 1);
-    assert_eq!(index.set_prices(&[update]), Touched { evaluated: 1, entered: 1, left: 0 });
+    // No model to predict with: the engine decides on the spot.
+    assert_eq!(index.set_prices(&[update]), Touched { evaluated: 1, entered: 1, ..Touched::default() });
     assert_eq!(index.liquidatable(), &market.rescan());
     assert!(index.liquidatable().contains(&key));
 }
