@@ -237,6 +237,7 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
 
     // The operator commands on this market, before the liquidation.
     operator_commands(&Market {
+        validator: &validator,
         rpc: &rpc,
         payer: &payer,
         url: &url,
@@ -333,6 +334,7 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
 
 /// The market of `keeper_and_liquidator_binaries_work_over_json_rpc`.
 struct Market<'a> {
+    validator: &'a solana_test_validator::TestValidator,
     rpc: &'a solana_rpc_client::rpc_client::RpcClient,
     payer: &'a Keypair,
     url: &'a str,
@@ -560,13 +562,31 @@ fn operator_commands(m: &Market) {
         message.starts_with(&format!("error: the queued config change of pool {pool_a} applies after ")),
         "{message}"
     );
+    // A day later (the validator cannot skip one: the queued change is backdated
+    // instead), anyone's `pool apply` applies it and returns the rent.
+    let pending = pda::pending_config(&pool_a);
+    let mut queued = m.rpc.get_account(&pending).unwrap();
+    let apply_after = std::mem::offset_of!(margin_interface::state::PendingPoolConfig, apply_after);
+    queued.data[apply_after..apply_after + 8].copy_from_slice(&(unix_now() - 60).to_le_bytes());
+    store_account(m.validator, m.rpc, &pending, queued);
+    assert_eq!(
+        ok(&["pool", "apply", &pool_a_text]),
+        format!("pool {pool_a}: applied the queued change (init_asset_weight_bps 7000 -> 6000)\n")
+    );
+    assert!(m.rpc.get_account_with_commitment(&pending, m.rpc.commitment()).unwrap().value.is_none());
+    let applied = margin_client::accounts::pool(&m.rpc.get_account(&pool_a).unwrap().data).unwrap();
+    assert_eq!(applied.config.init_asset_weight_bps, 6_000);
+    // Queued again (6000 -> 5500); a loosening applies at once and cancels it.
+    let tighter = write("tighter-2.toml", format!("[[pool]]\nmint = \"{mint_a}\"\ninit_asset_weight_bps = 5500\n"));
+    let output = ok(&["pool", "update", &pool_a_text, "--config", &tighter]);
+    assert!(output.starts_with(&format!("pool {pool_a}: queued (init_asset_weight_bps 6000 -> 5500)")), "{output}");
     let looser = write("looser.toml", format!("[[pool]]\nmint = \"{mint_a}\"\ndeposit_cap = 5000000\n"));
     assert_eq!(
         ok(&["pool", "update", &pool_a_text, "--config", &looser]),
         format!("pool {pool_a}: applied at once (deposit_cap 18446744073709551615 -> 5000000)\n")
     );
     let updated = margin_client::accounts::pool(&m.rpc.get_account(&pool_a).unwrap().data).unwrap();
-    assert_eq!((updated.config.deposit_cap, updated.config.init_asset_weight_bps), (5_000_000, 7_000));
+    assert_eq!((updated.config.deposit_cap, updated.config.init_asset_weight_bps), (5_000_000, 6_000));
     assert_eq!(refused(&["pool", "apply", &pool_a_text]), format!("error: pool {pool_a} has no queued config change"));
     // What the program would refuse is refused before sending, named.
     let no_oracle = write(
@@ -821,16 +841,27 @@ fn legacy_oracle(price: &OraclePrice) -> Account {
 }
 
 /// Publishes `price` into the legacy price account `key`, as Pyth's publishers
-/// would: written straight into the validator's working bank (no oracle program
-/// runs here), under the bank's freeze lock so the slot cannot close mid-write;
-/// returns once the RPC reads it at confirmed commitment.
+/// would (no oracle program runs here): [`store_account`].
 fn publish_price(
     validator: &solana_test_validator::TestValidator,
     rpc: &solana_rpc_client::rpc_client::RpcClient,
     key: &Pubkey,
     price: &OraclePrice,
 ) {
-    let account = AccountSharedData::from(legacy_oracle(price));
+    store_account(validator, rpc, key, legacy_oracle(price));
+}
+
+/// Writes `account` at `key` straight into the validator's working bank, under
+/// the bank's freeze lock so the slot cannot close mid-write; returns once the
+/// RPC reads it at confirmed commitment.
+fn store_account(
+    validator: &solana_test_validator::TestValidator,
+    rpc: &solana_rpc_client::rpc_client::RpcClient,
+    key: &Pubkey,
+    account: Account,
+) {
+    let data = account.data.clone();
+    let account = AccountSharedData::from(account);
     loop {
         let bank = validator.bank_forks().read().unwrap().working_bank();
         let frozen = bank.freeze_lock();
@@ -844,12 +875,12 @@ fn publish_price(
     for _ in 0..150 {
         // The bots read at confirmed; `rpc` reads at processed, which runs ahead.
         let confirmed = rpc.get_account_with_commitment(key, solana_commitment_config::CommitmentConfig::confirmed());
-        if confirmed.ok().and_then(|read| read.value).is_some_and(|a| a.data == legacy_trading(price)) {
+        if confirmed.ok().and_then(|read| read.value).is_some_and(|a| a.data == data) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    panic!("the price at {key} was not confirmed within 30 s");
+    panic!("the account {key} was not confirmed within 30 s");
 }
 
 /// Group (seed 0, admin = payer) and one pool per `(decimals, legacy oracle)`,
