@@ -1,0 +1,180 @@
+//! Issue 12, on the embedded chain: the liquidators read the accounts they
+//! re-check in one batch (`Chain::accounts`), not one call per account, and
+//! decide exactly as before.
+
+use std::collections::HashMap;
+
+use margin_client::pda::PoolKeys;
+use margin_ops::bots::{self, Action, Attempt, BotError, Chain, Embedded, Liquidator, Sent};
+use margin_tests::{Env, Feed};
+use solana_sdk::{
+    account::Account,
+    instruction::Instruction,
+    message::AddressLookupTableAccount,
+    pubkey::Pubkey,
+    signature::{Keypair, Signer},
+};
+
+/// The embedded chain, recording every account read: one key per
+/// [`Chain::account`] call, one list per [`Chain::accounts`] call.
+struct Recording<'a> {
+    chain: Embedded<'a>,
+    single: Vec<Pubkey>,
+    batches: Vec<Vec<Pubkey>>,
+}
+
+impl<'a> Recording<'a> {
+    fn new(env: &'a mut Env) -> Self {
+        Self { chain: Embedded(&mut env.svm), single: Vec::new(), batches: Vec::new() }
+    }
+}
+
+impl Chain for Recording<'_> {
+    fn now(&mut self) -> Result<i64, BotError> {
+        self.chain.now()
+    }
+    fn slot(&mut self) -> Result<u64, BotError> {
+        self.chain.slot()
+    }
+    fn recent_slot(&mut self) -> Result<u64, BotError> {
+        self.chain.recent_slot()
+    }
+    fn wait_past(&mut self, slot: u64) -> Result<(), BotError> {
+        self.chain.wait_past(slot)
+    }
+    fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError> {
+        self.chain.program_accounts(tag)
+    }
+    fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
+        self.single.push(*key);
+        self.chain.account(key)
+    }
+    fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, BotError> {
+        self.batches.push(keys.to_vec());
+        self.chain.accounts(keys)
+    }
+    fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<Sent, BotError> {
+        self.chain.send(instructions, signer, tables)
+    }
+    fn simulate_units(
+        &mut self,
+        instructions: &[Instruction],
+        signer: &Keypair,
+        tables: &[AddressLookupTableAccount],
+    ) -> Result<u64, BotError> {
+        self.chain.simulate_units(instructions, signer, tables)
+    }
+    fn recent_fees(&mut self, writable: &[Pubkey]) -> Result<Vec<u64>, BotError> {
+        self.chain.recent_fees(writable)
+    }
+}
+
+/// Three cross accounts with 10 SOL at $100 each, owing 650, 680 and 700 USDC
+/// (SOL and USDC with legacy oracles, a lender of 100,000 USDC), and a
+/// liquidator holding 10,000 USDC.
+struct Market {
+    sol: PoolKeys,
+    usdc: PoolKeys,
+    /// SOL's oracle account, then USDC's.
+    oracles: [Pubkey; 2],
+    victims: [Pubkey; 3],
+    key: Keypair,
+    margin: Pubkey,
+    wallet: Pubkey,
+}
+
+impl Market {
+    fn new() -> (Env, Self) {
+        let mut env = Env::new();
+        let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+        let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+        env.lend(&usdc, 100_000_000_000);
+        let victims = [650_000_000, 680_000_000, 700_000_000].map(|debt| borrower(&mut env, &sol, &usdc, debt));
+        let key = env.user();
+        let margin = env.open_cross(&key, 0);
+        let wallet = env.token_account(&usdc, &key.pubkey(), 10_000_000_000);
+        let oracles = [&sol, &usdc].map(|keys| env.oracles[&keys.pool].account);
+        (env, Self { sol, usdc, oracles, victims, key, margin, wallet })
+    }
+
+    fn bot(&self) -> Liquidator<'_> {
+        Liquidator {
+            wallets: HashMap::from([(self.usdc.mint, self.wallet)]),
+            min_profit_usd: 0.0,
+            ..Liquidator::new(&self.key, self.margin)
+        }
+    }
+
+    /// SOL's pool and oracle, then USDC's: the addresses each account's health reads.
+    fn pools_and_oracles(&self) -> Vec<Pubkey> {
+        vec![self.sol.pool, self.oracles[0], self.usdc.pool, self.oracles[1]]
+    }
+
+    /// At $80 a SOL the three are below maintenance: 680 - 1.05 x debt = -$2.50,
+    /// -$34 and -$55. What the bot repays each, most underwater first (the 700 and
+    /// 680 USDC debts capped by the 50% close factor; the third the worked
+    /// example's 202.77 USDC): the same before and after batching.
+    fn expected_repays(&self) -> Vec<(Pubkey, u64)> {
+        let [v650, v680, v700] = self.victims;
+        vec![(v700, 350_000_000), (v680, 340_000_000), (v650, 202_773_779)]
+    }
+}
+
+/// A cross account depositing 10 SOL and borrowing `debt` native USDC.
+fn borrower(env: &mut Env, sol: &PoolKeys, usdc: &PoolKeys, debt: u64) -> Pubkey {
+    let user = env.user();
+    let margin = env.open_cross(&user, 0);
+    let wallet = env.token_account(sol, &user.pubkey(), 10_000_000_000);
+    env.deposit(&user, &margin, sol, &wallet, 10_000_000_000).unwrap();
+    let out = env.token_account(usdc, &user.pubkey(), 0);
+    env.borrow(&user, &margin, usdc, &out, debt).unwrap();
+    margin
+}
+
+fn liquidated(attempts: &[Attempt]) -> Vec<(Pubkey, u64)> {
+    attempts
+        .iter()
+        .map(|attempt| match attempt {
+            Attempt::Liquidated { account, repaid, .. } => (*account, *repaid),
+            other => panic!("not a liquidation: {other:?}"),
+        })
+        .collect()
+}
+
+/// The polling pass used to read the 2 pools and 2 oracles of its candidates one
+/// call each; now it reads them in one batch, and plans and liquidates as before.
+#[test]
+fn the_polling_pass_reads_its_candidates_pools_and_oracles_in_one_batch() {
+    let (mut env, market) = Market::new();
+    env.set_usd(&market.sol, 80.0);
+    let bot = market.bot();
+    let mut chain = Recording::new(&mut env);
+    let planned = bots::find_liquidations(&mut chain, &bot, &mut |_| {}).unwrap();
+    // Every victim holds SOL then USDC: one batch of the four addresses, each once.
+    assert_eq!(chain.batches, vec![market.pools_and_oracles()]);
+    assert_eq!(chain.single, vec![market.wallet], "one read alone: the wallet's balance, which caps each repay");
+    let plans: Vec<(Pubkey, u64)> = planned
+        .iter()
+        .map(|plan| match &plan.action {
+            Action::Liquidate(choices) => {
+                assert_eq!(choices.len(), 1, "one pair: SOL for USDC");
+                (plan.account, choices[0].repay)
+            }
+            other => panic!("not a liquidation: {other:?}"),
+        })
+        .collect();
+    assert_eq!(plans, market.expected_repays());
+
+    let (single, batches) = (chain.single.len(), chain.batches.len());
+    let attempts = bots::execute(&mut chain, &bot, planned, &mut |_| {}).unwrap();
+    assert_eq!(liquidated(&attempts), market.expected_repays());
+    // Sending reads only the bot's own account (room for the seized SOL), once
+    // per liquidation.
+    assert_eq!(chain.single[single..], [market.margin; 3]);
+    assert_eq!(chain.batches.len(), batches);
+}
