@@ -116,6 +116,9 @@ enum Event {
 /// blocking client's unsubscribe waits for the socket's next message, which for a
 /// quiet oracle may be minutes away.
 struct Subscriptions {
+    /// Where oracles are subscribed; `None`: nothing is
+    /// ([`StreamingLiquidator::load`]), oracles are only recorded as watched.
+    ws_url: Option<String>,
     handles: Vec<Box<dyn Any + Send>>,
     oracles: HashSet<Pubkey>,
     events: mpsc::Receiver<Event>,
@@ -143,10 +146,16 @@ fn account_config() -> RpcAccountInfoConfig {
 }
 
 impl Subscriptions {
+    /// No websocket: no event ever arrives.
+    fn detached() -> Self {
+        let (sender, events) = mpsc::channel();
+        Self { ws_url: None, handles: Vec::new(), oracles: HashSet::new(), events, sender }
+    }
+
     /// Subscribes to the program's pools and margin accounts.
     fn open(ws_url: &str) -> Result<Self, BotError> {
-        let (sender, events) = mpsc::channel();
-        let mut subscriptions = Self { handles: Vec::new(), oracles: HashSet::new(), events, sender };
+        let mut subscriptions = Self::detached();
+        subscriptions.ws_url = Some(ws_url.to_string());
         for (name, tag) in [("pools", Pool::DISCRIMINATOR), ("margin accounts", MarginAccountHeader::DISCRIMINATOR)] {
             let config = RpcProgramAccountsConfig {
                 filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, tag.to_vec()))]),
@@ -173,21 +182,23 @@ impl Subscriptions {
         Ok(subscriptions)
     }
 
-    /// Subscribes to oracle account `key`.
-    fn add_oracle(&mut self, ws_url: &str, key: Pubkey) -> Result<(), BotError> {
-        let (handle, receiver) = PubsubClient::account_subscribe(ws_url, &key, Some(account_config()))
-            .map_err(|e| ws_error(&format!("accountSubscribe ({key})"), e))?;
-        let sender = self.sender.clone();
-        std::thread::spawn(move || {
-            while let Ok(update) = receiver.recv() {
-                let Some(account) = update.value.to_account() else { continue };
-                if sender.send(Event::Account { key, slot: update.context.slot, account }).is_err() {
-                    return;
+    /// Subscribes to oracle account `key` (detached: records it as watched).
+    fn add_oracle(&mut self, key: Pubkey) -> Result<(), BotError> {
+        if let Some(ws_url) = &self.ws_url {
+            let (handle, receiver) = PubsubClient::account_subscribe(ws_url, &key, Some(account_config()))
+                .map_err(|e| ws_error(&format!("accountSubscribe ({key})"), e))?;
+            let sender = self.sender.clone();
+            std::thread::spawn(move || {
+                while let Ok(update) = receiver.recv() {
+                    let Some(account) = update.value.to_account() else { continue };
+                    if sender.send(Event::Account { key, slot: update.context.slot, account }).is_err() {
+                        return;
+                    }
                 }
-            }
-            let _ = sender.send(Event::Closed(format!("accountSubscribe ({key})")));
-        });
-        self.handles.push(Box::new(handle));
+                let _ = sender.send(Event::Closed(format!("accountSubscribe ({key})")));
+            });
+            self.handles.push(Box::new(handle));
+        }
         self.oracles.insert(key);
         Ok(())
     }
@@ -229,6 +240,30 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         log: &mut impl FnMut(&str),
     ) -> Result<Self, BotError> {
         let subscriptions = Subscriptions::open(&config.ws_url)?;
+        Self::start(chain, bot, config, subscriptions, log)
+    }
+
+    /// Loads everything as [`Self::connect`] does but subscribes to nothing
+    /// (`config.ws_url` is not used): changes reach the index only through
+    /// [`Self::apply`] (notifications recorded elsewhere; a chain without a
+    /// websocket, such as the embedded one). [`Self::step`] still rescans and
+    /// acts.
+    pub fn load(
+        chain: &mut impl Chain,
+        bot: &'b Liquidator<'a>,
+        config: StreamConfig,
+        log: &mut impl FnMut(&str),
+    ) -> Result<Self, BotError> {
+        Self::start(chain, bot, config, Subscriptions::detached(), log)
+    }
+
+    fn start(
+        chain: &mut impl Chain,
+        bot: &'b Liquidator<'a>,
+        config: StreamConfig,
+        subscriptions: Subscriptions,
+        log: &mut impl FnMut(&str),
+    ) -> Result<Self, BotError> {
         let mut streaming = Self {
             bot,
             config,
@@ -294,8 +329,9 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         self.oracle_pools = oracle_pools(&self.pools, &self.bot.oracles);
         // Subscribed before the oracles are read: no price change falls in between.
         self.subscribe_oracles(log)?;
-        for oracle in self.oracle_pools.keys() {
-            if let Some(account) = chain.account(oracle)? {
+        let oracles: Vec<Pubkey> = self.oracle_pools.keys().copied().collect();
+        for (oracle, found) in oracles.iter().zip(chain.accounts(&oracles)?) {
+            if let Some(account) = found {
                 self.market.insert(*oracle, account);
             }
         }
@@ -319,11 +355,11 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         let mut added = Vec::new();
         for oracle in self.oracle_pools.keys() {
             if !self.subscriptions.oracles.contains(oracle) {
-                self.subscriptions.add_oracle(&self.config.ws_url, *oracle)?;
+                self.subscriptions.add_oracle(*oracle)?;
                 added.push(*oracle);
             }
         }
-        if !added.is_empty() {
+        if !added.is_empty() && self.subscriptions.ws_url.is_some() {
             log(&format!(
                 "liquidator (streaming): subscribed to {} more oracle account(s), {} in all",
                 added.len(),
@@ -429,9 +465,12 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         } else {
             // Pools that appeared may use oracles not watched yet: watch them, then
             // read them once (a change before the subscription was not sent).
-            for oracle in self.subscribe_oracles(log)? {
-                if let Some(account) = chain.account(&oracle)? {
-                    self.apply(oracle, account);
+            let added = self.subscribe_oracles(log)?;
+            if !added.is_empty() {
+                for (oracle, found) in added.iter().zip(chain.accounts(&added)?) {
+                    if let Some(account) = found {
+                        self.apply(*oracle, account);
+                    }
                 }
             }
         }
@@ -440,8 +479,9 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
 
     /// Plans and sends liquidations for the accounts the index holds
     /// liquidatable (each at most once per [`StreamConfig::retry`] unless it
-    /// changed), read afresh (a notification of the latest change may still be on
-    /// its way): [`plan_liquidations`] then [`execute`], as the polling bot.
+    /// changed), read afresh in one batch (a notification of the latest change
+    /// may still be on its way): [`plan_liquidations`] then [`execute`], as the
+    /// polling bot.
     pub fn act(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
         let retry = self.config.retry;
         let due: Vec<Pubkey> = self
@@ -455,14 +495,14 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
             return Ok(Vec::new());
         }
         let now = self.read_clock(chain)?;
-        let mut fresh = Vec::new();
-        for key in due {
-            self.tried.insert(key, Instant::now());
-            let Some(found) = chain.account(&key)? else { continue };
-            if let Ok(data) = accounts::margin_account(&found.data) {
-                fresh.push((key, data));
-            }
-        }
+        let tried_at = Instant::now();
+        self.tried.extend(due.iter().map(|key| (*key, tried_at)));
+        let found = chain.accounts(&due)?;
+        let fresh: Vec<(Pubkey, accounts::MarginAccountData)> = due
+            .into_iter()
+            .zip(found)
+            .filter_map(|(key, found)| Some((key, accounts::margin_account(&found?.data).ok()?)))
+            .collect();
         log(&format!("liquidator (streaming): {} account(s) liquidatable in the index", fresh.len()));
         let planned = plan_liquidations(chain, self.bot, &self.pools, &fresh, now, log)?;
         let attempts = execute(chain, self.bot, planned, log)?;

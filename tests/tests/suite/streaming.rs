@@ -1,11 +1,15 @@
 //! Issue 12, on the embedded chain: the liquidators read the accounts they
 //! re-check in one batch (`Chain::accounts`), not one call per account, and
-//! decide exactly as before.
+//! decide exactly as before. The streaming liquidator is `load`ed (no
+//! websocket): changes are `apply`d by hand.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use margin_client::pda::PoolKeys;
-use margin_ops::bots::{self, Action, Attempt, BotError, Chain, Embedded, Liquidator, Sent};
+use margin_ops::{
+    bots::{self, Action, Attempt, BotError, Chain, Embedded, Liquidator, Sent},
+    stream::{StreamConfig, StreamingLiquidator},
+};
 use margin_tests::{Env, Feed};
 use solana_sdk::{
     account::Account,
@@ -177,4 +181,48 @@ fn the_polling_pass_reads_its_candidates_pools_and_oracles_in_one_batch() {
     // per liquidation.
     assert_eq!(chain.single[single..], [market.margin; 3]);
     assert_eq!(chain.batches.len(), batches);
+}
+
+/// The streaming liquidator used to read each flagged account with its own call,
+/// then each pool and oracle: now one batch of the flagged accounts and one of
+/// their pools and oracles; the same liquidations follow.
+#[test]
+fn the_streaming_liquidator_reads_its_flagged_accounts_in_one_batch() {
+    let (mut env, market) = Market::new();
+    let bot = market.bot();
+    // `load` subscribes to nothing: no websocket URL is used.
+    let config = StreamConfig { tick: Duration::ZERO, ..StreamConfig::new("") };
+    let mut streaming = {
+        let mut chain = Recording::new(&mut env);
+        let streaming = StreamingLiquidator::load(&mut chain, &bot, config, &mut |_| {}).unwrap();
+        // The full load reads both oracles in one batch, nothing alone.
+        assert_eq!(chain.batches.len(), 1);
+        let mut read = chain.batches[0].clone();
+        read.sort();
+        let mut oracles = market.oracles.to_vec();
+        oracles.sort();
+        assert_eq!(read, oracles);
+        assert!(chain.single.is_empty(), "{:?}", chain.single);
+        streaming
+    };
+    assert_eq!((streaming.index().len(), streaming.index().liquidatable().len()), (3, 0));
+
+    // SOL to $80, as its oracle's notification would bring it: all three flagged.
+    env.set_usd(&market.sol, 80.0);
+    let sol_oracle = market.oracles[0];
+    streaming.apply(sol_oracle, env.svm.account(&sol_oracle).unwrap());
+    let mut flagged: Vec<Pubkey> = market.victims.to_vec();
+    flagged.sort();
+    assert_eq!(streaming.index().liquidatable().iter().copied().collect::<Vec<_>>(), flagged);
+
+    let mut chain = Recording::new(&mut env);
+    let attempts = streaming.act(&mut chain, &mut |_| {}).unwrap();
+    // The three flagged accounts in one batch (the index's order), their pools and
+    // oracles in another; before, seven calls.
+    assert_eq!(chain.batches, vec![flagged, market.pools_and_oracles()]);
+    // Alone: the wallet's balance when planning, the bot's own account per send.
+    assert_eq!(chain.single, vec![market.wallet, market.margin, market.margin, market.margin]);
+    assert_eq!(liquidated(&attempts), market.expected_repays(), "as the polling pass");
+    let stats = streaming.stats();
+    assert_eq!((stats.full_scans, stats.price_updates, stats.passes, stats.liquidations), (1, 1, 1, 3));
 }
