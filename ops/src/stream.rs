@@ -20,8 +20,9 @@
 //! Whenever the index's liquidatable set is not empty, those accounts (and only
 //! those) are read afresh and go through the polling bot's planning and sending.
 //! A full rescan still runs every [`StreamConfig::resync`] (notifications can be
-//! dropped, and the index projects interest to the time of the last load) and
-//! whenever a subscription closes.
+//! dropped) and whenever a subscription closes. The index projects interest to
+//! one time; every [`StreamConfig::reproject`] it moves to the present, since
+//! debt grows without any notification.
 //!
 //! The blocking `PubsubClient` runs one websocket and one thread per
 //! subscription; its notifications are forwarded into one channel here.
@@ -51,8 +52,16 @@ use solana_sdk::{account::Account, pubkey::Pubkey};
 
 use crate::{
     bots::{execute, plan_liquidations, Attempt, BotError, Chain, Liquidator, OracleBook},
-    index::LiquidatorIndex,
+    index::{LiquidatorIndex, Touched},
 };
+
+/// Default [`StreamConfig::resync`]: 5 minutes.
+pub const DEFAULT_RESYNC: Duration = Duration::from_secs(300);
+
+/// Default [`StreamConfig::reproject`]: an account that interest alone makes
+/// liquidatable is seen at most a minute late (a minute of interest at a 150%
+/// rate is 0.0003% of the debt), for one clock read a minute.
+pub const DEFAULT_REPROJECT: Duration = Duration::from_secs(60);
 
 /// How the streaming liquidator connects and how often it rescans.
 #[derive(Clone, Debug)]
@@ -63,6 +72,11 @@ pub struct StreamConfig {
     /// A full rescan this often: it repairs anything a dropped notification
     /// missed and moves the index's interest projection to the present.
     pub resync: Duration,
+    /// Between rescans, the index's interest projection moves to the present
+    /// this often ([`LiquidatorIndex::set_now`]: every indexed account
+    /// re-evaluated, nothing read but the clock). Debt grows with no
+    /// notification, so an account can become liquidatable by interest alone.
+    pub reproject: Duration,
     /// An account still liquidatable that no notification changed is tried
     /// again only after this long (a pair the bot cannot fund, a failed send),
     /// so an unfundable account does not cost a plan on every notification.
@@ -73,11 +87,13 @@ pub struct StreamConfig {
 }
 
 impl StreamConfig {
-    /// `ws_url`, a rescan every 5 minutes, a retry after 10 seconds, 1-second ticks.
+    /// `ws_url`, a rescan every 5 minutes, interest reprojected every minute, a
+    /// retry after 10 seconds, 1-second ticks.
     pub fn new(ws_url: &str) -> Self {
         Self {
             ws_url: ws_url.to_string(),
-            resync: Duration::from_secs(300),
+            resync: DEFAULT_RESYNC,
+            reproject: DEFAULT_REPROJECT,
             retry: Duration::from_secs(10),
             tick: Duration::from_secs(1),
         }
@@ -98,6 +114,8 @@ pub struct StreamStats {
     pub pool_updates: u64,
     /// Of those, oracle accounts.
     pub price_updates: u64,
+    /// Interest projections moved to the present between full loads.
+    pub reprojections: u64,
     /// Times the liquidatable set was planned and sent.
     pub passes: u64,
     /// Liquidations that landed.
@@ -222,6 +240,9 @@ pub struct StreamingLiquidator<'b, 'a> {
     /// Slot before the last full load began: older notifications are stale.
     scan_slot: u64,
     last_scan: Instant,
+    /// When the index's interest projection last moved to the present (a full
+    /// load or [`Self::reproject`]).
+    last_reprojection: Instant,
     /// When the bot last tried each liquidatable account.
     tried: HashMap<Pubkey, Instant>,
     /// Set when a subscription closed: resubscribe and rescan at the next step.
@@ -246,8 +267,8 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
     /// Loads everything as [`Self::connect`] does but subscribes to nothing
     /// (`config.ws_url` is not used): changes reach the index only through
     /// [`Self::apply`] (notifications recorded elsewhere; a chain without a
-    /// websocket, such as the embedded one). [`Self::step`] still rescans and
-    /// acts.
+    /// websocket, such as the embedded one). [`Self::step`] still rescans,
+    /// reprojects interest and acts.
     pub fn load(
         chain: &mut impl Chain,
         bot: &'b Liquidator<'a>,
@@ -275,6 +296,7 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
             clock: (0, Instant::now()),
             scan_slot: 0,
             last_scan: Instant::now(),
+            last_reprojection: Instant::now(),
             tried: HashMap::new(),
             reconnect: false,
             stats: StreamStats::default(),
@@ -320,6 +342,7 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         let margin_accounts = chain.program_accounts(&MarginAccountHeader::DISCRIMINATOR)?;
         self.stats.full_scans += 1;
         self.last_scan = Instant::now();
+        self.last_reprojection = self.last_scan;
         self.pools.clear();
         self.market.clear();
         for (key, account) in pool_accounts {
@@ -437,10 +460,15 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
 
     /// One round: waits up to [`StreamConfig::tick`] for notifications, applies
     /// every one queued, rescans when due (or after a subscription closed),
-    /// subscribes to oracles new pools use, then plans and sends liquidations for
-    /// the accounts the index flags ([`Self::act`]).
+    /// otherwise subscribes to oracles new pools use and reprojects interest when
+    /// due ([`Self::reproject`]), then plans and sends liquidations for the
+    /// accounts the index flags ([`Self::act`]).
     pub fn step(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
-        let due = self.config.resync.saturating_sub(self.last_scan.elapsed());
+        let due = self
+            .config
+            .resync
+            .saturating_sub(self.last_scan.elapsed())
+            .min(self.config.reproject.saturating_sub(self.last_reprojection.elapsed()));
         let mut pending = Vec::new();
         if let Ok(event) = self.subscriptions.events.recv_timeout(self.config.tick.min(due)) {
             pending.push(event);
@@ -473,8 +501,26 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
                     }
                 }
             }
+            if self.last_reprojection.elapsed() >= self.config.reproject {
+                self.reproject(chain, log)?;
+            }
         }
         self.act(chain, log)
+    }
+
+    /// Moves the index's interest projection to the cluster's time now (read
+    /// afresh: the local clock drifts from the cluster's) and re-evaluates every
+    /// account; logs how many entered (and left) the liquidatable set.
+    pub fn reproject(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Touched, BotError> {
+        let now = self.read_clock(chain)?;
+        let touched = self.index.set_now(now);
+        self.last_reprojection = Instant::now();
+        self.stats.reprojections += 1;
+        log(&format!(
+            "liquidator (streaming): interest projected to {now}: {} of {} account(s) entered the liquidatable set, {} left",
+            touched.entered, touched.evaluated, touched.left
+        ));
+        Ok(touched)
     }
 
     /// Plans and sends liquidations for the accounts the index holds

@@ -1,7 +1,8 @@
 //! Issue 12, on the embedded chain: the liquidators read the accounts they
 //! re-check in one batch (`Chain::accounts`), not one call per account, and
-//! decide exactly as before. The streaming liquidator is `load`ed (no
-//! websocket): changes are `apply`d by hand.
+//! decide exactly as before; the streaming liquidator catches an account that
+//! interest alone makes liquidatable at its next reprojection. The streaming
+//! liquidator is `load`ed (no websocket): changes are `apply`d by hand.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -225,4 +226,80 @@ fn the_streaming_liquidator_reads_its_flagged_accounts_in_one_batch() {
     assert_eq!(liquidated(&attempts), market.expected_repays(), "as the polling pass");
     let stats = streaming.stats();
     assert_eq!((stats.full_scans, stats.price_updates, stats.passes, stats.liquidations), (1, 1, 1, 3));
+}
+
+/// A borrower 50 cents above maintenance, in a USDC pool 72% lent out (8.4% a
+/// year): thirty days of interest, with prices unchanged and not one account
+/// touched, put it below. No notification says so; the index sees it when its
+/// interest projection moves to the present, and only then.
+#[test]
+fn interest_alone_makes_an_account_liquidatable_at_the_next_reprojection() {
+    let mut env = Env::new();
+    let sol = env.add_priced_pool(9, 100.0, Feed::Legacy);
+    let usdc = env.add_priced_pool(6, 1.0, Feed::Legacy);
+    env.lend(&usdc, 1_000_000_000);
+    let victim = borrower(&mut env, &sol, &usdc, 720_000_000);
+    // 10 SOL x $89 x 85% = $756.50 against 720 USDC x 105% = $756.00.
+    env.set_usd(&sol, 89.0);
+    let key = env.user();
+    let margin = env.open_cross(&key, 0);
+    let wallet = env.token_account(&usdc, &key.pubkey(), 10_000_000_000);
+    let bot = Liquidator {
+        wallets: HashMap::from([(usdc.mint, wallet)]),
+        min_profit_usd: 0.0,
+        ..Liquidator::new(&key, margin)
+    };
+    assert!(bots::find_liquidations(&mut Embedded(&mut env.svm), &bot, &mut |_| {}).unwrap().is_empty());
+
+    // Two streaming liquidators: one that never reprojects within the test, one
+    // that reprojects at every step.
+    let never = StreamConfig { reproject: Duration::from_secs(3_600), tick: Duration::ZERO, ..StreamConfig::new("") };
+    let always = StreamConfig { reproject: Duration::ZERO, ..never.clone() };
+    let mut stale = StreamingLiquidator::load(&mut Embedded(&mut env.svm), &bot, never, &mut |_| {}).unwrap();
+    let mut current = StreamingLiquidator::load(&mut Embedded(&mut env.svm), &bot, always, &mut |_| {}).unwrap();
+    let mut lines = Vec::new();
+    let attempts = current.step(&mut Embedded(&mut env.svm), &mut |line| lines.push(line.to_string())).unwrap();
+    assert!(attempts.is_empty());
+    let start = env.svm.now();
+    assert_eq!(
+        lines,
+        [format!(
+            "liquidator (streaming): interest projected to {start}: 0 of 1 account(s) entered the liquidatable set, 0 left"
+        )]
+    );
+
+    // Thirty days on; the oracles republish the same prices (no notification is
+    // applied: the price did not move).
+    env.svm.advance_time(30 * 86_400);
+    env.refresh_prices();
+    let planned = bots::find_liquidations(&mut Embedded(&mut env.svm), &bot, &mut |_| {}).unwrap();
+    let [plan] = planned.as_slice() else { panic!("one account: {planned:?}") };
+    assert_eq!(plan.account, victim, "a fresh scan finds it below maintenance");
+    // $0.50 less 105% of the interest: 720 USDC x 8.4% x 30/365 = 4.97 USDC.
+    assert_eq!(format!("{:.2}", plan.health_usd), "-4.72");
+    let Action::Liquidate(choices) = &plan.action else { panic!("a liquidation: {plan:?}") };
+    assert_eq!(choices[0].repay, 239_103_969, "239.10 USDC: what lifts health to the 5% liquidation target");
+    let planned_repay = choices[0].repay;
+
+    // Not reprojected: the index still projects interest to the start.
+    let attempts = stale.step(&mut Embedded(&mut env.svm), &mut |_| {}).unwrap();
+    assert!(attempts.is_empty());
+    assert!(stale.index().liquidatable().is_empty());
+    assert_eq!(stale.stats().reprojections, 0);
+
+    // Reprojected: it enters, and the same step liquidates it as planned.
+    lines.clear();
+    let attempts = current.step(&mut Embedded(&mut env.svm), &mut |line| lines.push(line.to_string())).unwrap();
+    let now = start + 30 * 86_400;
+    assert_eq!(
+        lines[0],
+        format!("liquidator (streaming): interest projected to {now}: 1 of 1 account(s) entered the liquidatable set, 0 left")
+    );
+    assert_eq!(liquidated(&attempts), vec![(victim, planned_repay)]);
+    let stats = current.stats();
+    assert_eq!(
+        (stats.full_scans, stats.notifications, stats.reprojections, stats.passes, stats.liquidations),
+        (1, 0, 2, 1, 1),
+        "no rescan, no notification: the reprojection found it"
+    );
 }
