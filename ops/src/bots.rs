@@ -1,7 +1,10 @@
 //! The keeper (interest crank) and the liquidator, written once against [`Chain`]
 //! and run either on the embedded SVM or on a real cluster over JSON-RPC.
 
-use std::{cell::RefCell, collections::HashMap};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+};
 
 use margin_interface::{
     error::MarginError,
@@ -119,6 +122,13 @@ pub trait Chain {
     fn program_accounts(&mut self, tag: &[u8; 8]) -> Result<Vec<(Pubkey, Account)>, BotError>;
     /// One account.
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError>;
+    /// Several accounts, in the order of `keys` (`None` where there is none).
+    /// Over JSON-RPC one `getMultipleAccounts` per [`ACCOUNTS_PER_REQUEST`] keys,
+    /// not one round trip each; by default, one [`Chain::account`] each (the
+    /// embedded chain has no round trip to save).
+    fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, BotError> {
+        keys.iter().map(|key| self.account(key)).collect()
+    }
     /// Sends one transaction paid and signed by `signer`: legacy when it fits the
     /// packet, otherwise v0 through `tables`
     /// ([`margin_client::transaction::assemble`]).
@@ -249,6 +259,9 @@ impl Rpc {
     }
 }
 
+/// Most keys one `getMultipleAccounts` request may name (the RPC server's limit).
+pub const ACCOUNTS_PER_REQUEST: usize = solana_rpc_client_types::request::MAX_MULTIPLE_ACCOUNTS;
+
 fn rpc_error(error: impl std::fmt::Display) -> BotError {
     BotError::Rpc(error.to_string())
 }
@@ -302,7 +315,24 @@ impl Chain for Rpc {
             .collect()
     }
     fn account(&mut self, key: &Pubkey) -> Result<Option<Account>, BotError> {
-        self.client.get_multiple_accounts(&[*key]).map(|mut v| v.pop().flatten()).map_err(rpc_error)
+        Ok(self.accounts(std::slice::from_ref(key))?.pop().flatten())
+    }
+    fn accounts(&mut self, keys: &[Pubkey]) -> Result<Vec<Option<Account>>, BotError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(ACCOUNTS_PER_REQUEST) {
+            let answer = self.client.get_multiple_accounts(chunk).map_err(rpc_error)?;
+            // Matched to the keys by position: a short answer would shift every
+            // account after the gap onto the wrong key.
+            if answer.len() != chunk.len() {
+                return Err(rpc_error(format!(
+                    "getMultipleAccounts answered {} accounts for {} keys",
+                    answer.len(),
+                    chunk.len()
+                )));
+            }
+            found.extend(answer);
+        }
+        Ok(found)
     }
     fn send(
         &mut self,
@@ -1013,24 +1043,31 @@ fn create_associated_token_account_idempotent(
     }
 }
 
-/// Adds the pools and oracle accounts of `account`'s positions to `fetched`
-/// (each address fetched once per pass): what a health cache loads from.
-pub(crate) fn fetch_positions(
+/// Adds the pools and oracle accounts of the positions of `accounts` to
+/// `fetched`, what a health cache loads from: every address not in it yet, read
+/// in one batch ([`Chain::accounts`]). An address with no account stays out.
+pub(crate) fn fetch_positions<'m>(
     chain: &mut impl Chain,
-    account: &MarginAccountData,
+    accounts: impl IntoIterator<Item = &'m MarginAccountData>,
     oracle_of: impl Fn(&Pubkey) -> Pubkey,
     fetched: &mut HashMap<Pubkey, Account>,
 ) -> Result<(), BotError> {
-    for position in account.active() {
-        let pool = Pubkey::new_from_array(position.pool);
-        for address in [pool, oracle_of(&pool)] {
-            if let std::collections::hash_map::Entry::Vacant(slot) = fetched.entry(address) {
-                if let Some(found) = chain.account(&address)? {
-                    slot.insert(found);
+    let (mut missing, mut queued) = (Vec::new(), HashSet::new());
+    for account in accounts {
+        for position in account.active() {
+            let pool = Pubkey::new_from_array(position.pool);
+            for address in [pool, oracle_of(&pool)] {
+                if !fetched.contains_key(&address) && queued.insert(address) {
+                    missing.push(address);
                 }
             }
         }
     }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let found = chain.accounts(&missing)?;
+    fetched.extend(missing.into_iter().zip(found).filter_map(|(address, found)| Some((address, found?))));
     Ok(())
 }
 
@@ -1080,7 +1117,8 @@ pub fn find_liquidations(
 /// market's pools (configs, share values) at cluster time `now`: what the
 /// polling pass runs on a full snapshot and the streaming liquidator
 /// ([`crate::stream`]) on the accounts its index flags, so both decide alike.
-/// Each account's pools and oracles are fetched afresh for its health.
+/// The accounts' pools and oracles are read afresh for their health, all in one
+/// batch ([`Chain::accounts`]).
 pub fn plan_liquidations(
     chain: &mut impl Chain,
     bot: &Liquidator,
@@ -1093,11 +1131,12 @@ pub fn plan_liquidations(
     let mut fetched: HashMap<Pubkey, Account> = HashMap::new();
     let mut candidates = Vec::new();
     let mut bankrupt = Vec::new();
-    for (key, account) in margin_accounts {
-        if key == &bot.margin_account || account.active().iter().all(|p| p.borrow_shares == 0) {
-            continue;
-        }
-        fetch_positions(chain, account, oracle_of, &mut fetched)?;
+    let with_debt: Vec<&(Pubkey, MarginAccountData)> = margin_accounts
+        .iter()
+        .filter(|(key, account)| key != &bot.margin_account && account.active().iter().any(|p| p.borrow_shares > 0))
+        .collect();
+    fetch_positions(chain, with_debt.iter().map(|(_, account)| account), oracle_of, &mut fetched)?;
+    for (key, account) in with_debt {
         // Eligibility as `liquidate` judges it: outages count zero on both sides.
         let Ok(cache) = chain.program().health_cache_with(account, &fetched, oracle_of, now, Unpriced::ZeroAll) else {
             continue;
@@ -1507,4 +1546,64 @@ fn sol_usd(chain: &mut impl Chain, bot: &Liquidator, pools: &HashMap<Pubkey, Poo
     let oracle = chain.account(&oracle_key).ok()??;
     let price = margin_client::health::pool_price(pool, &oracle_key, &oracle, now).ok()?;
     Some(price.price as f64 * 10f64.powi(price.expo))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+    use solana_rpc_client_types::request::RpcRequest;
+
+    use super::*;
+
+    /// A `getMultipleAccounts` answer: accounts with `lamports` as given, `None`
+    /// for a missing one.
+    fn answer(lamports: impl Iterator<Item = Option<u64>>) -> Value {
+        let owner = Pubkey::new_unique().to_string();
+        let value: Vec<Value> = lamports
+            .map(|lamports| match lamports {
+                Some(lamports) => json!({
+                    "lamports": lamports, "data": ["", "base64"], "owner": owner,
+                    "executable": false, "rentEpoch": 0, "space": 0,
+                }),
+                None => Value::Null,
+            })
+            .collect();
+        json!({ "context": { "slot": 1 }, "value": value })
+    }
+
+    fn mock_rpc(answers: Vec<Value>) -> Rpc {
+        let mocks = answers.into_iter().map(|answer| (RpcRequest::GetMultipleAccounts, answer)).collect();
+        Rpc { client: RpcClient::new_mock_with_mocks_map("succeeds", mocks), program: MarginProgram::default() }
+    }
+
+    /// Account `i` of the test: `i` lamports, none for every seventh.
+    fn lamports_of(i: usize) -> Option<u64> {
+        (i % 7 != 0).then_some(i as u64)
+    }
+
+    /// 250 keys go out as three requests of 100, 100 and 50 keys (the mock answers
+    /// exactly those three, in turn; a fourth request or another split would get
+    /// answers of the wrong length), and come back in the keys' order.
+    #[test]
+    fn rpc_accounts_reads_at_most_100_keys_per_request_in_order() {
+        assert_eq!(ACCOUNTS_PER_REQUEST, 100);
+        let answers = [0..100, 100..200, 200..250].map(|range| answer(range.map(lamports_of))).to_vec();
+        let keys: Vec<Pubkey> = (0..250).map(|_| Pubkey::new_unique()).collect();
+        let found = mock_rpc(answers).accounts(&keys).expect("three requests");
+        let lamports: Vec<Option<u64>> = found.iter().map(|account| account.as_ref().map(|a| a.lamports)).collect();
+        assert_eq!(lamports, (0..250).map(lamports_of).collect::<Vec<_>>());
+        assert_eq!(lamports.iter().filter(|found| found.is_none()).count(), 36, "every seventh of 250 is missing");
+    }
+
+    /// An answer of another length cannot be matched to the keys: an error, not
+    /// accounts on the wrong keys.
+    #[test]
+    fn rpc_accounts_refuses_an_answer_of_the_wrong_length() {
+        let keys: Vec<Pubkey> = (0..100).map(|_| Pubkey::new_unique()).collect();
+        let error = mock_rpc(vec![answer((0..99).map(lamports_of))]).accounts(&keys).unwrap_err();
+        assert_eq!(error.to_string(), "RPC failure: getMultipleAccounts answered 99 accounts for 100 keys");
+        // One key goes through the same request and the same check.
+        let mut rpc = mock_rpc(vec![answer([Some(5)].into_iter())]);
+        assert_eq!(rpc.account(&keys[0]).unwrap().map(|a| a.lamports), Some(5));
+    }
 }

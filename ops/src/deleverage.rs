@@ -42,7 +42,7 @@ pub fn deleverage_once(
         if !protection.is_on() || owned || key == &keeper.margin_account || !has_debt {
             continue;
         }
-        fetch_positions(chain, account, oracle_of, &mut fetched)?;
+        fetch_positions(chain, [account], oracle_of, &mut fetched)?;
         let Ok(cache) = chain.program().health_cache_with(account, &fetched, oracle_of, now, Unpriced::Refuse) else {
             continue;
         };

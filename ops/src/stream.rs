@@ -20,8 +20,9 @@
 //! Whenever the index's liquidatable set is not empty, those accounts (and only
 //! those) are read afresh and go through the polling bot's planning and sending.
 //! A full rescan still runs every [`StreamConfig::resync`] (notifications can be
-//! dropped, and the index projects interest to the time of the last load) and
-//! whenever a subscription closes.
+//! dropped) and whenever a subscription closes. The index projects interest to
+//! one time; every [`StreamConfig::reproject`] it moves to the present, since
+//! debt grows without any notification.
 //!
 //! The blocking `PubsubClient` runs one websocket and one thread per
 //! subscription; its notifications are forwarded into one channel here.
@@ -51,8 +52,16 @@ use solana_sdk::{account::Account, pubkey::Pubkey};
 
 use crate::{
     bots::{execute, plan_liquidations, Attempt, BotError, Chain, Liquidator, OracleBook},
-    index::LiquidatorIndex,
+    index::{LiquidatorIndex, Touched},
 };
+
+/// Default [`StreamConfig::resync`]: 5 minutes.
+pub const DEFAULT_RESYNC: Duration = Duration::from_secs(300);
+
+/// Default [`StreamConfig::reproject`]: an account that interest alone makes
+/// liquidatable is seen at most a minute late (a minute of interest at a 150%
+/// rate is 0.0003% of the debt), for one clock read a minute.
+pub const DEFAULT_REPROJECT: Duration = Duration::from_secs(60);
 
 /// How the streaming liquidator connects and how often it rescans.
 #[derive(Clone, Debug)]
@@ -63,6 +72,11 @@ pub struct StreamConfig {
     /// A full rescan this often: it repairs anything a dropped notification
     /// missed and moves the index's interest projection to the present.
     pub resync: Duration,
+    /// Between rescans, the index's interest projection moves to the present
+    /// this often ([`LiquidatorIndex::set_now`]: every indexed account
+    /// re-evaluated, nothing read but the clock). Debt grows with no
+    /// notification, so an account can become liquidatable by interest alone.
+    pub reproject: Duration,
     /// An account still liquidatable that no notification changed is tried
     /// again only after this long (a pair the bot cannot fund, a failed send),
     /// so an unfundable account does not cost a plan on every notification.
@@ -73,11 +87,13 @@ pub struct StreamConfig {
 }
 
 impl StreamConfig {
-    /// `ws_url`, a rescan every 5 minutes, a retry after 10 seconds, 1-second ticks.
+    /// `ws_url`, a rescan every 5 minutes, interest reprojected every minute, a
+    /// retry after 10 seconds, 1-second ticks.
     pub fn new(ws_url: &str) -> Self {
         Self {
             ws_url: ws_url.to_string(),
-            resync: Duration::from_secs(300),
+            resync: DEFAULT_RESYNC,
+            reproject: DEFAULT_REPROJECT,
             retry: Duration::from_secs(10),
             tick: Duration::from_secs(1),
         }
@@ -98,6 +114,8 @@ pub struct StreamStats {
     pub pool_updates: u64,
     /// Of those, oracle accounts.
     pub price_updates: u64,
+    /// Interest projections moved to the present between full loads.
+    pub reprojections: u64,
     /// Times the liquidatable set was planned and sent.
     pub passes: u64,
     /// Liquidations that landed.
@@ -116,6 +134,9 @@ enum Event {
 /// blocking client's unsubscribe waits for the socket's next message, which for a
 /// quiet oracle may be minutes away.
 struct Subscriptions {
+    /// Where oracles are subscribed; `None`: nothing is
+    /// ([`StreamingLiquidator::load`]), oracles are only recorded as watched.
+    ws_url: Option<String>,
     handles: Vec<Box<dyn Any + Send>>,
     oracles: HashSet<Pubkey>,
     events: mpsc::Receiver<Event>,
@@ -143,10 +164,16 @@ fn account_config() -> RpcAccountInfoConfig {
 }
 
 impl Subscriptions {
+    /// No websocket: no event ever arrives.
+    fn detached() -> Self {
+        let (sender, events) = mpsc::channel();
+        Self { ws_url: None, handles: Vec::new(), oracles: HashSet::new(), events, sender }
+    }
+
     /// Subscribes to the program's pools and margin accounts.
     fn open(ws_url: &str) -> Result<Self, BotError> {
-        let (sender, events) = mpsc::channel();
-        let mut subscriptions = Self { handles: Vec::new(), oracles: HashSet::new(), events, sender };
+        let mut subscriptions = Self::detached();
+        subscriptions.ws_url = Some(ws_url.to_string());
         for (name, tag) in [("pools", Pool::DISCRIMINATOR), ("margin accounts", MarginAccountHeader::DISCRIMINATOR)] {
             let config = RpcProgramAccountsConfig {
                 filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_raw_bytes(0, tag.to_vec()))]),
@@ -173,21 +200,23 @@ impl Subscriptions {
         Ok(subscriptions)
     }
 
-    /// Subscribes to oracle account `key`.
-    fn add_oracle(&mut self, ws_url: &str, key: Pubkey) -> Result<(), BotError> {
-        let (handle, receiver) = PubsubClient::account_subscribe(ws_url, &key, Some(account_config()))
-            .map_err(|e| ws_error(&format!("accountSubscribe ({key})"), e))?;
-        let sender = self.sender.clone();
-        std::thread::spawn(move || {
-            while let Ok(update) = receiver.recv() {
-                let Some(account) = update.value.to_account() else { continue };
-                if sender.send(Event::Account { key, slot: update.context.slot, account }).is_err() {
-                    return;
+    /// Subscribes to oracle account `key` (detached: records it as watched).
+    fn add_oracle(&mut self, key: Pubkey) -> Result<(), BotError> {
+        if let Some(ws_url) = &self.ws_url {
+            let (handle, receiver) = PubsubClient::account_subscribe(ws_url, &key, Some(account_config()))
+                .map_err(|e| ws_error(&format!("accountSubscribe ({key})"), e))?;
+            let sender = self.sender.clone();
+            std::thread::spawn(move || {
+                while let Ok(update) = receiver.recv() {
+                    let Some(account) = update.value.to_account() else { continue };
+                    if sender.send(Event::Account { key, slot: update.context.slot, account }).is_err() {
+                        return;
+                    }
                 }
-            }
-            let _ = sender.send(Event::Closed(format!("accountSubscribe ({key})")));
-        });
-        self.handles.push(Box::new(handle));
+                let _ = sender.send(Event::Closed(format!("accountSubscribe ({key})")));
+            });
+            self.handles.push(Box::new(handle));
+        }
         self.oracles.insert(key);
         Ok(())
     }
@@ -211,6 +240,9 @@ pub struct StreamingLiquidator<'b, 'a> {
     /// Slot before the last full load began: older notifications are stale.
     scan_slot: u64,
     last_scan: Instant,
+    /// When the index's interest projection last moved to the present (a full
+    /// load or [`Self::reproject`]).
+    last_reprojection: Instant,
     /// When the bot last tried each liquidatable account.
     tried: HashMap<Pubkey, Instant>,
     /// Set when a subscription closed: resubscribe and rescan at the next step.
@@ -229,6 +261,30 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         log: &mut impl FnMut(&str),
     ) -> Result<Self, BotError> {
         let subscriptions = Subscriptions::open(&config.ws_url)?;
+        Self::start(chain, bot, config, subscriptions, log)
+    }
+
+    /// Loads everything as [`Self::connect`] does but subscribes to nothing
+    /// (`config.ws_url` is not used): changes reach the index only through
+    /// [`Self::apply`] (notifications recorded elsewhere; a chain without a
+    /// websocket, such as the embedded one). [`Self::step`] still rescans,
+    /// reprojects interest and acts.
+    pub fn load(
+        chain: &mut impl Chain,
+        bot: &'b Liquidator<'a>,
+        config: StreamConfig,
+        log: &mut impl FnMut(&str),
+    ) -> Result<Self, BotError> {
+        Self::start(chain, bot, config, Subscriptions::detached(), log)
+    }
+
+    fn start(
+        chain: &mut impl Chain,
+        bot: &'b Liquidator<'a>,
+        config: StreamConfig,
+        subscriptions: Subscriptions,
+        log: &mut impl FnMut(&str),
+    ) -> Result<Self, BotError> {
         let mut streaming = Self {
             bot,
             config,
@@ -240,6 +296,7 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
             clock: (0, Instant::now()),
             scan_slot: 0,
             last_scan: Instant::now(),
+            last_reprojection: Instant::now(),
             tried: HashMap::new(),
             reconnect: false,
             stats: StreamStats::default(),
@@ -285,6 +342,7 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         let margin_accounts = chain.program_accounts(&MarginAccountHeader::DISCRIMINATOR)?;
         self.stats.full_scans += 1;
         self.last_scan = Instant::now();
+        self.last_reprojection = self.last_scan;
         self.pools.clear();
         self.market.clear();
         for (key, account) in pool_accounts {
@@ -294,8 +352,9 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         self.oracle_pools = oracle_pools(&self.pools, &self.bot.oracles);
         // Subscribed before the oracles are read: no price change falls in between.
         self.subscribe_oracles(log)?;
-        for oracle in self.oracle_pools.keys() {
-            if let Some(account) = chain.account(oracle)? {
+        let oracles: Vec<Pubkey> = self.oracle_pools.keys().copied().collect();
+        for (oracle, found) in oracles.iter().zip(chain.accounts(&oracles)?) {
+            if let Some(account) = found {
                 self.market.insert(*oracle, account);
             }
         }
@@ -319,11 +378,11 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         let mut added = Vec::new();
         for oracle in self.oracle_pools.keys() {
             if !self.subscriptions.oracles.contains(oracle) {
-                self.subscriptions.add_oracle(&self.config.ws_url, *oracle)?;
+                self.subscriptions.add_oracle(*oracle)?;
                 added.push(*oracle);
             }
         }
-        if !added.is_empty() {
+        if !added.is_empty() && self.subscriptions.ws_url.is_some() {
             log(&format!(
                 "liquidator (streaming): subscribed to {} more oracle account(s), {} in all",
                 added.len(),
@@ -401,10 +460,15 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
 
     /// One round: waits up to [`StreamConfig::tick`] for notifications, applies
     /// every one queued, rescans when due (or after a subscription closed),
-    /// subscribes to oracles new pools use, then plans and sends liquidations for
-    /// the accounts the index flags ([`Self::act`]).
+    /// otherwise subscribes to oracles new pools use and reprojects interest when
+    /// due ([`Self::reproject`]), then plans and sends liquidations for the
+    /// accounts the index flags ([`Self::act`]).
     pub fn step(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
-        let due = self.config.resync.saturating_sub(self.last_scan.elapsed());
+        let due = self
+            .config
+            .resync
+            .saturating_sub(self.last_scan.elapsed())
+            .min(self.config.reproject.saturating_sub(self.last_reprojection.elapsed()));
         let mut pending = Vec::new();
         if let Ok(event) = self.subscriptions.events.recv_timeout(self.config.tick.min(due)) {
             pending.push(event);
@@ -429,19 +493,41 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
         } else {
             // Pools that appeared may use oracles not watched yet: watch them, then
             // read them once (a change before the subscription was not sent).
-            for oracle in self.subscribe_oracles(log)? {
-                if let Some(account) = chain.account(&oracle)? {
-                    self.apply(oracle, account);
+            let added = self.subscribe_oracles(log)?;
+            if !added.is_empty() {
+                for (oracle, found) in added.iter().zip(chain.accounts(&added)?) {
+                    if let Some(account) = found {
+                        self.apply(*oracle, account);
+                    }
                 }
+            }
+            if self.last_reprojection.elapsed() >= self.config.reproject {
+                self.reproject(chain, log)?;
             }
         }
         self.act(chain, log)
     }
 
+    /// Moves the index's interest projection to the cluster's time now (read
+    /// afresh: the local clock drifts from the cluster's) and re-evaluates every
+    /// account; logs how many entered (and left) the liquidatable set.
+    pub fn reproject(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Touched, BotError> {
+        let now = self.read_clock(chain)?;
+        let touched = self.index.set_now(now);
+        self.last_reprojection = Instant::now();
+        self.stats.reprojections += 1;
+        log(&format!(
+            "liquidator (streaming): interest projected to {now}: {} of {} account(s) entered the liquidatable set, {} left",
+            touched.entered, touched.evaluated, touched.left
+        ));
+        Ok(touched)
+    }
+
     /// Plans and sends liquidations for the accounts the index holds
     /// liquidatable (each at most once per [`StreamConfig::retry`] unless it
-    /// changed), read afresh (a notification of the latest change may still be on
-    /// its way): [`plan_liquidations`] then [`execute`], as the polling bot.
+    /// changed), read afresh in one batch (a notification of the latest change
+    /// may still be on its way): [`plan_liquidations`] then [`execute`], as the
+    /// polling bot.
     pub fn act(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
         let retry = self.config.retry;
         let due: Vec<Pubkey> = self
@@ -455,14 +541,14 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
             return Ok(Vec::new());
         }
         let now = self.read_clock(chain)?;
-        let mut fresh = Vec::new();
-        for key in due {
-            self.tried.insert(key, Instant::now());
-            let Some(found) = chain.account(&key)? else { continue };
-            if let Ok(data) = accounts::margin_account(&found.data) {
-                fresh.push((key, data));
-            }
-        }
+        let tried_at = Instant::now();
+        self.tried.extend(due.iter().map(|key| (*key, tried_at)));
+        let found = chain.accounts(&due)?;
+        let fresh: Vec<(Pubkey, accounts::MarginAccountData)> = due
+            .into_iter()
+            .zip(found)
+            .filter_map(|(key, found)| Some((key, accounts::margin_account(&found?.data).ok()?)))
+            .collect();
         log(&format!("liquidator (streaming): {} account(s) liquidatable in the index", fresh.len()));
         let planned = plan_liquidations(chain, self.bot, &self.pools, &fresh, now, log)?;
         let attempts = execute(chain, self.bot, planned, log)?;

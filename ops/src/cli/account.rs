@@ -135,7 +135,7 @@ fn priced(
         oracle_map.insert(key, oracle);
     }
     let oracle_of = |pool: &Pubkey| oracle_map.get(pool).copied().unwrap_or_default();
-    fetch_positions(chain, account, oracle_of, fetched).map_err(rpc)?;
+    fetch_positions(chain, [account], oracle_of, fetched).map_err(rpc)?;
     if let Some((pool, oracle)) = needed.iter().find(|(_, oracle)| !fetched.contains_key(oracle)) {
         return Ok(Err(format!("oracle account {oracle} of pool {pool} not found")));
     }

@@ -152,8 +152,13 @@ pub struct LiquidatorArgs {
     #[arg(long, value_name = "WS_URL")]
     ws_url: Option<String>,
     /// With --ws-url: a full rescan this often (seconds)
-    #[arg(long, default_value_t = 300, value_name = "SECS", requires = "ws_url")]
+    #[arg(long, default_value_t = stream::DEFAULT_RESYNC.as_secs(), value_name = "SECS", requires = "ws_url")]
     resync: u64,
+    /// With --ws-url: between rescans, project interest to the present this
+    /// often (seconds), catching accounts that debt growth alone makes
+    /// liquidatable
+    #[arg(long, default_value_t = stream::DEFAULT_REPROJECT.as_secs(), value_name = "SECS", requires = "ws_url")]
+    reproject: u64,
     #[command(flatten)]
     repeat: Repeat,
 }
@@ -223,7 +228,11 @@ pub fn liquidator(ctx: &Context, args: LiquidatorArgs) -> Result<(), CliError> {
     let mut chain = ctx.checked_chain()?;
     bot.load_tables(&mut chain, &args.lookup_tables).map_err(rpc)?;
     if let Some(ws_url) = &args.ws_url {
-        let config = StreamConfig { resync: Duration::from_secs(args.resync), ..StreamConfig::new(ws_url) };
+        let config = StreamConfig {
+            resync: Duration::from_secs(args.resync),
+            reproject: Duration::from_secs(args.reproject),
+            ..StreamConfig::new(ws_url)
+        };
         let stop = AtomicBool::new(false);
         stream::run(&mut chain, &bot, config, &stop, &mut |line| println!("{line}")).map_err(rpc)?;
         return Ok(());

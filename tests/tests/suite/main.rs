@@ -33,6 +33,7 @@ mod review_flash;
 mod risk;
 mod risk_controls;
 mod security;
+mod streaming;
 mod stress;
 mod token_2022;
 mod transfer_collateral;
