@@ -462,7 +462,8 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
     /// every one queued, rescans when due (or after a subscription closed),
     /// otherwise subscribes to oracles new pools use and reprojects interest when
     /// due ([`Self::reproject`]), then plans and sends liquidations for the
-    /// accounts the index flags ([`Self::act`]).
+    /// accounts the index flags ([`Self::act`]) and settles the index
+    /// ([`LiquidatorIndex::settle`]) while they are in flight.
     pub fn step(&mut self, chain: &mut impl Chain, log: &mut impl FnMut(&str)) -> Result<Vec<Attempt>, BotError> {
         let due = self
             .config
@@ -505,7 +506,11 @@ impl<'b, 'a> StreamingLiquidator<'b, 'a> {
                 self.reproject(chain, log)?;
             }
         }
-        self.act(chain, log)
+        let attempts = self.act(chain, log)?;
+        // The index's work left off the critical path of the last price updates,
+        // done once the liquidations are out: the next notification finds it done.
+        self.index.settle();
+        Ok(attempts)
     }
 
     /// Moves the index's interest projection to the cluster's time now (read

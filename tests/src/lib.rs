@@ -243,7 +243,7 @@ impl Env {
     /// applied. Returns whether it had to wait.
     pub fn update_config(&mut self, keys: &PoolKeys, config: PoolConfig) -> bool {
         let admin = self.admin.insecure_clone();
-        let ix = instructions::update_pool_config(&admin.pubkey(), &keys, config);
+        let ix = instructions::update_pool_config(&admin.pubkey(), keys, config);
         self.svm.process(&[ix], &[&admin]).expect("update_pool_config");
         if self.pool(keys).config == config {
             return false;
@@ -251,7 +251,7 @@ impl Env {
         let delay = self.group_state().config_delay_secs as i64;
         self.svm.set_time(self.svm.now() + delay);
         self.refresh_prices();
-        let ix = instructions::apply_pool_config(&keys, &admin.pubkey());
+        let ix = instructions::apply_pool_config(keys, &admin.pubkey());
         self.svm.process(&[ix], &[]).expect("apply_pool_config");
         assert_eq!(self.pool(keys).config, config);
         true
@@ -264,7 +264,7 @@ impl Env {
         let metas = margin_client::health::sweep_account_metas(&account, |pool| {
             self.oracles.get(pool).map(|o| o.account).unwrap_or_default()
         });
-        instructions::resolve_bad_debt(margin, &keys, &metas)
+        instructions::resolve_bad_debt(margin, keys, &metas)
     }
 
     fn write_oracle(&mut self, setup: &OracleSetup) {
