@@ -24,7 +24,15 @@
 //! those accounts exactly and splits their distance afresh. Triggers that did not
 //! fire stay valid whatever else moved: their guarantee never assumed the other
 //! prices fixed. So the set after any sequence of updates equals a full rescan's
-//! (the `liquidator_index` tests).
+//! (the `liquidator_index` and `review_index` tests). Three kinds of account are
+//! instead re-checked on every move of their prices, either way: those inside
+//! their rounding margin (there health is not monotone in the coordinates to the
+//! raw unit: a move that leaves a coordinate unchanged, or the switch from folded
+//! to 16.48 weights, still moves values), those whose values come near the
+//! engine's 2^127 range ([`PEAK_LIMIT`]), and the unevaluable. A position its
+//! weight's floor values at zero still has a coordinate (a large rise makes it
+//! count), and a liquidatable account's debt a watch trigger where the engine
+//! could overflow ([`PEAK_WATCH`]).
 //!
 //! **The critical path.** Each exact evaluation also keeps the account's linear
 //! model: its health then and each coordinate's value and position then. When a
@@ -49,7 +57,7 @@ use margin_client::health::{health_with_values_of, maintenance_unit_values, Heal
 use margin_interface::{
     health::{level_index, stress_bps, PositionValues, MAINTENANCE},
     oracle::OraclePrice,
-    state::{AccountKind, Pool, Position},
+    state::{AccountKind, Pool, Position, POOL_FLAG_ISOLATED_ONLY},
 };
 use solana_sdk::pubkey::Pubkey;
 
@@ -61,6 +69,17 @@ const HIGH: u8 = 1;
 /// Least volatility weight (bps): a pool without a stress move still gets a share
 /// of every budget, so a stablecoin's 0.1% wobble does not re-evaluate its holders.
 const MIN_VOLATILITY_BPS: u64 = 100;
+
+/// An account whose Maintenance sums, or a position's value at 100% weight
+/// (Q64.64), reach this is re-checked on every move of its prices: a 2x move
+/// might take it past the engine's 2^127 range (then it is unevaluable, not
+/// liquidatable), which neither its triggers nor its linear model foresee.
+const PEAK_LIMIT: f64 = (1u128 << 124) as f64;
+
+/// A liquidatable account's debt may rise without bound while it stays
+/// liquidatable, until the engine cannot value it: each debt coordinate gets a
+/// rising trigger where the account's peak (see [`PEAK_LIMIT`]) would reach this.
+const PEAK_WATCH: f64 = (1u128 << 125) as f64;
 
 /// Bits of a trigger key holding the account id: at most 2^24 (16.7 million)
 /// accounts.
@@ -162,7 +181,8 @@ struct Model {
     /// The coordinates it holds, with their values and positions then.
     terms: Vec<Variable>,
     /// False when a position's value did not follow a coordinate then (an outage,
-    /// a pool without coordinates): only the engine can value the account.
+    /// a pool without coordinates), or when its values were near the engine's
+    /// range ([`PEAK_LIMIT`]): only the engine can value the account.
     linear: bool,
 }
 
@@ -335,14 +355,26 @@ impl LiquidatorIndex {
                 (Some(before), Some(after)) => {
                     for side in [LOW, HIGH] {
                         let (from, to) = (before[side as usize], after[side as usize]);
-                        if to == from {
-                            continue;
-                        }
+                        // A coordinate unchanged (to f64's precision, or the engine's
+                        // floor of the unit value) by a new band still moves values by
+                        // their rounding: the accounts inside their rounding margin,
+                        // whose triggers sit at the coordinate both ways, are checked.
+                        let directions: &[bool] = if to > from {
+                            &[true]
+                        } else if to < from {
+                            &[false]
+                        } else if !same_band(before_price.as_ref(), price.as_ref()) {
+                            &[false, true]
+                        } else {
+                            &[]
+                        };
                         let (low, high) = (from.min(to), from.max(to));
                         let last_account = (MAX_ACCOUNTS - 1) as u32;
                         let range = trigger(price_key(low, false), 0)..=trigger(price_key(high, true), last_account);
-                        let set = &self.sets[set_index(pool, side, to > from)];
-                        candidates.extend(set.range(range).map(trigger_account));
+                        for &rising in directions {
+                            let set = &self.sets[set_index(pool, side, rising)];
+                            candidates.extend(set.range(range.clone()).map(trigger_account));
+                        }
                     }
                 }
                 // Still in an outage, or a price without coordinates unchanged.
@@ -462,17 +494,42 @@ impl LiquidatorIndex {
         let state = match health_with_values_of(entry.kind, self.now, MAINTENANCE, positions) {
             Ok((health, values)) => {
                 let healthy = health.maintenance >= 0;
-                let (variables, margin, linear) = self.variables(&entry.pools, &values);
+                let (variables, margin, linear, peak) = self.variables(entry.kind, &entry.pools, &values);
                 // How far health may move before its sign can flip, rounding set aside.
                 let distance = (health.maintenance as f64).abs() - margin;
                 // A fired trigger means its share of the distance is spent: every
                 // share is split afresh from the new distance.
                 self.clear_triggers(&mut entry);
-                let weighted: f64 = variables.iter().map(|v| v.value * v.volatility).sum();
-                for variable in &variables {
-                    let tolerance = tolerance(distance, variable.volatility, weighted);
-                    self.install(&mut entry, id, healthy, variable, tolerance);
+                if !(distance > 0.0) || peak >= PEAK_LIMIT {
+                    // Inside its rounding margin an account's health is not monotone in
+                    // its coordinates to the raw unit (floors of the weighted unit
+                    // values, the switch between folded and 16.48 weights), and near
+                    // 2^127 a 2x move may leave the engine's range: any move of its
+                    // prices, either way, re-checks it.
+                    self.install_everywhere(&mut entry, id);
+                } else {
+                    let weighted: f64 = variables.iter().map(|v| v.value * v.volatility).sum();
+                    for variable in &variables {
+                        // A position valued zero (its weighted unit value floored away)
+                        // gains at most two raw units per native unit up to a 100% move,
+                        // inside its share of the margin (four per native unit); past
+                        // that its trigger fires and its term stops the model.
+                        let tolerance = if variable.value == 0.0 {
+                            1.0
+                        } else {
+                            tolerance(distance, variable.volatility, weighted)
+                        };
+                        self.install(&mut entry, id, healthy, variable, tolerance);
+                        if !healthy && variable.side == HIGH {
+                            // Rising debt keeps it liquidatable until the engine cannot
+                            // value it (then it is not): watched where its peak could
+                            // reach PEAK_WATCH, more than 2x away.
+                            let watch = Variable { current: variable.current * (PEAK_WATCH / peak), ..*variable };
+                            self.install(&mut entry, id, true, &watch, 0.0);
+                        }
+                    }
                 }
+                let linear = linear && peak < PEAK_LIMIT;
                 entry.model = Model { health: health.maintenance as f64, margin, terms: variables, linear };
                 if healthy {
                     State::Healthy
@@ -485,18 +542,7 @@ impl LiquidatorIndex {
             Err(_) => {
                 self.clear_triggers(&mut entry);
                 entry.model = Model::default();
-                for &pool in &entry.pools {
-                    let Some(coordinates) = self.pools[pool as usize].coordinates else { continue };
-                    for side in [LOW, HIGH] {
-                        let price = coordinates[side as usize];
-                        for rising in [false, true] {
-                            let set = set_index(pool, side, rising);
-                            let trigger = trigger(price_key(price, !rising), id);
-                            self.sets[set].insert(trigger);
-                            entry.triggers.push(Installed { set, trigger });
-                        }
-                    }
-                }
+                self.install_everywhere(&mut entry, id);
                 State::Unevaluable
             }
         };
@@ -515,20 +561,41 @@ impl LiquidatorIndex {
     }
 
     /// The coordinates an evaluated account holds, with their Maintenance values,
-    /// the rounding margin of the linear model (see the module docs), and whether
-    /// every position's value follows a coordinate.
-    fn variables(&self, pools: &[u32], values: &[PositionValues]) -> (Vec<Variable>, f64, bool) {
+    /// the rounding margin of the linear model (see the module docs), whether
+    /// every position's value follows a coordinate, and its peak: the larger of its
+    /// Maintenance sums and of its positions' values at 100% weight (Q64.64, see
+    /// [`PEAK_LIMIT`]).
+    fn variables(
+        &self,
+        kind: AccountKind,
+        pools: &[u32],
+        values: &[PositionValues],
+    ) -> (Vec<Variable>, f64, bool, f64) {
         let level = level_index(MAINTENANCE);
         let mut variables = Vec::with_capacity(values.len());
         let (mut margin, mut gross, mut linear) = (0.0, 0.0, true);
+        let (mut assets, mut liabilities, mut peak) = (0.0, 0.0, 0.0f64);
         for (position, &pool) in values.iter().zip(pools) {
             let entry = &self.pools[pool as usize];
             linear &= entry.coordinates.is_some();
+            assets += position.assets[level] as f64;
+            liabilities += position.liabilities[level] as f64;
             if let Some(coordinates) = entry.coordinates {
-                for (side, value) in [(LOW, position.assets[level]), (HIGH, position.liabilities[level])] {
-                    if value != 0 {
+                // Collateral the engine values (not isolated-only collateral of a cross
+                // account), and debt.
+                let isolated_only = entry.pool.config.flags & POOL_FLAG_ISOLATED_ONLY != 0;
+                let counts = !(isolated_only && kind == AccountKind::Cross);
+                let one_token = 10f64.powi(entry.pool.mint_decimals as i32);
+                for (side, value, amount) in [
+                    (LOW, position.assets[level], if counts { position.deposit } else { 0 }),
+                    (HIGH, position.liabilities[level], position.debt),
+                ] {
+                    // Also a position its weight's floor valued zero: a large enough move
+                    // makes it count (its term bounds the move the model extrapolates).
+                    if value != 0 || amount != 0 {
                         let value = value as f64;
                         let current = coordinates[side as usize];
+                        peak = peak.max(amount as f64 * current / one_token);
                         variables.push(Variable { pool, side, value, current, volatility: entry.volatility });
                         gross += value;
                         // The value is proportional to the coordinate up to one raw
@@ -541,7 +608,7 @@ impl LiquidatorIndex {
             margin += 4.0 * (position.deposit as f64 + position.debt as f64 + 2.0);
         }
         // f64 rounding of the values and their sums.
-        (variables, margin + gross * 1e-9, linear)
+        (variables, margin + gross * 1e-9, linear, peak.max(assets).max(liabilities))
     }
 
     /// Installs the trigger of `variable` at `tolerance` from its coordinate, in the
@@ -558,6 +625,23 @@ impl LiquidatorIndex {
         let trigger = trigger(price_key(price, !rising), id);
         self.sets[set].insert(trigger);
         entry.triggers.push(Installed { set, trigger });
+    }
+
+    /// Triggers at the current coordinates of every pool the account holds, both
+    /// sides, both directions: any move of its prices re-checks it.
+    fn install_everywhere(&mut self, entry: &mut AccountEntry, id: u32) {
+        for &pool in &entry.pools {
+            let Some(coordinates) = self.pools[pool as usize].coordinates else { continue };
+            for side in [LOW, HIGH] {
+                let price = coordinates[side as usize];
+                for rising in [false, true] {
+                    let set = set_index(pool, side, rising);
+                    let trigger = trigger(price_key(price, !rising), id);
+                    self.sets[set].insert(trigger);
+                    entry.triggers.push(Installed { set, trigger });
+                }
+            }
+        }
     }
 
     fn clear_triggers(&mut self, entry: &mut AccountEntry) {
@@ -580,8 +664,18 @@ fn tolerance(distance: f64, volatility: f64, weighted: f64) -> f64 {
     }
 }
 
+/// True when two prices give the same Maintenance values: the same spot,
+/// confidence and exponent (the EMA and the publish time do not count there).
+fn same_band(a: Option<&OraclePrice>, b: Option<&OraclePrice>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a.price, a.conf, a.expo) == (b.price, b.conf, b.expo),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// One coordinate an evaluated account holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Variable {
     pool: u32,
     side: u8,

@@ -30,6 +30,7 @@ mod resolve_bad_debt;
 mod review_ceiling;
 mod review_deleverage;
 mod review_flash;
+mod review_index;
 mod risk;
 mod risk_controls;
 mod security;
