@@ -368,10 +368,20 @@ pub fn stress_bps(config: &crate::state::PoolConfig, price: &OraclePrice) -> u64
     let adaptive = match u64::try_from(price.ema_price) {
         // pct x conf / price in bps (x 100 for pct -> x1, x 10_000 / 100 for bps),
         // rounded up; 64-bit (native division) unless the product overflows.
-        Ok(ema) if ema > 0 && multiplier > 0 => match multiplier.checked_mul(price.ema_conf) {
-            Some(scaled) if scaled <= u64::MAX / 100 => scaled.saturating_mul(100).div_ceil(ema),
-            _ => BPS,
-        },
+        Ok(ema) if ema > 0 && multiplier > 0 => {
+            // multiplier < 2^16, so below 2^48 the product fits: no checked
+            // multiply, which SBF runs as a 128-bit libcall.
+            #[allow(clippy::arithmetic_side_effects)]
+            let scaled = match price.ema_conf >> 48 {
+                0 => Some(multiplier * price.ema_conf),
+                _ => multiplier.checked_mul(price.ema_conf),
+            };
+            match scaled {
+                Some(scaled) if scaled <= u64::MAX / 100 => scaled.saturating_mul(100).div_ceil(ema),
+                _ => BPS,
+            }
+        }
+
         _ => 0,
     };
     configured.max(adaptive).min(BPS)
