@@ -34,8 +34,10 @@ pub(crate) const fn low_u64(value: u128) -> u64 {
 /// The full 128-bit product of two u64.
 ///
 /// SBF has no multiply-high, so a `u128` multiply becomes a call to the
-/// `__multi3` libcall (a 128x128 product). Four 32x32 products inline are about
-/// half the work; the result is identical on every target.
+/// `__multi3` libcall (a 128x128 product). The fast paths (a factor below 2^32)
+/// stay inline; when both factors are wider, LLVM recognizes the four 32x32
+/// products and calls `__multi3` after all (a constant factor avoids that:
+/// [`mul_q64_limbs`]). The result is identical on every target.
 #[inline(always)]
 #[allow(clippy::arithmetic_side_effects)] // a, b < 2^64: the product fits u128
 pub fn mul_64x64(a: u64, b: u64) -> u128 {
