@@ -12,18 +12,18 @@ fn compute_units_stay_under_ceilings() {
         ("deposit", 2_637),                       // 2,511
         ("accrue_interest", 2_052),               // 1,954
         ("withdraw", 4_587),                      // 4,369
-        ("borrow_isolated_tx", 4_360),            // 4,152
+        ("borrow_isolated_tx", 4_358),            // 4,150
         ("repay_tx", 4_316),                      // 4,180
-        ("withdraw_with_debt_tx", 4_728),         // 4,503
-        ("borrow_cross_16", 11_483),              // 10,936
-        ("health_cu_per_position", 513),          // 489
-        ("health_cu_per_position_stressed", 616), // 587
-        ("liquidate_isolated_tx", 11_349),        // 10,881
-        ("liquidate_cross_8_tx", 16_779),         // 15,980
-        ("deleverage_isolated_tx", 10_769),       // 10,296
-        ("flash_liquidation_tx", 24_051),         // 22,973 (issue target 35,000)
-        ("flash_round_trip_tx", 8_520),           // 8,114 (issue target 9,000)
-        ("borrow_isolated_tallied_tx", 5_399),    // 5,142 (issue target for isolated borrows 5,500)
+        ("withdraw_with_debt_tx", 4_722),         // 4,497
+        ("borrow_cross_16", 11_465),              // 10,919
+        ("health_cu_per_position", 512),          // 488
+        ("health_cu_per_position_stressed", 617), // 588
+        ("liquidate_isolated_tx", 11_349),        // 10,893
+        ("liquidate_cross_8_tx", 16_695),         // 15,900
+        ("deleverage_isolated_tx", 10_769),       // 10,304
+        ("flash_liquidation_tx", 24_051),         // 22,982 (issue target 35,000)
+        ("flash_round_trip_tx", 8_517),           // 8,111 (issue target 9,000)
+        ("borrow_isolated_tallied_tx", 5_405),    // 5,148 (issue target for isolated borrows 5,500)
         ("repay_tallied_tx", 2_736),              // 2,606
     ];
     for (name, ceiling) in ceilings {

@@ -258,15 +258,7 @@ impl Bands {
     fn new(price: &OraclePrice, confidence_pct: u16, decimals: u8) -> Option<Self> {
         // decimals <= 18 and expo in [-18, 0] (validated), so this is in 2..=38. Checked
         // all the same: bots price unvalidated updates.
-        // In i64 (cannot overflow; cheaper on SBF than i32's checked steps), then the
-        // i32 range the checked i32 form had.
-        #[allow(clippy::arithmetic_side_effects)]
-        let index = decimals as i64 - price.expo as i64 + 2;
-        if index > i32::MAX as i64 {
-            return None;
-        }
-        #[allow(clippy::cast_possible_truncation)] // within i32 (above)
-        let index = index as i32 as usize;
+        let index = (decimals as i32).checked_sub(price.expo)?.checked_add(2)? as usize;
         let (spot, ema) = (price.price as u64, price.ema_price as u64); // validated positive
         if spot <= MAX_MANTISSA && ema <= MAX_MANTISSA && (price.conf | price.ema_conf) <= MAX_CONFIDENCE {
             let k = confidence_pct as u64;
