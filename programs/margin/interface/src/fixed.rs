@@ -34,8 +34,10 @@ pub(crate) const fn low_u64(value: u128) -> u64 {
 /// The full 128-bit product of two u64.
 ///
 /// SBF has no multiply-high, so a `u128` multiply becomes a call to the
-/// `__multi3` libcall (a 128x128 product). Four 32x32 products inline are about
-/// half the work; the result is identical on every target.
+/// `__multi3` libcall (a 128x128 product). The fast paths (a factor below 2^32)
+/// stay inline; when both factors are wider, LLVM recognizes the four 32x32
+/// products and calls `__multi3` after all (a constant factor avoids that:
+/// [`mul_q64_limbs`]). The result is identical on every target.
 #[inline(always)]
 #[allow(clippy::arithmetic_side_effects)] // a, b < 2^64: the product fits u128
 pub fn mul_64x64(a: u64, b: u64) -> u128 {
@@ -104,7 +106,7 @@ pub fn key_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 
 /// `(a * b) >> 64` for a `u64` count and a Q64.64 value, rounded down.
 /// The exact product has up to 192 bits; it is formed from two 64x64 products.
-#[inline]
+#[inline(always)]
 pub fn mul_q64_floor(count: u64, q: u128) -> Option<u128> {
     let low = mul_64x64(count, low_u64(q));
     let q_high = (q >> 64) as u64;
@@ -118,7 +120,7 @@ pub fn mul_q64_floor(count: u64, q: u128) -> Option<u128> {
 }
 
 /// `(a * b) >> 64` rounded up (debts and anything owed to the protocol).
-#[inline]
+#[inline(always)]
 pub fn mul_q64_ceil(count: u64, q: u128) -> Option<u128> {
     let low = mul_64x64(count, low_u64(q));
     let high = mul_64x64(count, (q >> 64) as u64);
@@ -127,6 +129,47 @@ pub fn mul_q64_ceil(count: u64, q: u128) -> Option<u128> {
         floor.checked_add(1)
     } else {
         Some(floor)
+    }
+}
+
+/// A `u128` constant as four 32-bit limbs, least significant first: the form
+/// [`mul_q64_limbs`] multiplies by.
+pub type Limbs = [u32; 4];
+
+/// Splits `value` into [`Limbs`] (for `const` tables).
+#[allow(clippy::cast_possible_truncation)] // each limb is the 32 bits at its place
+pub const fn limbs(value: u128) -> Limbs {
+    [value as u32, (value >> 32) as u32, (value >> 64) as u32, (value >> 96) as u32]
+}
+
+/// [`mul_q64_floor`] (or, with `round_up`, [`mul_q64_ceil`]) of `count` and a
+/// Q64.64 value given as [`Limbs`], which cannot fail.
+///
+/// Why limbs: LLVM recognizes a 64-bit value split into halves and multiplied
+/// crosswise and turns it back into a 128-bit multiply, which SBF runs as the
+/// `__multi3` libcall (~40 CU plus the call); halves loaded from a table are
+/// not recognized, so the four 32x32 products stay inline (~20 CU).
+#[inline(always)]
+// Products of 32-bit factors fit u64; `mid < 3 * 2^32`; `top` is the high half of
+// `count * q_low < 2^128` and the result is below `2^128 - 2^64` before rounding.
+#[allow(clippy::arithmetic_side_effects)]
+pub fn mul_q64_limbs(count: u64, q: &Limbs, round_up: bool) -> u128 {
+    const MASK: u64 = 0xffff_ffff;
+    let (c0, c1) = (count & MASK, count >> 32);
+    let (q0, q1) = (q[0] as u64, q[1] as u64);
+    let (p00, p01, p10, p11) = (c0 * q0, c0 * q1, c1 * q0, c1 * q1);
+    let mid = (p00 >> 32) + (p01 & MASK) + (p10 & MASK);
+    let top = p11.wrapping_add(p01 >> 32).wrapping_add(p10 >> 32).wrapping_add(mid >> 32);
+    let q_high = q[2] as u64 | (q[3] as u64) << 32;
+    let floor = match q_high {
+        0 => top as u128,
+        _ => mul_64x64(count, q_high).wrapping_add(top as u128),
+    };
+    // The dropped bits are the low 64 of `count * q_low`: `mid`'s low half and `p00`'s.
+    if round_up && (p00 | mid) & MASK != 0 {
+        floor.wrapping_add(1)
+    } else {
+        floor
     }
 }
 
@@ -256,6 +299,32 @@ mod tests {
         assert_eq!(mul_q64_ceil(3, half), Some(2));
         assert_eq!(mul_q64_ceil(4, half), Some(2));
         assert_eq!(mul_q64_floor(u64::MAX, ONE), Some(u64::MAX as u128));
+    }
+
+    #[test]
+    fn mul_q64_limbs_matches_mul_q64() {
+        let counts = [0u64, 1, 3, 0xffff_ffff, 0x1_0000_0000, 0x1234_5678_9abc_def0, u64::MAX / 100, u64::MAX];
+        let qs = [
+            0u128,
+            1,
+            ONE / 2,
+            ONE,
+            ONE + 1,
+            0xffff_ffff,
+            0x1_0000_0000,
+            u64::MAX as u128,
+            u128::MAX / 10u128.pow(20),
+            u128::MAX / 10u128.pow(19) + 1,
+            u128::MAX / 7,
+            u128::MAX,
+        ];
+        for count in counts {
+            for q in qs {
+                let limbs = limbs(q);
+                assert_eq!(Some(mul_q64_limbs(count, &limbs, false)), mul_q64_floor(count, q), "{count} {q}");
+                assert_eq!(Some(mul_q64_limbs(count, &limbs, true)), mul_q64_ceil(count, q), "{count} {q}");
+            }
+        }
     }
 
     #[test]

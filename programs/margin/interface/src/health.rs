@@ -129,7 +129,12 @@ const OVERFLOW: MarginError = MarginError::PriceOutOfRange;
 #[inline(always)]
 fn mul_wide(a: u64, b: u128) -> Option<u128> {
     let low = fixed::mul_64x64(a, fixed::low_u64(b));
-    let high = fixed::mul_64x64(a, (b >> 64) as u64);
+    let b_high = (b >> 64) as u64;
+    if b_high == 0 {
+        // The usual unit price (below one USD Q64.64 per native unit): one product.
+        return (low >> 127 == 0).then_some(low);
+    }
+    let high = fixed::mul_64x64(a, b_high);
     if high >> 63 != 0 {
         return None;
     }
@@ -173,16 +178,41 @@ fn weight_fraction(bps: u16, round_up: bool) -> u64 {
     }
 }
 
+/// [`POW10_RECIPROCALS`] as limbs (the form `unit_price` multiplies by).
+const RECIPROCAL_LIMBS: [fixed::Limbs; 39] = {
+    let mut table = [fixed::limbs(0); 39];
+    let mut s = 0;
+    while s < 39 {
+        table[s] = fixed::limbs(POW10_RECIPROCALS[s]);
+        s += 1;
+    }
+    table
+};
+
+/// `POW10_RECIPROCALS[s] + 1` as limbs, for prices rounded up; entry 0 (where
+/// the sum does not fit) is never read.
+const RECIPROCAL_PLUS_ONE_LIMBS: [fixed::Limbs; 39] = {
+    let mut table = [fixed::limbs(0); 39];
+    let mut s = 1;
+    while s < 39 {
+        table[s] = fixed::limbs(POW10_RECIPROCALS[s] + 1);
+        s += 1;
+    }
+    table
+};
+
 /// USD per native unit (Q64.64) of a mantissa already scaled by 100, for
-/// `index = decimals - expo + 2`.
+/// `index = decimals - expo + 2`: `mantissa_x100 * floor(2^128 / 10^index)`
+/// (plus one when rounding up) `>> 64`, rounded down or up.
 #[inline(always)]
 fn unit_price(mantissa_x100: u64, index: usize, round_up: bool) -> Option<u128> {
-    let reciprocal = *POW10_RECIPROCALS.get(index)?;
-    if round_up {
-        fixed::mul_q64_ceil(mantissa_x100, reciprocal.checked_add(1)?)
+    let reciprocal = if round_up {
+        // The reciprocal of 10^0 is u128::MAX: one more does not fit.
+        RECIPROCAL_PLUS_ONE_LIMBS.get(index).filter(|_| index != 0)?
     } else {
-        fixed::mul_q64_floor(mantissa_x100, reciprocal)
-    }
+        RECIPROCAL_LIMBS.get(index)?
+    };
+    Some(fixed::mul_q64_limbs(mantissa_x100, reciprocal, round_up))
 }
 
 /// Largest mantissa (price or EMA) that can be scaled by 100 inside a u64.
@@ -292,11 +322,18 @@ fn weighted_value(
         Some(bps) if mantissa_x100 <= u64::MAX / u16::MAX as u64 && index < POW10_RECIPROCALS.len() - 4 => {
             mul_wide(amount, unit_price(mantissa_x100 * bps as u64, index + 4, round_up)?)
         }
-        Some(bps) => {
-            let value = mul_wide(amount, unit_price(mantissa_x100, index, round_up)?)?;
-            apply_weight(value, weight_fraction(bps, round_up), round_up)
-        }
+        Some(bps) => weighted_value_wide(amount, mantissa_x100, index, bps, round_up),
     }
+}
+
+/// [`weighted_value`] past its fast path's bounds (never a real feed): the
+/// value, then the weight as a 16.48 binary fraction. Out of line and cold: the
+/// hot path stays small.
+#[cold]
+#[inline(never)]
+fn weighted_value_wide(amount: u64, mantissa_x100: u64, index: usize, bps: u16, round_up: bool) -> Option<u128> {
+    let value = mul_wide(amount, unit_price(mantissa_x100, index, round_up)?)?;
+    apply_weight(value, weight_fraction(bps, round_up), round_up)
 }
 
 /// Liquidation settlement unit prices of a pool (USD per native unit, Q64.64): spot,
@@ -368,10 +405,19 @@ pub fn stress_bps(config: &crate::state::PoolConfig, price: &OraclePrice) -> u64
     let adaptive = match u64::try_from(price.ema_price) {
         // pct x conf / price in bps (x 100 for pct -> x1, x 10_000 / 100 for bps),
         // rounded up; 64-bit (native division) unless the product overflows.
-        Ok(ema) if ema > 0 && multiplier > 0 => match multiplier.checked_mul(price.ema_conf) {
-            Some(scaled) if scaled <= u64::MAX / 100 => scaled.saturating_mul(100).div_ceil(ema),
-            _ => BPS,
-        },
+        Ok(ema) if ema > 0 && multiplier > 0 => {
+            // multiplier < 2^16, so below 2^48 the product fits: no checked
+            // multiply, which SBF runs as a 128-bit libcall.
+            #[allow(clippy::arithmetic_side_effects)]
+            let scaled = match price.ema_conf >> 48 {
+                0 => Some(multiplier * price.ema_conf),
+                _ => multiplier.checked_mul(price.ema_conf),
+            };
+            match scaled {
+                Some(scaled) if scaled <= u64::MAX / 100 => scaled.saturating_mul(100).div_ceil(ema),
+                _ => BPS,
+            }
+        }
         _ => 0,
     };
     configured.max(adaptive).min(BPS)
@@ -466,6 +512,31 @@ pub fn add_position<S: ValueSink>(
     levels: Levels,
     now: i64,
 ) -> Result<(u64, u64), MarginError> {
+    // The levels of the new-risk gate (every borrow and withdrawal with debt) get
+    // their own copy with them as constants: no tests of levels not asked for,
+    // fewer values to keep per position. Same formula either way.
+    if levels == INITIAL | STRESS {
+        add_position_at::<{ INITIAL | STRESS }, S>(sink, pool, position, price, kind, levels, now)
+    } else {
+        add_position_at::<ANY_LEVELS, S>(sink, pool, position, price, kind, levels, now)
+    }
+}
+
+/// `LEVELS` of [`add_position_at`] meaning "the `levels` argument".
+const ANY_LEVELS: Levels = 0;
+
+/// [`add_position`] at `LEVELS`, or at `levels` for [`ANY_LEVELS`].
+#[inline(never)]
+fn add_position_at<const LEVELS: Levels, S: ValueSink>(
+    sink: &mut S,
+    pool: &Pool,
+    position: &Position,
+    price: &OraclePrice,
+    kind: AccountKind,
+    levels: Levels,
+    now: i64,
+) -> Result<(u64, u64), MarginError> {
+    let levels = if LEVELS == ANY_LEVELS { levels } else { LEVELS };
     let config = &pool.config;
     if pool.mint_decimals > MAX_DECIMALS {
         return Err(OVERFLOW);
@@ -574,7 +645,16 @@ impl ValueSink for HealthSums {
 /// `*sum += value`, staying below 2^127 so that health fits `i128`.
 #[inline(always)]
 fn add_below_2_pow_127(sum: &mut u128, value: u128) -> Result<(), MarginError> {
-    *sum = sum.checked_add(value).filter(|v| v >> 127 == 0).ok_or(OVERFLOW)?;
+    // `*sum` is below 2^127 (only ever set here), so with `value` below 2^127 too the
+    // sum cannot overflow: what `checked_add` would check, in fewer steps on SBF.
+    if value >> 127 != 0 {
+        return Err(OVERFLOW);
+    }
+    let total = sum.wrapping_add(value);
+    if total >> 127 != 0 {
+        return Err(OVERFLOW);
+    }
+    *sum = total;
     Ok(())
 }
 
@@ -803,6 +883,22 @@ mod tests {
         assert_eq!(POW10_RECIPROCALS[0], u128::MAX);
         assert_eq!(POW10_RECIPROCALS[1], u128::MAX / 10);
         assert_eq!(POW10_RECIPROCALS[38], u128::MAX / 10u128.pow(38));
+    }
+
+    /// `unit_price` is the Q64.64 product of the mantissa and the reciprocal
+    /// (plus one when rounding up) at every index, rounded as asked.
+    #[test]
+    fn unit_price_matches_the_reciprocal_product() {
+        let mantissas = [0u64, 1, 99, 100_000_000 * 100, 0xffff_ffff, 0x1_2345_6789, u64::MAX / 100, u64::MAX];
+        for index in 0..POW10_RECIPROCALS.len() + 2 {
+            for m in mantissas {
+                let reciprocal = POW10_RECIPROCALS.get(index).copied();
+                let floor = reciprocal.and_then(|r| fixed::mul_q64_floor(m, r));
+                let ceil = reciprocal.and_then(|r| r.checked_add(1)).and_then(|r| fixed::mul_q64_ceil(m, r));
+                assert_eq!(unit_price(m, index, false), floor, "{m} at {index}");
+                assert_eq!(unit_price(m, index, true), ceil, "{m} at {index}");
+            }
+        }
     }
 
     #[test]

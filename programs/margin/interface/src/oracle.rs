@@ -314,9 +314,15 @@ pub fn validate_price(config: &OracleConfig, price: &OraclePrice, now: i64) -> R
         return Err(MarginError::OracleStale);
     }
     // conf / price <= max_confidence_bps / 10_000, without dividing (and without a
-    // 128-bit libcall multiply).
-    let limit = mul_64x64(price.price as u64, config.max_confidence_bps as u64);
-    if mul_64x64(price.conf, BPS) > limit {
+    // 128-bit libcall multiply): in u64 when both products fit (price < 2^48 and
+    // conf < 2^50 with a u16 limit and BPS < 2^14, every real feed), else in u128.
+    let (mantissa, bps) = (price.price as u64, config.max_confidence_bps as u64);
+    let too_wide = if (mantissa >> 48 | price.conf >> 50) == 0 {
+        price.conf.wrapping_mul(BPS) > mantissa.wrapping_mul(bps)
+    } else {
+        mul_64x64(price.conf, BPS) > mul_64x64(mantissa, bps)
+    };
+    if too_wide {
         return Err(MarginError::OracleConfidenceTooWide);
     }
     Ok(())
