@@ -438,7 +438,8 @@ impl LiquidatorIndex {
             let change = term.value * (ratio - 1.0);
             health += if term.side == LOW { change } else { -change };
         }
-        if !(health.abs() > entry.model.margin) {
+        // Only clearly outside the margin (a NaN never is).
+        if health.is_nan() || health.abs() <= entry.model.margin {
             return false;
         }
         let liquidatable = health < 0.0;
@@ -500,7 +501,7 @@ impl LiquidatorIndex {
                 // A fired trigger means its share of the distance is spent: every
                 // share is split afresh from the new distance.
                 self.clear_triggers(&mut entry);
-                if !(distance > 0.0) || peak >= PEAK_LIMIT {
+                if distance.is_nan() || distance <= 0.0 || peak >= PEAK_LIMIT {
                     // Inside its rounding margin an account's health is not monotone in
                     // its coordinates to the raw unit (floors of the weighted unit
                     // values, the switch between folded and 16.48 weights), and near
