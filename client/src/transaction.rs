@@ -195,7 +195,7 @@ mod tests {
         let keys = program.pool_keys(&Pubkey::new_unique(), &Pubkey::new_unique(), &crate::spl_token_id());
         let margin = program.margin_account(&keys.group, &owner.pubkey(), 0);
         let deposit = program.deposit(&owner.pubkey(), &margin, &keys, &Pubkey::new_unique(), 1);
-        let lacking = assemble(&payer, &[deposit.clone()], &[], &[], Hash::default());
+        let lacking = assemble(&payer, std::slice::from_ref(&deposit), &[], &[], Hash::default());
         assert_eq!(lacking.unwrap_err(), ClientError::MissingSigner(owner.pubkey()));
         let tx = assemble(&payer, &[deposit], &[&owner], &[], Hash::default()).expect("both signers");
         assert_eq!(tx.signatures.len(), 2);

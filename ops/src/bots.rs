@@ -1578,7 +1578,7 @@ mod tests {
 
     /// Account `i` of the test: `i` lamports, none for every seventh.
     fn lamports_of(i: usize) -> Option<u64> {
-        (i % 7 != 0).then_some(i as u64)
+        (!i.is_multiple_of(7)).then_some(i as u64)
     }
 
     /// 250 keys go out as three requests of 100, 100 and 50 keys (the mock answers

@@ -135,7 +135,8 @@ fn update_pool_config_enforces_every_bound() {
     env.svm.process(&[instructions::update_pool_config(&admin.pubkey(), &keys, good)], &[&admin]).expect("update");
     assert_eq!(env.pool(&keys).config, good);
 
-    let cases: Vec<(fn(&mut margin_interface::state::PoolConfig), MarginError)> = vec![
+    type Edit = fn(&mut margin_interface::state::PoolConfig);
+    let cases: Vec<(Edit, MarginError)> = vec![
         (|c| c.maint_asset_weight_bps = 10_001, MarginError::InvalidWeights),
         (|c| c.init_asset_weight_bps = c.maint_asset_weight_bps + 1, MarginError::InvalidWeights),
         (|c| c.maint_liab_weight_bps = 9_999, MarginError::InvalidWeights),

@@ -175,7 +175,7 @@ fn pool_status_and_caps_gate_deposits() {
 
     env.deposit(&user, &margin, &usdc, &source, 10_000).expect("exactly the cap");
     let ix = instructions::deposit(&user.pubkey(), &margin, &usdc, &source, 1);
-    env.expect_error(&[ix.clone()], &[&user], MarginError::DepositCapExceeded, &watched);
+    env.expect_error(std::slice::from_ref(&ix), &[&user], MarginError::DepositCapExceeded, &watched);
 
     let mut config = env.pool(&usdc).config;
     config.deposit_cap = u64::MAX;
@@ -186,7 +186,7 @@ fn pool_status_and_caps_gate_deposits() {
         [(PoolStatus::ReduceOnly, MarginError::PoolReduceOnly), (PoolStatus::Paused, MarginError::PoolPaused)]
     {
         env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, status)], &[&admin]).expect("status");
-        env.expect_error(&[ix.clone()], &[&user], error, &watched);
+        env.expect_error(std::slice::from_ref(&ix), &[&user], error, &watched);
     }
 }
 

@@ -257,7 +257,7 @@ fn nested_flashes_and_ends_without_a_begin_are_refused() {
     let mut b = borrower();
     let end = b.end();
     b.expect_refused(&[b.begin(2), b.begin(2), end.clone()], MarginError::FlashActive);
-    b.expect_refused(&[end.clone()], MarginError::NotInFlash);
+    b.expect_refused(std::slice::from_ref(&end), MarginError::NotInFlash);
     // Two ends for one begin: the second finds no flash.
     b.expect_refused(&[b.begin(1), end.clone(), end], MarginError::NotInFlash);
 }

@@ -30,7 +30,7 @@ impl Rng {
 fn random_update(rng: &mut Rng, feed_id: [u8; 32]) -> PriceUpdateV2 {
     PriceUpdateV2 {
         write_authority: anchor_lang::prelude::Pubkey::new_from_array(rng.bytes32()),
-        verification_level: if rng.next() % 2 == 0 {
+        verification_level: if rng.next().is_multiple_of(2) {
             VerificationLevel::Full
         } else {
             VerificationLevel::Partial { num_signatures: (rng.next() % 19) as u8 }
@@ -99,7 +99,7 @@ fn everything_the_sdk_refuses_we_refuse() {
         let data = serialize(&update);
         let now = update.price_message.publish_time + (rng.next() % 200) as i64 - 20;
         let max_age = rng.next() % 120;
-        let require_full = rng.next() % 2 == 0;
+        let require_full = rng.next().is_multiple_of(2);
         let clock = Clock { unix_timestamp: now, ..Clock::default() };
         let required =
             if require_full { VerificationLevel::Full } else { VerificationLevel::Partial { num_signatures: 0 } };

@@ -203,7 +203,7 @@ fn admin_cannot_seize_equity_in_one_transaction() {
     assert_eq!(env.pool(&sol).config, original, "nothing applies at once");
     let apply = instructions::apply_pool_config(&sol, &admin.pubkey());
     env.expect_error(
-        &[apply.clone()],
+        std::slice::from_ref(&apply),
         &[],
         MarginError::ConfigChangeNotReady,
         &[sol.pool, pda::pending_config(&sol.pool)],

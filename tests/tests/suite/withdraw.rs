@@ -88,7 +88,7 @@ fn withdraw_rejections_change_nothing() {
 
     // Paused refuses; reduce-only allows.
     env.svm.process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::Paused)], &[&admin]).unwrap();
-    env.expect_error(&[ok.clone()], &[&user], MarginError::PoolPaused, &watched);
+    env.expect_error(std::slice::from_ref(&ok), &[&user], MarginError::PoolPaused, &watched);
     env.svm
         .process(&[instructions::set_pool_status(&admin.pubkey(), &usdc, PoolStatus::ReduceOnly)], &[&admin])
         .unwrap();
