@@ -444,13 +444,7 @@ impl LiquidatorIndex {
         }
         let liquidatable = health < 0.0;
         if liquidatable != (entry.state == State::Liquidatable) {
-            if liquidatable {
-                self.liquidatable.insert(entry.key);
-                touched.entered += 1;
-            } else {
-                self.liquidatable.remove(&entry.key);
-                touched.left += 1;
-            }
+            change_side(&mut self.liquidatable, entry.key, liquidatable, touched);
             entry.state = if liquidatable { State::Liquidatable } else { State::Healthy };
         }
         touched.predicted += 1;
@@ -549,13 +543,7 @@ impl LiquidatorIndex {
         };
         let liquidatable = state == State::Liquidatable;
         if liquidatable != (entry.state == State::Liquidatable) {
-            if liquidatable {
-                self.liquidatable.insert(entry.key);
-                touched.entered += 1;
-            } else {
-                self.liquidatable.remove(&entry.key);
-                touched.left += 1;
-            }
+            change_side(&mut self.liquidatable, entry.key, liquidatable, touched);
         }
         entry.state = state;
         self.accounts[id as usize] = Some(entry);
@@ -649,6 +637,18 @@ impl LiquidatorIndex {
         for installed in std::mem::take(&mut entry.triggers) {
             self.sets[installed.set].remove(&installed.trigger);
         }
+    }
+}
+
+/// Puts `key` in the liquidatable `set` (or takes it out) now that its side
+/// changed, counting the entry or exit.
+fn change_side(set: &mut BTreeSet<Pubkey>, key: Pubkey, liquidatable: bool, touched: &mut Touched) {
+    if liquidatable {
+        set.insert(key);
+        touched.entered += 1;
+    } else {
+        set.remove(&key);
+        touched.left += 1;
     }
 }
 
