@@ -109,7 +109,6 @@ fn margin_cli(args: &[&str]) -> (bool, String) {
 #[test]
 fn keeper_and_liquidator_binaries_work_over_json_rpc() {
     let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    std::env::set_var("SBF_OUT_DIR", program_dir());
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     // Pyth accounts are created at genesis (the validator has no Pyth): USDC's legacy
     // price account, and two posted pull updates of SOL's feed, $100 and a newer $55
@@ -124,15 +123,7 @@ fn keeper_and_liquidator_binaries_work_over_json_rpc() {
         ema_price: usd * 100_000_000,
         ema_conf: 0,
     };
-    let mut genesis = TestValidatorGenesis::default();
-    // Transaction history on: the test reads back what the bots sent.
-    genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
-        enable_rpc_transaction_history: true,
-        ..solana_rpc::rpc::JsonRpcConfig::default_for_test()
-    });
-    genesis.add_program("margin", program_id());
-    // Mainnet-beta's runtime, not every feature the validator knows.
-    genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
+    let mut genesis = margin_genesis();
     let accounts = [
         (usdc_oracle, legacy_trading(&price(1, now)), PYTH_LEGACY_PROGRAM_ID),
         (sol_update, price_update_v2(&sol_feed, Verification::Full, &price(100, now), 1), PYTH_RECEIVER_PROGRAM_ID),
@@ -817,6 +808,17 @@ fn unix_now() -> i64 {
 /// tests read back what the bots sent), mainnet-beta's features, and a legacy Pyth
 /// price account per `(address, price)` (no Pyth program runs here).
 fn start_validator(oracles: &[(Pubkey, OraclePrice)]) -> (solana_test_validator::TestValidator, Keypair) {
+    let mut genesis = margin_genesis();
+    for (key, price) in oracles {
+        genesis.add_account(*key, AccountSharedData::from(legacy_oracle(price)));
+    }
+    genesis.start()
+}
+
+/// A validator genesis with the margin program, transaction history on (the
+/// tests read back what the bots sent) and mainnet-beta's runtime, not every
+/// feature the validator knows.
+fn margin_genesis() -> TestValidatorGenesis {
     std::env::set_var("SBF_OUT_DIR", program_dir());
     let mut genesis = TestValidatorGenesis::default();
     genesis.rpc_config(solana_rpc::rpc::JsonRpcConfig {
@@ -825,10 +827,7 @@ fn start_validator(oracles: &[(Pubkey, OraclePrice)]) -> (solana_test_validator:
     });
     genesis.add_program("margin", program_id());
     genesis.deactivate_features(&FeatureSet::MainnetBeta.inactive());
-    for (key, price) in oracles {
-        genesis.add_account(*key, AccountSharedData::from(legacy_oracle(price)));
-    }
-    genesis.start()
+    genesis
 }
 
 fn legacy_oracle(price: &OraclePrice) -> Account {
